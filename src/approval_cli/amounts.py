@@ -1,0 +1,431 @@
+"""Amounts of NT$ money as clerks and the delegation table write them.
+
+Clerks type 300000, 300,000, 30萬, 三十萬元, 1萬5,000元, NT$300,000 or full-width ３０萬; the
+table states bands such as 「逾新臺幣15萬元、50萬元以下」. Everything here is standard library
+only because the CLI imports it on every run. cn2an is not used: it rejects 1萬5,000元 and
+costs 0.3 s to import.
+
+Values are computed as integers scaled by 10**12 so that 1.5萬 is exact without importing
+fractions/decimal; a result that is not a whole number of dollars is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import AmountError
+
+__all__ = [
+    "MAX_AMOUNT",
+    "AmountMention",
+    "find_amounts",
+    "format_amount",
+    "parse_amount",
+    "parse_amount_range",
+    "parse_threshold_clause",
+    "strip_amounts",
+]
+
+MAX_AMOUNT = 10**12  # 1兆: no procurement band in the table comes near it; larger is a typo.
+
+_SCALE = 10**12  # fixed-point scale; 12 decimals is more than any unit can turn into whole dollars
+_MAX_FRACTION_DIGITS = 12
+
+# Full-width ASCII forms map one-to-one onto ASCII, so indices into the text stay valid.
+_HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_HALF.update({0x3000: 0x20, 0x2212: 0x2D, 0xFE63: 0x2D, 0xFE69: 0x24})
+
+_DIGITS = {
+    "一": 1, "壹": 1,
+    "二": 2, "兩": 2, "两": 2, "貳": 2, "贰": 2,
+    "三": 3, "參": 3, "叁": 3, "叄": 3, "参": 3,
+    "四": 4, "肆": 4,
+    "五": 5, "伍": 5,
+    "六": 6, "陸": 6, "陆": 6,
+    "七": 7, "柒": 7,
+    "八": 8, "捌": 8,
+    "九": 9, "玖": 9,
+}  # fmt: skip
+_ZEROS = "零〇"
+_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG = {"萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8, "兆": 10**12}
+# Units that make a number money on their own (百/十 do not: 三百人, 十次).
+_MONEY_UNITS = frozenset("萬万億亿兆千仟")
+
+_CN_DIGITS = "".join(_DIGITS) + _ZEROS
+_UNITS = "".join(_SMALL) + "".join(_BIG)
+
+_PREFIX = r"新[臺台]幣|[臺台]幣|NT\$|NTD|TWD|\$"
+_NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+_NUM_RE = re.compile(_NUM)
+
+_PREFIX_RE = re.compile(rf"(?:{_PREFIX}|NT)\s*", re.IGNORECASE)
+_SUFFIX_RE = re.compile(r"\s*(?:元整?|整|[臺台]幣)$")
+_NEGATIVE_RE = re.compile(rf"(?:(?:{_PREFIX}|NT)\s*)?[-負]", re.IGNORECASE)
+_SCIENTIFIC_RE = re.compile(
+    rf"(?:(?:{_PREFIX}|NT)\s*)?[0-9][0-9,]*(?:\.[0-9]*)?\s*[eE]\s*[-+]?[0-9]+\s*(?:元)?", re.IGNORECASE
+)
+_DIGIT_GAP_RE = re.compile(r"[0-9.,]\s+[0-9.,]")
+_SPACES_RE = re.compile(r"\s+")
+
+# A mention never starts inside another number or word (ISO9001, US$300, 1,234 from 11,234).
+_CANDIDATE_RE = re.compile(
+    rf"(?<![0-9A-Za-z$])(?<![0-9][.,])"
+    rf"(?:(?P<prefix>{_PREFIX})[ \t]*)?"
+    rf"(?P<body>(?:{_NUM}|[{_CN_DIGITS}十拾])(?:{_NUM}|[{_CN_DIGITS}]|[ \t]*[{_UNITS}])*)",
+    re.IGNORECASE,
+)
+_YUAN_RE = re.compile(r"[ \t]*(?:元整?|[臺台]幣)")
+_TRAILING_CN_RE = re.compile(rf"(?<=[{_UNITS}])[{_CN_DIGITS}]+$")
+# After a bare number these make it a count, a date or a floor, not money.
+_COUNTERS = "人年月日號号次件頁页樓楼層层時时分秒個个張张台臺輛辆天週周名位份本箱條条項项%度歲岁届屆"
+_STRIP_SUFFIX_RE = re.compile(r"(?:\s*(?:元|整|以下|以上|以內|以内))*")
+
+_LOWER_EXCLUSIVE = ("逾", "超過", "超过", "高於", "高于", "大於", "大于", "多於", "多于")
+_UPPER_EXCLUSIVE = ("未滿", "未满", "不足", "低於", "低于", "少於", "少于", "小於", "小于", "不到")
+_LOWER_INCLUSIVE_BEFORE = ("至少", "滿", "满", "達", "达")
+_UPPER_INCLUSIVE_AFTER = ("以下", "以內", "以内")
+_RANGE_JOINERS = frozenset({"至", "到", "~", "-", "–", "—"})
+
+_EXAMPLES_HINT = "請輸入如 300000、300,000、30萬、三十萬元、1萬5,000元 或 新臺幣15萬元 的金額。"
+
+
+class _Bad(Exception):
+    """Internal: why a text is not an amount; parse_amount turns it into a clerk's message."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AmountMention:
+    """An amount written inside free text; start/end index the text that was searched."""
+
+    value: int
+    start: int
+    end: int
+    text: str
+
+
+def _scaled(number: str) -> int:
+    digits = number.replace(",", "")
+    whole, _, fraction = digits.partition(".")
+    whole = whole.lstrip("0")
+    # Checked before int() so a 5,000-digit paste cannot hit Python's int-conversion limit.
+    if len(whole) > len(str(MAX_AMOUNT)):
+        raise _Bad("large")
+    fraction = fraction.rstrip("0")
+    if len(fraction) > _MAX_FRACTION_DIGITS:
+        raise _Bad("fraction")
+    return int(whole or "0") * _SCALE + int(fraction.ljust(_MAX_FRACTION_DIGITS, "0"))
+
+
+def _tokens(body: str) -> list[tuple[str, int]]:
+    tokens: list[tuple[str, int]] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if "0" <= ch <= "9":
+            match = _NUM_RE.match(body, i)
+            assert match is not None  # a digit always starts a number
+            tokens.append(("num", _scaled(match.group())))
+            i = match.end()
+            continue
+        if ch in _DIGITS:
+            tokens.append(("digit", _DIGITS[ch] * _SCALE))
+        elif ch in _ZEROS:
+            tokens.append(("zero", 0))
+        elif ch in _SMALL:
+            tokens.append(("small", _SMALL[ch]))
+        elif ch in _BIG:
+            tokens.append(("big", _BIG[ch]))
+        else:
+            raise _Bad("syntax", body[i:])
+        i += 1
+    return tokens
+
+
+def _evaluate(body: str) -> tuple[int, bool]:
+    """Value of a number body (no prefix/元), scaled by _SCALE, and whether it used a unit.
+
+    Chinese grouping: sections of up to 千/百/十 multiplied by 萬/億/兆 in decreasing order.
+    A trailing bare Chinese digit is the colloquial short form (一萬五 = 15,000); trailing
+    Arabic digits are literal (15萬1 = 150,001), which is how format_amount writes them.
+    """
+    total = section = 0
+    coef: int | None = None
+    coef_is_chinese = False
+    zero_seen = False
+    last_small: int | None = None
+    last_big: int | None = None
+    last_unit: int | None = None
+    used_unit = False
+    for kind, value in _tokens(body):
+        if kind == "zero":
+            if coef is not None:
+                raise _Bad("syntax", body)  # digit-by-digit 一〇〇 is not supported
+            zero_seen = True
+        elif kind in ("num", "digit"):
+            if coef is not None:
+                raise _Bad("syntax", body)
+            coef, coef_is_chinese = value, kind == "digit"
+        elif kind == "small":
+            used_unit = True
+            if last_small is not None and value >= last_small:
+                raise _Bad("units")
+            if coef is None:
+                # 十五 and 一百十五 leave out the 一 before 十; no other unit may.
+                if value == 10 and not zero_seen:
+                    coef = _SCALE
+                else:
+                    raise _Bad("units")
+            if coef >= 10 * _SCALE:
+                raise _Bad("units")  # 15千 is not a way to write 15,000
+            section += coef * value
+            coef, zero_seen, last_small, last_unit = None, False, value, value
+        else:  # big unit
+            used_unit = True
+            if coef is not None:
+                if last_small is not None and coef >= last_small * _SCALE:
+                    raise _Bad("units")
+                section += coef
+                coef = None
+            if section == 0:
+                raise _Bad("units")  # 萬 with nothing before it, or 30萬萬
+            if last_big is not None and (value >= last_big or section >= last_big // value * _SCALE):
+                raise _Bad("units")
+            total += section * value
+            section, zero_seen, last_small, last_big, last_unit = 0, False, None, value, value
+    if coef is not None:
+        if last_unit is not None:
+            if coef_is_chinese and not zero_seen and coef < 10 * _SCALE:
+                coef *= last_unit // 10
+            if coef >= last_unit * _SCALE:
+                raise _Bad("units")  # 1萬15000, 5千1500
+        section += coef
+    return total + section, used_unit
+
+
+def _shown(text: str) -> str:
+    visible = "".join(ch if ch.isprintable() else "�" for ch in text.strip())
+    return visible if len(visible) <= 30 else visible[:30] + "…"
+
+
+def _fraction_text(scaled: int) -> str:
+    whole, rest = divmod(scaled, _SCALE)
+    return f"{whole:,}." + str(rest).rjust(_MAX_FRACTION_DIGITS, "0").rstrip("0")
+
+
+def parse_amount(text: str) -> int:
+    """The whole text as one NT$ amount in whole dollars; AmountError says why not."""
+    shown = _shown(text)
+    s = text.translate(_HALF).strip()
+    if not s:
+        raise AmountError("沒有輸入金額。", _EXAMPLES_HINT)
+    if _NEGATIVE_RE.match(s):
+        raise AmountError(f"金額「{shown}」是負數；金額必須大於 0。", _EXAMPLES_HINT)
+    if _SCIENTIFIC_RE.fullmatch(s):
+        raise AmountError(f"「{shown}」是科學記號，金額不會這樣寫。", "請直接寫出數字，例如 100000 或 10萬。")
+    prefix = _PREFIX_RE.match(s)
+    rest = s[prefix.end() :] if prefix else s
+    rest = _SUFFIX_RE.sub("", rest, count=1)
+    if _DIGIT_GAP_RE.search(rest):
+        raise AmountError(f"「{shown}」的數字中間有空白，看不出是一個金額。", _EXAMPLES_HINT)
+    body = _SPACES_RE.sub("", rest)
+    try:
+        if not body:
+            raise _Bad("syntax")
+        scaled, used_unit = _evaluate(body)
+    except _Bad as bad:
+        raise _amount_error(bad, shown) from None
+    if scaled > MAX_AMOUNT * _SCALE:
+        raise _amount_error(_Bad("large"), shown)
+    if scaled % _SCALE:
+        if used_unit:
+            raise AmountError(
+                f"金額「{shown}」換算後是 {_fraction_text(scaled)} 元，不是整數元。",
+                "請寫到元為止，例如 1萬2,346 元。",
+            )
+        raise AmountError(f"金額「{shown}」有小數；金額必須是整數元。", "請寫成整數，例如 2 或 15000。")
+    if scaled == 0:
+        raise AmountError(f"金額「{shown}」是 0；金額必須大於 0。", _EXAMPLES_HINT)
+    return scaled // _SCALE
+
+
+def _amount_error(bad: _Bad, shown: str) -> AmountError:
+    if bad.kind == "large":
+        return AmountError(f"金額「{shown}」太大，超過 1 兆元（10^12 元）。", "請確認是否多打了位數或單位。")
+    if bad.kind == "fraction":
+        return AmountError(f"金額「{shown}」的小數位數太多，換算後不是整數元。", "請寫到元為止。")
+    if bad.kind == "units":
+        return AmountError(
+            f"金額「{shown}」的單位重複或順序不對。", "請寫成如 1億2,000萬、30萬 或 1萬5,000元。"
+        )
+    if bad.detail and bad.detail != shown:
+        odd = _shown(bad.detail)
+        return AmountError(f"「{shown}」不是看得懂的金額：無法辨識「{odd}」。", _EXAMPLES_HINT)
+    return AmountError(f"「{shown}」不是看得懂的金額。", _EXAMPLES_HINT)
+
+
+def _bare_number_is_money(half: str, start: int, end: int) -> bool:
+    """A plain Arabic number without any money cue: money only if it looks like one."""
+    before = half[start - 1] if start > 0 else ""
+    after = half[end:].lstrip(" \t")
+    if before == "第" or (after and after[0] in _COUNTERS) or half[end : end + 2] == "小時":
+        return False
+    nxt = half[end] if end < len(half) else ""
+    if nxt.isascii() and nxt.isalpha():
+        return False  # 3000mAh, 2000x
+    # Dates, phone numbers, document numbers: 2023/09/21, 2720-8889, 10:30.
+    if nxt in "-/:." and half[end + 1 : end + 2].isdigit():
+        return False
+    return not (before in "-/:" and start > 1 and half[start - 2].isdigit())
+
+
+def _scan(text: str) -> list[AmountMention]:
+    half = text.translate(_HALF)
+    mentions: list[AmountMention] = []
+    pos = 0
+    while True:
+        match = _CANDIDATE_RE.search(half, pos)
+        if match is None:
+            return mentions
+        start = match.start()
+        mention = _mention_at(text, half, match)
+        if mention is None:
+            # Retry just after the start: 「萬一30萬」 fails as a whole but holds 30萬.
+            pos = start + 1
+        else:
+            mentions.append(mention)
+            pos = mention.end
+
+
+def _mention_at(text: str, half: str, match: re.Match[str]) -> AmountMention | None:
+    start = match.start()
+    prefix = match.group("prefix")
+    body_start = match.start("body")
+    body = match.group("body")
+    trailing = _TRAILING_CN_RE.search(body)
+    if trailing is not None:
+        # 一萬五 is the short form of 15,000 and 一萬零五 is 10,005, but in 30萬一台 or
+        # 三十萬兩台 the last digit belongs to the next word.
+        head = body[: trailing.start()]
+        keep = any(z in trailing.group() for z in _ZEROS) or (
+            len(trailing.group()) == 1 and len(head) == 2 and head[0] in _DIGITS
+        )
+        if not keep:
+            body = head.rstrip(" \t")
+    end = body_start + len(body)
+    yuan = _YUAN_RE.match(half, end)
+    if yuan is not None:
+        end = yuan.end()
+    try:
+        scaled, _ = _evaluate(_SPACES_RE.sub("", body))
+    except _Bad:
+        return None
+    if scaled % _SCALE or scaled == 0 or scaled > MAX_AMOUNT * _SCALE:
+        return None
+    has_cue = bool(prefix) or yuan is not None or any(ch in _MONEY_UNITS for ch in body)
+    if not has_cue:
+        plain = body.replace(",", "")
+        if not plain.isdigit() or len(plain) < 4 or not _bare_number_is_money(half, start, end):
+            return None
+    return AmountMention(scaled // _SCALE, start, end, text[start:end])
+
+
+def find_amounts(text: str) -> list[AmountMention]:
+    """Amounts written inside free text, in order. Never raises."""
+    if not isinstance(text, str) or not text:
+        return []
+    return _scan(text)
+
+
+def strip_amounts(text: str) -> tuple[str, list[AmountMention]]:
+    """The text without its amounts (and an attached 元/整/以下/以上), spaces collapsed."""
+    mentions = find_amounts(text)
+    pieces: list[str] = []
+    pos = 0
+    for mention in mentions:
+        pieces.append(text[pos : mention.start])
+        suffix = _STRIP_SUFFIX_RE.match(text, mention.end)
+        pos = suffix.end() if suffix else mention.end
+    pieces.append(text[pos:])
+    return _SPACES_RE.sub(" ", "".join(pieces)).strip(), mentions
+
+
+def parse_amount_range(text: str) -> tuple[int | None, int | None] | None:
+    """The money band a table row states, as inclusive (min, max); None for an open side.
+
+    以下/以內 and 以上 include the amount; 逾/超過 and 未滿/不足 exclude it. Returns None when
+    the text states no band (an amount without a qualifier, or no amount at all).
+    """
+    half = text.translate(_HALF)
+    mentions = find_amounts(text)
+    low: int | None = None
+    high: int | None = None
+    stated = False
+    for i, mention in enumerate(mentions):
+        before = half[: mention.start].rstrip()
+        after = half[mention.end :].lstrip()
+        value = mention.value
+        if before.endswith(_UPPER_EXCLUSIVE):
+            high, stated = _tighter(high, value - 1, min), True
+        elif before.endswith(_LOWER_EXCLUSIVE):
+            low, stated = _tighter(low, value + 1, max), True
+        elif before.endswith(_LOWER_INCLUSIVE_BEFORE):
+            low, stated = _tighter(low, value, max), True
+        if after.startswith(_UPPER_INCLUSIVE_AFTER):
+            high, stated = _tighter(high, value, min), True
+        elif after.startswith("以上"):
+            low, stated = _tighter(low, value, max), True
+        elif i + 1 < len(mentions):
+            following = mentions[i + 1]
+            if half[mention.end : following.start].strip() in _RANGE_JOINERS:
+                # 10萬元至50萬元: both ends included unless a qualifier says otherwise.
+                if not before.endswith(_LOWER_EXCLUSIVE + _UPPER_EXCLUSIVE):
+                    low = _tighter(low, value, max)
+                if not half[following.end :].lstrip().startswith(("以上", "以下", "以內", "以内")):
+                    high = _tighter(high, following.value, min)
+                stated = True
+    if not stated or (low is not None and high is not None and low > high):
+        return None
+    return low, high
+
+
+def _tighter(current: int | None, new: int, pick: Callable[[int, int], int]) -> int:
+    return new if current is None else pick(current, new)
+
+
+def parse_threshold_clause(text: str) -> tuple[int, str] | None:
+    """A waiver note 「1萬5,000元以下免會政風室」 as (15000, "免會政風室"); None if none.
+
+    Spaces are dropped first: the source wraps lines inside the note (「1萬5,000 元以下免 會政風室」).
+    """
+    compact = _SPACES_RE.sub("", text)
+    for mention in find_amounts(compact):
+        rest = compact[mention.end :]
+        if rest.startswith("以下"):
+            clause = rest[2:].strip("，,、：:；;。. ")
+            return mention.value, clause
+    return None
+
+
+def format_amount(n: int) -> str:
+    """How a clerk reads an amount: 300000 → "300,000 元（30萬）"."""
+    plain = f"{n:,} 元"
+    if n < 10_000:
+        return plain
+    yi, rest = divmod(n, 10**8)
+    wan, units = divmod(rest, 10**4)
+    parts = []
+    if yi:
+        parts.append(f"{yi:,}億")
+    if wan:
+        parts.append(f"{wan:,}萬")
+    if units:
+        parts.append(f"{units:,}")
+    return f"{plain}（{''.join(parts)}）"

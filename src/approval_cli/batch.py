@@ -1,0 +1,104 @@
+"""`approval batch`: one task per line in, one JSON object per line out, in order, none dropped.
+
+A line is `description` or `unit<TAB>description`. A line that cannot be routed still gets its
+object, with an `error` field. The exit code summarises: 0 all answered, 1 some had no match,
+2 some lines (or the file itself) were bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO, TextIO
+
+from .core import find, route
+from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+from .store import Store
+
+MAX_LINE_CHARS = 2000
+
+
+def answer_line(store: Store, line_no: int, text: str, default_unit: str | None) -> dict:
+    """The JSON object for one input line; never raises for bad input."""
+    base: dict = {"line": line_no, "input": text}
+    unit, _, description = text.partition("\t") if "\t" in text else (default_unit, "", text)
+    unit = (unit or "").strip() or default_unit
+    try:
+        if len(text) > MAX_LINE_CHARS:
+            raise UsageError(f"這一行太長（{len(text)} 字），請拆成較短的描述。")
+        if not description.strip():
+            raise UsageError("這一行是空的，沒有要判定的事項。")
+        result = route(store, description, unit) if unit else _route_without_unit(store, description)
+    except ApprovalError as error:
+        base.update({"error": error.message, "hint": error.hint, "exit": error.exit_code})
+        return base
+    base.update(result)
+    base["exit"] = 0 if result.get("match") else EXIT_NO_MATCH
+    if result.get("match") is None and "error" not in base:
+        base["error"] = _no_match_message(result)
+    return base
+
+
+def _route_without_unit(store: Store, description: str) -> dict:
+    """No unit given: answer only when one unit clearly owns the task, else ask for the unit."""
+    found = find(store, description, limit=5)
+    matches = found["matches"]
+    if not matches:
+        return {"query": found["query"], "unit": None, "match": None, "references": [], "reason": "no_match"}
+    top = matches[0]
+    rivals = [m for m in matches[1:] if m["unit"] != top["unit"] and m["score"] >= top["score"] - 2]
+    if rivals:
+        raise UsageError(
+            f"「{found['query']}」在多個單位都有（{top['unit']}、{'、'.join(dict.fromkeys(m['unit'] for m in rivals))}），"
+            "請在行首寫上單位並以 Tab 分隔。"
+        )
+    return route(store, description, top["unit"])
+
+
+def _no_match_message(result: dict) -> str:
+    if result.get("reason") == "needs_amount":
+        return "這項事務依金額分級，請在描述中寫上金額（例如 30萬）。"
+    if result.get("reason") == "amount_outside_bands":
+        return "金額不在任何級距內。"
+    return f"{result.get('unit') or '各單位'}的明細表沒有符合的項目。"
+
+
+def _lines(stream: BinaryIO):
+    for raw in stream:
+        yield raw.rstrip(b"\r\n")
+
+
+def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) -> int:
+    from .render import json_line
+
+    if default_unit:
+        from .match import resolve_unit
+
+        default_unit = resolve_unit(store, default_unit)
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"無法開啟 {path}：{exc.strerror}。", "請確認檔名與權限。") from None
+    worst = 0
+    memo: dict[tuple[str | None, str], dict] = {}
+    with stream:
+        for line_no, raw in enumerate(_lines(stream), start=1):
+            try:
+                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            except UnicodeDecodeError:
+                answer = {
+                    "line": line_no,
+                    "input": raw.decode("utf-8", "replace"),
+                    "error": "這一行不是 UTF-8 文字。",
+                    "hint": "請以 UTF-8 存檔。",
+                    "exit": EXIT_BAD_INPUT,
+                }
+            else:
+                # Batches repeat themselves; the same line in the same unit gets the same answer.
+                key = (default_unit, text)
+                if key not in memo:
+                    memo[key] = answer_line(store, line_no, text, default_unit)
+                answer = dict(memo[key], line=line_no)
+            out.write(json_line(answer))
+            out.write("\n")
+            worst = max(worst, answer["exit"] if answer["exit"] in (EXIT_NO_MATCH, EXIT_BAD_INPUT) else 0)
+    return worst

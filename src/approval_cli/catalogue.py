@@ -1,0 +1,287 @@
+"""The catalogue schema (pydantic, unknown fields forbidden) and loading it with readable errors.
+
+One schema serves the parser (scripts/parse_dump.py), the loader, the exports and the tests.
+pydantic is imported here, so the hot lookup path avoids this module once a compiled cache
+exists (see cache.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import CatalogueError
+
+Action = Literal["擬辦", "陳核", "核定"]
+TableKind = Literal["甲", "乙", "機關共同乙"]
+ConditionKind = Literal["waiver", "cosign", "escalation", "delegation", "scope", "other"]
+
+# Role order, lowest to highest. The 襄助核稿 assistants keep the label the page gives them
+# (秘書、視察、專員 / 專員 / 秘書專員 / 專員秘書); they all rank between 股長 and 組長.
+ROLE_RANK = {
+    "承辦人員": 0,
+    "股長": 1,
+    "秘書、視察、專員": 2,
+    "秘書專員": 2,
+    "專員秘書": 2,
+    "專員": 2,
+    "組長": 3,
+    "主任": 3,
+    "專門委員": 4,
+    "副處長": 5,
+    "處長": 6,
+    "市長": 7,
+}
+
+# The Secretariat's organisation rules: 處長 is held by the City Government's 秘書長 and
+# 副處長 by one of its 副秘書長. Users say either.
+ROLE_ALIASES = {"秘書長": "處長", "副秘書長": "副處長"}
+ROLE_ALIAS_OF = {canonical: alias for alias, canonical in ROLE_ALIASES.items()}
+
+# What each anomaly code means, in the words a clerk reads. Severity "warning" means the
+# answer itself may be wrong; "notice" means the row reads oddly but the decision is clear.
+FLAGS: dict[str, tuple[str, str]] = {
+    "no_final_approver": ("warning", "原表此列沒有「核定」，無法判定決行者；請查原表或洽承辦單位。"),
+    "no_draft": ("warning", "原表此列沒有「擬辦」。"),
+    "mark_after_final": ("warning", "原表此列在「核定」之後還有標記，流程順序不明。"),
+    "draft_not_by_clerk": (
+        "notice",
+        "「擬辦」不在承辦人員欄，而在較高一欄；可能是原表欄位錯位，請對照原表。",
+    ),
+    "extra_column_past_last_role": (
+        "warning",
+        "原表此列比表頭多一欄：「核定」落在表頭最後一個職稱（市長）之後。依甲表由府（市長）決行判讀為市長，"
+        "原市長欄的陳核標記視為表頭未列職稱的府級關卡；請查原表。",
+    ),
+    "mark_outside_layout": (
+        "warning",
+        "原表此列有標記落在表頭職稱欄之外，已保留但無法對應職稱；請查原表。",
+    ),
+    "yi_decided_above_chief": (
+        "warning",
+        "乙表事項應於本處（至多處長）決行，但此列「核定」落在處長之上的欄位；已判讀為處長決行"
+        "（可整列左移一欄時左移，否則把原處長欄的標記視為表頭未列職稱的關卡），請查原表。",
+    ),
+    "header_marks_ignored": ("notice", "此頁表頭列帶有一列資料的標記（與下一列相同），已略去，不另成一列。"),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChainStep(_Model):
+    role: str | None = Field(description="Role holding this step; null when the header names no role here")
+    action: Action
+    column: int = Field(description="0-based tab-separated column of the mark in the source line")
+
+
+class AmountRange(_Model):
+    min: int | None = Field(None, description="inclusive lower bound in NT$, null = open")
+    max: int | None = Field(None, description="inclusive upper bound in NT$, null = open")
+
+    def contains(self, amount: int) -> bool:
+        return (self.min is None or amount >= self.min) and (self.max is None or amount <= self.max)
+
+    @property
+    def width(self) -> float:
+        if self.min is None or self.max is None:
+            return float("inf")
+        return self.max - self.min
+
+
+class Condition(_Model):
+    kind: ConditionKind
+    text: str
+    threshold: int | None = Field(
+        None, description="waiver: at or under this amount (NT$) the unit is waived"
+    )
+    unit: str | None = Field(None, description="waiver/cosign: the unit concerned")
+    role: str | None = Field(None, description="escalation/delegation: the role that then decides, if named")
+    triggers: list[str] = Field(default_factory=list, description="words in a task that make it apply")
+
+
+class Entry(_Model):
+    id: str
+    unit: str
+    table: TableKind
+    item: str
+    content: str
+    business: str | None = None
+    chain: list[ChainStep]
+    final_approver: str | None
+    cosign: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    amount_range: AmountRange | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    source_line: int
+    raw: str = Field("", description="the source line as it stands in the dump (tabs kept)")
+
+
+class PageLayout(_Model):
+    page: int
+    unit: str
+    title_line: int
+    columns: dict[int, str] = Field(description="0-based column → role, as used for this page's rows")
+    method: str = Field(
+        description="how the layout was chosen: which header line or page, checked against data"
+    )
+    violations: int = Field(description="data marks on this page the chosen layout could not place cleanly")
+
+
+class Metadata(_Model):
+    title: str
+    source_file: str
+    source_sha256: str
+    effective_date: str = Field(description="ISO date the table took effect")
+    effective_date_roc: str = Field(description="as written in the source (民國)")
+    references: dict[str, str] = Field(description="表別 → 文號 (甲表核定 / 乙表同意備查)")
+    units: list[str] = Field(description="units in source order")
+
+
+class Catalogue(_Model):
+    metadata: Metadata
+    pages: list[PageLayout] = Field(default_factory=list)
+    entries: list[Entry]
+
+    def entry(self, entry_id: str) -> Entry | None:
+        wanted = entry_id.strip().upper()
+        for entry in self.entries:
+            if entry.id.upper() == wanted:
+                return entry
+        return None
+
+
+def flag_message(code: str) -> str:
+    return FLAGS.get(code, ("warning", code))[1]
+
+
+def flag_severity(code: str) -> str:
+    return FLAGS.get(code, ("warning", code))[0]
+
+
+def role_display(role: str | None) -> str:
+    """A role as a clerk reads it, with the title users also say (處長 → 處長（秘書長）)."""
+    if role is None:
+        return "（表頭未列職稱）"
+    alias = ROLE_ALIAS_OF.get(role)
+    return f"{role}（{alias}）" if alias else role
+
+
+def canonical_role(text: str) -> str:
+    text = text.strip()
+    return ROLE_ALIASES.get(text, text)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def builtin_path() -> Path:
+    """Inside an installed wheel the catalogue sits in the package; in a checkout, in data/."""
+    packaged = Path(__file__).with_name("data") / "tables.yaml"
+    if packaged.exists():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / "tables.yaml"
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """--catalogue wins over APPROVAL_CATALOGUE, which wins over the built-in catalogue."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("APPROVAL_CATALOGUE")
+    if env:
+        return Path(env)
+    return builtin_path()
+
+
+def read_document(path: Path) -> object:
+    """Read a YAML or JSON catalogue file into plain data, with one-sentence errors."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogueError(
+            f"找不到目錄檔 {path}。", "請確認 --catalogue 或 APPROVAL_CATALOGUE 的路徑。"
+        ) from None
+    except IsADirectoryError:
+        raise CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。") from None
+    except OSError as exc:
+        raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(
+            f"目錄檔 {path} 不是 UTF-8 編碼（第 {exc.start} 位元組無法解碼）。", "請以 UTF-8 另存後再試。"
+        ) from None
+    if not text.strip():
+        raise CatalogueError(
+            f"目錄檔 {path} 是空的。", "請用 `approval export --format yaml` 產生完整目錄檔。"
+        )
+    try:
+        if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+            return json.loads(text)
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(text, Loader=loader)
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(f"目錄檔 {path} 的 JSON 格式錯誤（第 {exc.lineno} 行）：{exc.msg}。") from None
+    except Exception as exc:  # yaml.YAMLError and its subclasses
+        mark = getattr(exc, "problem_mark", None)
+        where = f"（第 {mark.line + 1} 行）" if mark is not None else ""
+        raise CatalogueError(
+            f"目錄檔 {path} 的 YAML 格式錯誤{where}：{getattr(exc, 'problem', exc)}。"
+        ) from None
+
+
+def validate(data: object, path: Path | str) -> Catalogue:
+    """Validate plain data against the schema; a list of entries needs metadata it cannot have."""
+    if isinstance(data, list):
+        raise CatalogueError(
+            f"目錄檔 {path} 只有條目清單，缺少 metadata（來源檔、生效日、文號）。",
+            "請用 `approval export --format json` 或 `--format yaml` 匯出的完整格式。",
+        )
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogueError(describe_validation_error(exc, data, path)) from None
+
+
+def describe_validation_error(exc: ValidationError, data: object, path: Path | str) -> str:
+    """One paragraph naming the file, the entry (by id and source line when known) and the field."""
+    first = exc.errors()[0]
+    loc = list(first["loc"])
+    where = ".".join(str(part) for part in loc) or "（最上層）"
+    entry_note = ""
+    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and isinstance(data, dict):
+        entries = data.get("entries")
+        if isinstance(entries, list) and loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
+            raw = entries[loc[1]]
+            entry_note = (
+                f"第 {loc[1] + 1} 筆條目（id={raw.get('id', '?')}，原表第 {raw.get('source_line', '?')} 行）"
+            )
+        field = ".".join(str(part) for part in loc[2:]) or "（整筆）"
+        where = f"{entry_note}的欄位 {field}"
+    more = f"；另有 {exc.error_count() - 1} 處錯誤" if exc.error_count() > 1 else ""
+    return f"目錄檔 {path} 不符合格式：{where}：{first['msg']}{more}。"
+
+
+def dump_yaml(catalogue: Catalogue) -> str:
+    """The catalogue as YAML, byte-for-byte the same wherever it runs (the pure-Python dumper)."""
+    import yaml
+
+    data = catalogue.model_dump(mode="json")
+    return yaml.dump(data, Dumper=yaml.SafeDumper, allow_unicode=True, sort_keys=False, width=4096)
+
+
+def dump_json(catalogue: Catalogue) -> str:
+    return json.dumps(catalogue.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Catalogue:
+    resolved = resolve_path(path)
+    return validate(read_document(resolved), resolved)

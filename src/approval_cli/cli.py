@@ -1,0 +1,309 @@
+"""The `approval` command: parse arguments, call core, hand the result to render.
+
+Errors become one stderr paragraph and an exit code here and nowhere else:
+0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+
+app = typer.Typer(
+    name="approval",
+    help="臺北市政府秘書處分層負責明細表查詢：誰擬辦、誰陳核、誰決行。"
+    "（Who drafts, who reviews and who decides, per the Secretariat's delegation-of-authority table.）",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    catalogue: str | None = None
+    debug: bool = False
+    _store = None
+
+    def store(self):
+        if self._store is None:
+            from .store import load_store
+
+            self._store = load_store(self.catalogue)
+        return self._store
+
+
+state = State()
+
+
+def complete_unit(incomplete: str) -> list[str]:
+    try:
+        units = state.store().units
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [unit for unit in units if unit.startswith(incomplete)]
+
+
+def parse_amount_option(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from .amounts import parse_amount
+
+    return parse_amount(value)
+
+
+UnitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--unit", "-u", help="單位，例如 文書組（可只打開頭：文書）。[unit]", autocompletion=complete_unit
+    ),
+]
+AmountOption = Annotated[
+    str | None,
+    typer.Option("--amount", "-a", help="金額，例如 300000、30萬、三十萬元、NT$300,000。[amount, NT$]"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="輸出 JSON（給程式用）。[machine-readable]")]
+ExplainOption = Annotated[bool, typer.Option("--explain", help="說明為什麼是這一列。[why this row]")]
+
+
+@app.callback()
+def options(
+    catalogue: Annotated[
+        str | None,
+        typer.Option(
+            "--catalogue",
+            envvar="APPROVAL_CATALOGUE",
+            help="改用另一份目錄檔（YAML 或 JSON，格式同內建目錄）。[another catalogue file]",
+            show_envvar=True,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="出錯時顯示程式追蹤資訊。[show tracebacks]")] = False,
+) -> None:
+    state.catalogue = catalogue
+    state.debug = debug
+    state._store = None
+
+
+@app.command("find")
+def find_command(
+    query: Annotated[list[str] | None, typer.Argument(help="要辦的事，例如：採購 30萬")] = None,
+    unit: UnitOption = None,
+    amount: AmountOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=200, help="最多列出幾筆。")] = 10,
+    json_output: JsonOption = False,
+    explain: ExplainOption = False,
+) -> None:
+    """依描述找出最相符的項目，列出排名。[ranked rows for a task description]"""
+    from .core import find
+
+    result = find(state.store(), " ".join(query or []), unit, parse_amount_option(amount), limit)
+    if json_output:
+        from .render import write_json
+
+        write_json(result)
+    else:
+        from .render import print_find
+
+        print_find(result, explain)
+    if not result["matches"]:
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
+@app.command("route")
+def route_command(
+    query: Annotated[list[str] | None, typer.Argument(help="要辦的事（可省略，只給金額時視為採購）")] = None,
+    unit: UnitOption = None,
+    amount: AmountOption = None,
+    json_output: JsonOption = False,
+    explain: ExplainOption = False,
+) -> None:
+    """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
+    from .core import route
+
+    result = route(state.store(), " ".join(query or []), unit, parse_amount_option(amount))
+    if json_output:
+        from .render import write_json
+
+        write_json(result)
+    else:
+        from .render import print_route
+
+        print_route(result, explain)
+    if result["match"] is None:
+        if result["reason"] == "needs_amount":
+            raise UsageError(
+                "這項事務依金額分級，必須提供金額才能判定。", "請加上 --amount，例如 --amount 30萬。"
+            )
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
+@app.command("list")
+def list_command(
+    unit: UnitOption = None,
+    table: Annotated[str | None, typer.Option("--table", "-t", help="表別：甲、乙、機關共同乙。")] = None,
+    approver: Annotated[
+        str | None,
+        typer.Option("--approver", help="決行者職稱，例如 副處長（也可寫 副秘書長）。[final approver]"),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """列出符合條件的項目，例如某單位由副處長決行的所有事項。[filter the catalogue]"""
+    from .core import list_entries
+
+    result = list_entries(state.store(), unit, table, approver)
+    if json_output:
+        from .render import write_json
+
+        write_json(result)
+    else:
+        from .render import print_list
+
+        print_list(result)
+    if not result["entries"]:
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
+@app.command("batch")
+def batch_command(
+    file: Annotated[str, typer.Argument(help="每行一件事；可寫「單位<TAB>描述」。用 - 代表標準輸入。")] = "-",
+    unit: UnitOption = None,
+) -> None:
+    """整批判定：每行輸出一個 JSON 物件（JSON Lines），不漏行。[one JSON line per input line]"""
+    from .batch import run_batch
+
+    code = run_batch(state.store(), file, unit, sys.stdout)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("units")
+def units_command(json_output: JsonOption = False) -> None:
+    """各單位與各表別的項目數。[units and row counts]"""
+    from .core import units_summary
+
+    rows = units_summary(state.store())
+    if json_output:
+        from .render import write_json
+
+        write_json(rows)
+    else:
+        from .render import print_units
+
+        print_units(rows)
+
+
+@app.command("show")
+def show_command(
+    entry_id: Annotated[
+        str, typer.Argument(metavar="ID", help="項目編號（如 DOC-056）或原表行號（如 L153）。")
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """顯示一個項目的完整內容，含原表原文。[one entry in full, with its raw source line]"""
+    from .core import show, source_info
+
+    store = state.store()
+    entry = show(store, entry_id)
+    if json_output:
+        from .render import write_json
+
+        write_json(entry)
+    else:
+        from .render import print_show
+
+        print_show(entry, entry["raw"], source_info(store))
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="yaml、json 或 csv（CSV 含 BOM，Excel 可直接開）。")
+    ] = "yaml",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="寫到檔案（預設輸出到畫面）。")] = None,
+) -> None:
+    """匯出整份目錄。[the whole catalogue as YAML, JSON or CSV]"""
+    from .catalogue import dump_json, dump_yaml, load, resolve_path
+
+    fmt = fmt.lower()
+    if fmt not in ("yaml", "json", "csv"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：yaml、json、csv。")
+    catalogue = load(resolve_path(state.catalogue))
+    if fmt == "yaml":
+        text = dump_yaml(catalogue)
+    elif fmt == "json":
+        text = dump_json(catalogue)
+    else:
+        from .render import csv_text
+
+        text = csv_text(catalogue.model_dump(mode="json")["entries"])
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"無法寫入 {output}：{exc.strerror}。", "請確認路徑與權限。") from None
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("lint")
+def lint_command(
+    json_output: JsonOption = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="有任何發現就以代碼 1 結束。[exit 1 on findings]")
+    ] = False,
+) -> None:
+    """檢查目錄：列出原表有疑義的列，以及機關共同乙項目在各單位間的差異。[flagged rows, cross-unit differences]"""
+    from .core import lint_report
+
+    report = lint_report(state.store())
+    if json_output:
+        from .render import write_json
+
+        write_json(report)
+    else:
+        from .render import print_lint
+
+        print_lint(report)
+    if strict and (report["flagged"] or report["differences"]):
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
+def _report(message: str, hint: str | None = None) -> None:
+    sys.stderr.write(f"approval：{message}\n")
+    if hint:
+        sys.stderr.write(f"  {hint}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every error becomes a message and an exit code, never a traceback."""
+    try:
+        code = app(args=argv, prog_name="approval", standalone_mode=False)
+    except ApprovalError as error:
+        if state.debug:
+            raise
+        _report(error.message, error.hint)
+        code = error.exit_code
+    except typer.Abort:
+        code = EXIT_NO_MATCH
+    except typer.TyperException as error:  # typer's (vendored click's) usage errors
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        _report(f"用法錯誤：{message}", "用 approval --help 或 approval 指令 --help 查看用法。")
+        code = EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
+        if state.debug or "--debug" in (argv or sys.argv):
+            raise
+        _report(
+            f"程式內部錯誤（{type(error).__name__}：{error}）。",
+            "請加上 --debug 重跑，並把訊息回報給維護者。",
+        )
+        code = 3
+    sys.stdout.flush()
+    sys.exit(code or 0)

@@ -1,0 +1,378 @@
+"""What each lookup command answers, as JSON-ready dicts. The CLI renders them; tests call them.
+
+The route's contract (README "JSON"): query, unit, amount, match (entry or null), final_approver
+and chain after conditions, cosign_required, cosign_waived [{unit, reason}], cosign_conditional,
+conditions (each evaluated), conditions_applied, alternatives, references, warnings.
+"""
+
+from __future__ import annotations
+
+from .amounts import format_amount
+from .catalogue import ROLE_RANK, flag_message, flag_severity
+from .errors import UsageError
+from .match import (
+    MIN_ROUTE_SCORE,
+    MIN_SHARE_OF_BEST,
+    Hit,
+    Query,
+    make_query,
+    rank,
+    resolve_role,
+    resolve_unit,
+)
+from .store import Store
+
+ENTRY_FIELDS = (
+    "id", "unit", "table", "item", "content", "business", "chain", "final_approver", "cosign",
+    "notes", "amount_range", "conditions", "flags", "source_line",
+)  # fmt: skip
+
+
+def entry_out(store: Store, index: int, hit: Hit | None = None) -> dict:
+    entry = store.entries[index]
+    out = {name: entry.get(name) for name in ENTRY_FIELDS}
+    out["warnings"] = [
+        {"flag": code, "severity": flag_severity(code), "message": flag_message(code)}
+        for code in entry["flags"]
+    ]
+    if hit is not None:
+        out["score"] = hit.score
+        out["matched"] = hit.matched
+    return out
+
+
+def source_info(store: Store) -> dict:
+    meta = store.metadata
+    return {
+        "title": meta.get("title"),
+        "effective_date": meta.get("effective_date"),
+        "effective_date_roc": meta.get("effective_date_roc"),
+        "references": meta.get("references", {}),
+    }
+
+
+def amount_info(query: Query) -> dict | None:
+    if query.amount is None:
+        return None
+    return {
+        "value": query.amount,
+        "display": format_amount(query.amount),
+        "from": query.amount_source,
+        "text": query.amount_text,
+    }
+
+
+# ---------------------------------------------------------------- find
+
+
+def find(
+    store: Store, text: str, unit: str | None = None, amount: int | None = None, limit: int = 10
+) -> dict:
+    unit = resolve_unit(store, unit)
+    query = make_query(store, text, amount)
+    if not query.terms and query.amount is None:
+        raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
+    rows = store.unit_rows(unit) if unit else None
+    hits = rank(store, query, rows, limit=limit)
+    return {
+        "query": query.text,
+        "unit": unit,
+        "amount": query.amount,
+        "amount_parsed": amount_info(query),
+        "matches": [entry_out(store, hit.index, hit) for hit in hits],
+        "source": source_info(store),
+    }
+
+
+# ---------------------------------------------------------------- route
+
+
+def _contains(band: dict | None, amount: int) -> bool:
+    return (
+        bool(band)
+        and (band["min"] is None or amount >= band["min"])
+        and (band["max"] is None or amount <= band["max"])
+    )
+
+
+def _triggered(query: Query, triggers: list[str], store: Store) -> list[str]:
+    return [word for word in triggers if store.fold(word) and store.fold(word) in query.folded]
+
+
+def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
+    """Apply the row's notes to this task: waivers by amount, co-signs and escalations by topic."""
+    required = list(entry["cosign"])
+    waived: list[dict] = []
+    conditional: list[dict] = []
+    evaluated: list[dict] = []
+    final = entry["final_approver"]
+    chain = [dict(step) for step in entry["chain"]]
+    for condition in entry["conditions"]:
+        kind, note = condition["kind"], condition["text"]
+        applied, outcome = False, ""
+        if kind == "waiver" and condition.get("threshold") is not None:
+            unit, limit = condition.get("unit"), condition["threshold"]
+            if unit not in entry["cosign"]:
+                outcome = f"本列會辦單位不含{unit}，此備考不影響會辦。"
+            elif query.amount is None:
+                outcome = f"未提供金額：金額在 {format_amount(limit)} 以下可免會{unit}，否則需會辦。"
+            elif query.amount <= limit:
+                applied = True
+                required.remove(unit)
+                waived.append({"unit": unit, "reason": f"{note}（本案 {format_amount(query.amount)}）"})
+                outcome = (
+                    f"本案金額 {format_amount(query.amount)} 在 {format_amount(limit)} 以下：免會{unit}。"
+                )
+            else:
+                outcome = (
+                    f"本案金額 {format_amount(query.amount)} 逾 {format_amount(limit)}：仍需會辦{unit}。"
+                )
+        elif kind == "cosign":
+            unit = condition.get("unit")
+            hits = _triggered(query, condition.get("triggers", []), store)
+            if hits:
+                applied = True
+                if unit and unit not in required:
+                    required.append(unit)
+                outcome = f"描述提到「{'、'.join(hits)}」：需會辦{unit}。"
+            else:
+                if unit in required:
+                    required.remove(unit)
+                conditional.append({"unit": unit, "condition": note})
+                words = "、".join(condition.get("triggers", [])) or note
+                outcome = f"描述未提到「{words}」：{unit}僅在符合時會辦，請自行確認。"
+        elif kind == "escalation":
+            hits = _triggered(query, condition.get("triggers", []), store)
+            role = condition.get("role")
+            if hits:
+                applied = True
+                if role and final and ROLE_RANK.get(role, -1) > ROLE_RANK.get(final, 99):
+                    for step in chain:
+                        if step["action"] == "核定":
+                            step["action"] = "陳核"
+                    chain.append({"role": role, "action": "核定", "column": None})
+                    final = role
+                    outcome = f"描述提到「{'、'.join(hits)}」：改由{role}核定。"
+                elif role:
+                    outcome = f"描述提到「{'、'.join(hits)}」：由{role}核定。"
+                else:
+                    outcome = (
+                        f"描述提到「{'、'.join(hits)}」：應向上陳核，由{final or '原核定者'}的上一層決定。"
+                    )
+            else:
+                words = "、".join(condition.get("triggers", [])) or "所述情形"
+                outcome = f"描述未提到「{words}」，未套用；如有此情形：{note}。"
+        elif kind == "delegation":
+            outcome = f"本列以外的其餘案件授權由{condition.get('role') or '第二層'}決行。"
+        elif kind == "scope":
+            outcome = f"本列適用範圍：{note}。"
+        else:
+            outcome = f"備考：{note}"
+        evaluated.append({"kind": kind, "text": note, "applied": applied, "outcome": outcome})
+    return {
+        "final_approver": final,
+        "chain": chain,
+        "cosign_required": required,
+        "cosign_waived": waived,
+        "cosign_conditional": conditional,
+        "conditions": evaluated,
+        "conditions_applied": [c for c in evaluated if c["applied"]],
+    }
+
+
+def _references(store: Store, query: Query, unit: str) -> list[dict]:
+    """The same task in other units, labelled as theirs: never the answer for this unit."""
+    others = [i for i, e in enumerate(store.entries) if e["unit"] != unit]
+    hits = rank(store, query, others, limit=40)
+    if not hits:
+        return []
+    best = hits[0].score
+    seen: set[str] = set()
+    out = []
+    for hit in hits:
+        entry = store.entries[hit.index]
+        if hit.score < max(MIN_ROUTE_SCORE, best * MIN_SHARE_OF_BEST) or entry["unit"] in seen:
+            continue
+        seen.add(entry["unit"])
+        ref = entry_out(store, hit.index, hit)
+        ref["note"] = f"此列屬於{entry['unit']}，不是{unit}的規定，僅供參考。"
+        out.append(ref)
+        if len(out) == 5:
+            break
+    return out
+
+
+def route(store: Store, text: str | None, unit: str | None, amount: int | None = None) -> dict:
+    if not unit:
+        raise UsageError("route 需要指定單位。", "例如：approval route --unit 文書組 --amount 30萬")
+    unit = resolve_unit(store, unit)
+    query = make_query(store, text or "", amount)
+    if not query.terms and query.amount is None:
+        raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
+    rows = store.unit_rows(unit)
+    result: dict = {
+        "query": query.text,
+        "unit": unit,
+        "amount": query.amount,
+        "amount_parsed": amount_info(query),
+        "match": None,
+        "final_approver": None,
+        "chain": [],
+        "cosign_required": [],
+        "cosign_waived": [],
+        "cosign_conditional": [],
+        "conditions": [],
+        "conditions_applied": [],
+        "alternatives": [],
+        "references": [],
+        "warnings": [],
+        "reason": None,
+        "source": source_info(store),
+    }
+    unit_hits = rank(store, query, rows)
+    chosen: Hit | None = None
+    alternatives: list[Hit] = []
+    if not query.terms:
+        # Only an amount: the amount-banded task (procurement); the narrowest band wins.
+        if unit_hits:
+            chosen, alternatives = unit_hits[0], unit_hits[1:]
+    elif unit_hits:
+        best_anywhere = rank(store, query, None, limit=1)
+        top = unit_hits[0]
+        ceiling = best_anywhere[0].score if best_anywhere else top.score
+        if top.score >= MIN_ROUTE_SCORE and top.score >= MIN_SHARE_OF_BEST * ceiling:
+            chosen = top
+            alternatives = [h for h in unit_hits[1:4] if h.score >= top.score - 10]
+    if chosen is not None and store.entries[chosen.index].get("amount_range"):
+        chosen, alternatives, reason = _choose_band(store, query, rows, chosen, alternatives)
+        if reason:
+            result["reason"] = reason
+    if chosen is None:
+        result["reason"] = result["reason"] or "no_row_in_unit"
+        result["references"] = _references(store, query, unit)
+        result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
+        return result
+    entry = store.entries[chosen.index]
+    result["match"] = entry_out(store, chosen.index, chosen)
+    result.update(evaluate_conditions(store, query, entry))
+    result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
+    result["warnings"] = result["match"]["warnings"]
+    return result
+
+
+def _choose_band(
+    store: Store, query: Query, rows: list[int], chosen: Hit, alternatives: list[Hit]
+) -> tuple[Hit | None, list[Hit], str | None]:
+    """Among the unit's banded rows of the chosen task, the band holding the amount; narrowest first."""
+    item = store.entries[chosen.index]["item"]
+    banded = [i for i in rows if store.entries[i]["item"] == item and store.entries[i].get("amount_range")]
+    if query.amount is None:
+        if len(banded) > 1:
+            return None, [Hit(i, chosen.score) for i in banded], "needs_amount"
+        return chosen, alternatives, None
+    holding = [i for i in banded if _contains(store.entries[i]["amount_range"], query.amount)]
+    if not holding:
+        return None, [Hit(i, chosen.score) for i in banded], "amount_outside_bands"
+    holding.sort(key=lambda i: (_width(store.entries[i]["amount_range"]), i))
+    score = chosen.score if chosen.index in holding else max(chosen.score, MIN_ROUTE_SCORE)
+    return Hit(holding[0], score, chosen.matched, chosen.parts), [Hit(i, score) for i in holding[1:]], None
+
+
+def _width(band: dict) -> float:
+    low = band["min"] if band["min"] is not None else 0
+    return float("inf") if band["max"] is None else band["max"] - low
+
+
+# ---------------------------------------------------------------- list
+
+
+def list_entries(
+    store: Store, unit: str | None = None, table: str | None = None, approver: str | None = None
+) -> dict:
+    unit = resolve_unit(store, unit)
+    role = resolve_role(approver) if approver else None
+    if table is not None and table not in ("甲", "乙", "機關共同乙"):
+        raise UsageError(f"表別「{table}」不存在。", "可用：甲、乙、機關共同乙。")
+    rows = [
+        i
+        for i, e in enumerate(store.entries)
+        if (unit is None or e["unit"] == unit)
+        and (table is None or e["table"] == table)
+        and (role is None or e["final_approver"] == role)
+    ]
+    return {
+        "unit": unit,
+        "table": table,
+        "approver": role,
+        "approver_as_typed": approver,
+        "entries": [entry_out(store, i) for i in rows],
+        "source": source_info(store),
+    }
+
+
+# ---------------------------------------------------------------- the catalogue as a whole
+
+
+def units_summary(store: Store) -> list[dict]:
+    rows = []
+    for unit in store.units:
+        entries = [e for e in store.entries if e["unit"] == unit]
+        counts: dict[str, int] = {}
+        for entry in entries:
+            counts[entry["table"]] = counts.get(entry["table"], 0) + 1
+        flagged = sum(1 for e in entries if e["flags"])
+        rows.append({"unit": unit, "counts": counts, "total": len(entries), "flagged": flagged})
+    return rows
+
+
+def show(store: Store, key: str) -> dict:
+    """One entry by id (GA-001) or by its source line (L153 or 153)."""
+    wanted = key.strip().upper()
+    index = store.by_id.get(wanted)
+    if index is None:
+        number = wanted.removeprefix("L")
+        if number.isdigit():
+            index = next((i for i, e in enumerate(store.entries) if e["source_line"] == int(number)), None)
+    if index is None:
+        from rapidfuzz import process
+
+        nearest = [name for name, _, _ in process.extract(wanted, list(store.by_id), limit=3)]
+        raise UsageError(
+            f"找不到編號「{key}」。", f"編號像 {'、'.join(nearest)}；也可以用原表行號，例如 L153。"
+        )
+    out = entry_out(store, index)
+    out["raw"] = store.entries[index].get("raw", "")
+    return out
+
+
+def lint_report(store: Store) -> dict:
+    """Every flagged row, and 機關共同乙 items whose decision differs between units."""
+    flagged = [
+        {key: out[key] for key in ("id", "unit", "source_line", "content", "flags", "warnings")}
+        for out in (entry_out(store, i) for i, e in enumerate(store.entries) if e["flags"])
+    ]
+    groups: dict[str, list[int]] = {}
+    for index, entry in enumerate(store.entries):
+        if entry["table"] == "機關共同乙":
+            key = store.fold(entry["item"] + entry["content"] + (entry.get("business") or ""))
+            groups.setdefault(key, []).append(index)
+    differences = []
+    for indexes in groups.values():
+        finals = {store.entries[i]["final_approver"] for i in indexes}
+        lengths = {len(store.entries[i]["chain"]) for i in indexes}
+        if len(indexes) > 1 and (len(finals) > 1 or len(lengths) > 1):
+            first = store.entries[indexes[0]]
+            differences.append({
+                "item": first["item"],
+                "content": first["content"] + (f"／{first['business']}" if first.get("business") else ""),
+                "differs_in": [name for name, values in (("final_approver", finals), ("chain_length", lengths))
+                               if len(values) > 1],
+                "units": [
+                    {"unit": store.entries[i]["unit"], "id": store.entries[i]["id"],
+                     "final_approver": store.entries[i]["final_approver"],
+                     "chain_length": len(store.entries[i]["chain"]),
+                     "source_line": store.entries[i]["source_line"]}
+                    for i in indexes
+                ],
+            })  # fmt: skip
+    return {"flagged": flagged, "differences": differences, "source": source_info(store)}

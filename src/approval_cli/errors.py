@@ -1,0 +1,37 @@
+"""Errors a clerk can act on. The CLI turns each into one stderr paragraph and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_NO_MATCH = 1
+EXIT_BAD_INPUT = 2
+
+
+class ApprovalError(Exception):
+    """Bad input of some kind: exit code 2 unless a subclass says otherwise."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} {self.hint}"
+
+
+class CatalogueError(ApprovalError):
+    """The catalogue file is missing, unreadable, not UTF-8, malformed or off-schema."""
+
+
+class AmountError(ApprovalError, ValueError):
+    """Text that should be an amount of money is not one."""
+
+
+class UnitError(ApprovalError):
+    """A unit name that is not in the catalogue."""
+
+
+class UsageError(ApprovalError):
+    """Arguments that do not make a question (e.g. empty query)."""

@@ -1,0 +1,198 @@
+"""Text clean-up for display and the folded key the matcher compares.
+
+clean_text keeps what a clerk should see; fold turns text into a matching key on which
+Traditional and Simplified script, full-width and half-width forms, 台/臺 and the spelling
+variants the table itself uses all agree. OpenCC is imported only when a character actually
+needs it: most lookups fold with the catalogue's precomputed map and never pay its import.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "FOLD_VARIANTS",
+    "build_fold_map",
+    "clean_text",
+    "fold",
+    "has_control_chars",
+    "is_blank",
+]
+
+# Spelling variants that OpenCC t2s does not unify, in the table's or the clerk's spelling.
+# Phrases win over single characters (longest match first). The source spells the same task
+# 遴定/選定, 分辦/分辨 and 外賓/貴賓 in different units; clerks type 姊妹市 for the table's
+# 姐妹市. 臺→台 is also what t2s does, listed so that folding without OpenCC still unifies it.
+# 裡/裏 need no entry: t2s folds both to 里.
+FOLD_VARIANTS: dict[str, str] = {
+    "遴定": "選定",
+    "貴賓": "外賓",
+    "分辨": "分辦",
+    "姊": "姐",
+    "臺": "台",
+    "着": "著",  # Simplified text writes 隨着 where the table writes 隨著; t2s keeps both
+}
+
+# FOLD_VARIANTS after t2s, applied again after character folding so that Simplified input
+# (贵宾, 分辨 pasted from elsewhere) meets the same replacement. A test keeps it in step.
+_FOLDED_VARIANTS: dict[str, str] = {
+    "遴定": "选定",
+    "贵宾": "外宾",
+    "分辨": "分办",
+    "姊": "姐",
+    "着": "著",
+}
+
+# Chinese sentence punctuation stays full-width for display; NFKC would make ，→, and ：→:.
+_KEEP_FULLWIDTH = "，；：！？"
+_KEEP_SPLIT_RE = re.compile(f"([{_KEEP_FULLWIDTH}])")
+_THOUSANDS_COMMA_RE = re.compile(r"(?<=[0-9])，(?=[0-9]{3}(?![0-9]))")
+_C0C1_SPACE_RE = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+_C0C1_DROP_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+# Han ideographs, CJK punctuation, kana/bopomofo and full-width/compatibility forms.
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+)
+# A PDF line wrap leaves a space inside a word (質詢案 件) or between a number and its unit
+# (1萬5,000 元). Spaces between Latin words, or Latin and CJK, are meaningful and stay.
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}0-9])|(?<=[{_CJK}0-9]) (?=[{_CJK}])")
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Punctuation the key drops on top of every Unicode P*/Z* character.
+_EXTRA_DROP = frozenset("、，。；：「」『』()（）,.;:!?！？\"'-–—/／")
+
+
+def _variant_re(table: Mapping[str, str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+
+
+_VARIANT_RE = _variant_re(FOLD_VARIANTS)
+_FOLDED_VARIANT_RE = _variant_re(_FOLDED_VARIANTS)
+
+# Per-character t2s results, shared by build_fold_map and fold.
+_T2S_CACHE: dict[str, str] = {}
+_converter: Any = None  # None: not loaded yet; False: OpenCC is unavailable
+
+
+def _is_han(ch: str) -> bool:
+    cp = ord(ch)
+    return (
+        0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3FFFF
+    )
+
+
+def _t2s() -> Any:
+    """The OpenCC t2s converter, loaded on first use (the import costs about 50 ms)."""
+    global _converter
+    if _converter is None:
+        try:
+            import opencc
+
+            _converter = opencc.OpenCC("t2s")
+        except Exception:  # a missing or broken OpenCC must not break a lookup
+            _converter = False
+    return _converter
+
+
+def _drop_invisible(text: str) -> str:
+    text = _C0C1_SPACE_RE.sub(" ", text)
+    text = _C0C1_DROP_RE.sub("", text)
+    if text.isascii():
+        return text
+    # Zero-width spaces, BOMs, bidi marks (Cf) and lone surrogates (Cs) from pasted text.
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cs"))
+
+
+def clean_text(text: str) -> str:
+    """Text for display and storage: NFKC, no control characters, single spaces.
+
+    Full-width digits and letters become half-width; Chinese sentence punctuation (，；：！？)
+    stays full-width, except a ， between digits, which is a thousands separator. A space
+    between two CJK characters, or between a digit and a CJK character, is removed.
+    """
+    text = _drop_invisible(text)
+    parts = _KEEP_SPLIT_RE.split(text)
+    text = "".join(
+        part if len(part) == 1 and part in _KEEP_FULLWIDTH else unicodedata.normalize("NFKC", part)
+        for part in parts
+    )
+    text = _THOUSANDS_COMMA_RE.sub(",", text)
+    text = _WHITESPACE_RE.sub(" ", text).strip()
+    return _CJK_GAP_RE.sub("", text)
+
+
+def has_control_chars(text: str) -> bool:
+    """True if the text holds control, format (zero-width, bidi) or lone surrogate characters."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+
+
+def is_blank(text: str | None) -> bool:
+    """True for None, empty text, or text that is only whitespace and invisible characters."""
+    return not text or not clean_text(text)
+
+
+def build_fold_map(chars: Iterable[str]) -> dict[str, str]:
+    """Each character's t2s fold, for the characters whose fold differs.
+
+    Build it once from the catalogue's characters and pass it to fold(); OpenCC is imported
+    here, so a missing OpenCC raises ImportError at build time rather than degrading silently.
+    """
+    import opencc
+
+    global _converter
+    if not _converter:
+        _converter = opencc.OpenCC("t2s")
+    fold_map: dict[str, str] = {}
+    for item in chars:
+        for ch in item:
+            folded = _T2S_CACHE.get(ch)
+            if folded is None:
+                folded = _converter.convert(ch)
+                _T2S_CACHE[ch] = folded
+            if folded != ch:
+                fold_map[ch] = folded
+    return fold_map
+
+
+def _key_chars(text: str) -> str:
+    return "".join(
+        ch
+        for ch in text
+        if ch not in _EXTRA_DROP and not unicodedata.category(ch).startswith(("P", "Z")) and not ch.isspace()
+    )
+
+
+def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknown: bool = True) -> str:
+    """The matching key: cleaned, lower-case ASCII, variants unified, t2s-folded, no spaces or punctuation.
+
+    Characters in fold_map use it. A Han character outside it is folded with OpenCC only when
+    convert_unknown is True and it is not already known to be unchanged by t2s (a value of
+    fold_map, or cached from an earlier lookup).
+    """
+    key = _key_chars(clean_text(text).translate(_ASCII_LOWER))
+    key = _VARIANT_RE.sub(lambda m: FOLD_VARIANTS[m.group()], key)
+    mapping: Mapping[str, str] = fold_map or {}
+    known_simplified: set[str] | None = None
+    out: list[str] = []
+    for ch in key:
+        folded = mapping.get(ch)
+        if folded is None and convert_unknown:
+            folded = _T2S_CACHE.get(ch)
+        if folded is None:
+            folded = ch
+            if convert_unknown and _is_han(ch):
+                if known_simplified is None:
+                    known_simplified = set(mapping.values())
+                if ch not in known_simplified:
+                    converter = _t2s()
+                    if converter:
+                        folded = converter.convert(ch)
+                        _T2S_CACHE[ch] = folded
+        out.append(folded)
+    return _FOLDED_VARIANT_RE.sub(lambda m: _FOLDED_VARIANTS[m.group()], "".join(out))

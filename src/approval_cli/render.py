@@ -1,0 +1,337 @@
+"""Human output with rich, and the JSON / CSV / YAML writers.
+
+rich is imported only inside the human-output functions, so `--json` runs never load it.
+Output stays readable at 80 columns and, when piped, carries no colour codes (rich's own
+terminal detection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from .catalogue import role_display
+
+SEVERITY_LABEL = {"warning": "⚠ 注意", "notice": "ⓘ 說明"}
+
+
+def write_json(data: Any, stream=None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(data, ensure_ascii=False, indent=2))
+    stream.write("\n")
+
+
+def json_line(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, emoji=False)
+
+
+def chain_text(chain: list[dict], final: str | None = None, *, markup: bool = True) -> str:
+    parts = []
+    for step in chain:
+        role = role_display(step["role"])
+        if step["action"] == "核定":
+            parts.append(f"[bold reverse] {role} 核定 [/]" if markup else f"{role} 核定")
+        elif step["action"] == "擬辦":
+            parts.append(f"{role} 擬辦")
+        else:
+            parts.append(role)
+    return " → ".join(parts) if parts else "（原表此列沒有流程標記）"
+
+
+def chain_grid(chain: list[dict]):
+    """The chain one step a line, the deciding step highlighted: readable at 80 columns."""
+    from rich.table import Table
+
+    if not chain:
+        return "（原表此列沒有流程標記）"
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="dim")
+    grid.add_column()
+    grid.add_column()
+    for number, step in enumerate(chain, start=1):
+        role = role_display(step["role"])
+        if step["action"] == "核定":
+            grid.add_row(str(number), f"[bold reverse] {role} [/]", "[bold]核定（決行）[/]")
+        else:
+            grid.add_row(str(number), role, step["action"])
+    return grid
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def entry_heading(entry: dict) -> str:
+    return f"{entry['unit']}｜{entry['table']}表｜{entry['id']}（原表第 {entry['source_line']} 行）".replace(
+        "機關共同乙表", "機關共同乙"
+    )
+
+
+def _entry_grid(entry: dict):
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.add_row("公務項目", _escape(entry["item"]))
+    grid.add_row("公務內容", _escape(entry["content"]))
+    if entry.get("business"):
+        grid.add_row("業務名稱", _escape(entry["business"]))
+    return grid
+
+
+def _source_line(source: dict) -> str:
+    refs = "；".join(f"{kind} {ref}" for kind, ref in source.get("references", {}).items())
+    return f"依據：{source.get('title')}（民國 {source.get('effective_date_roc')} 生效；{refs}）"
+
+
+def print_route(result: dict, explain: bool = False) -> None:
+    from rich.panel import Panel
+
+    console = _console()
+    amount = result.get("amount_parsed")
+    if result["match"] is None:
+        _print_no_match(console, result)
+        if explain:
+            print_explain(console, result)
+        return
+    entry = result["match"]
+    grid = _entry_grid(entry)
+    if amount:
+        band = entry.get("amount_range")
+        grid.add_row("金額", f"{amount['display']}" + (f" → 屬於 {_band_text(band)}" if band else ""))
+    grid.add_row("流程", chain_grid(result["chain"]))
+    final = result["final_approver"]
+    grid.add_row("決行", f"[bold]{role_display(final)}[/]" if final else "[bold red]原表未標示核定者[/]")
+    grid.add_row("會辦", "、".join(result["cosign_required"]) or "（無）")
+    for waived in result["cosign_waived"]:
+        grid.add_row("免會", f"{waived['unit']}：{_escape(waived['reason'])}")
+    for conditional in result["cosign_conditional"]:
+        grid.add_row("視情況會辦", f"{conditional['unit']}：{_escape(conditional['condition'])}")
+    for condition in result["conditions"]:
+        mark = "✔ 已套用" if condition["applied"] else "・"
+        grid.add_row("條件", f"{mark} {_escape(condition['outcome'])}")
+    for warning in result["warnings"]:
+        grid.add_row(
+            SEVERITY_LABEL.get(warning["severity"], "⚠"), f"[yellow]{_escape(warning['message'])}[/]"
+        )
+    console.print(Panel(grid, title=_escape(entry_heading(entry)), title_align="left"))
+    if result["alternatives"]:
+        console.print("其他也可能適用的列：")
+        for alt in result["alternatives"]:
+            console.print(f"  ・{_escape(_one_line(alt))}")
+    console.print(f"[dim]{_escape(_source_line(result['source']))}[/]")
+    if explain:
+        print_explain(console, result)
+
+
+def _band_text(band: dict) -> str:
+
+    if band["min"] is None:
+        return f"{band['max']:,} 元以下級距"
+    if band["max"] is None:
+        return f"逾 {band['min'] - 1:,} 元級距"
+    return f"{band['min']:,}～{band['max']:,} 元級距"
+
+
+def _one_line(entry: dict) -> str:
+    text = entry["business"] or entry["content"]
+    final = role_display(entry["final_approver"]) if entry["final_approver"] else "未標示核定者"
+    return f"{entry['id']} {entry['unit']}：{text}（決行：{final}）"
+
+
+def _print_no_match(console, result: dict) -> None:
+    reason = result.get("reason")
+    if reason == "needs_amount":
+        console.print(f"{result['unit']}的這項事務依金額分級，請加上金額（例如 --amount 30萬）。各級距：")
+        for alt in result["alternatives"]:
+            console.print(f"  ・{_escape(_one_line(alt))}")
+        return
+    if reason == "amount_outside_bands":
+        console.print(f"金額不在{result['unit']}這項事務的任何級距內：")
+        for alt in result["alternatives"]:
+            console.print(f"  ・{_escape(_one_line(alt))}")
+        return
+    console.print(f"[bold]{result['unit']}的分層負責明細表沒有符合「{_escape(result['query'])}」的項目。[/]")
+    if result["references"]:
+        console.print("其他單位有類似項目（屬於那些單位，不能直接套用到本單位）：")
+        for ref in result["references"]:
+            console.print(f"  ・{_escape(_one_line(ref))}")
+    console.print("[dim]請洽單位主管或人事室確認；或用 approval find 查看所有單位。[/]")
+
+
+def print_explain(console, result: dict) -> None:
+    lines = ["[bold]為什麼是這一列：[/]"]
+    amount = result.get("amount_parsed")
+    if amount:
+        origin = "查詢文字中的" if amount["from"] == "query" else "--amount 給的"
+        lines.append(
+            f"・金額：{origin}「{_escape(amount.get('text') or str(amount['value']))}」讀作 {amount['display']}"
+        )
+    else:
+        lines.append("・金額：未提供")
+    match = result.get("match")
+    if match:
+        words = "、".join(match.get("matched") or []) or "（僅依金額）"
+        lines.append(f"・相符字詞：{_escape(words)}；相似分數 {match.get('score')}（滿分約 100）")
+    for condition in result.get("conditions", []):
+        lines.append(f"・條件「{_escape(condition['text'])}」：{_escape(condition['outcome'])}")
+    runners = result.get("alternatives") or result.get("references") or []
+    for other in runners[:3]:
+        lines.append(f"・次佳：{_escape(_one_line(other))}，分數 {other.get('score')}")
+    console.print("\n".join(lines))
+
+
+def print_find(result: dict, explain: bool = False) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not result["matches"]:
+        console.print(f"找不到符合「{_escape(result['query'])}」的項目。")
+        return
+    amount = result.get("amount_parsed")
+    title = f"「{result['query']}」" + (f"，金額 {amount['display']}" if amount else "")
+    table = Table(title=_escape(title), show_lines=True, expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("單位／編號", no_wrap=True)
+    table.add_column("事項", overflow="fold", ratio=1)
+    table.add_column("決行", no_wrap=True)
+    table.add_column("分數", justify="right", no_wrap=True)
+    for rank, entry in enumerate(result["matches"], start=1):
+        text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
+        if entry["flags"]:
+            text += " ⚠"
+        final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
+        table.add_row(str(rank), f"{entry['unit']}\n{entry['id']}", _escape(text), final, str(entry["score"]))
+    console.print(table)
+    if explain:
+        for entry in result["matches"][:3]:
+            console.print(
+                f"{entry['id']}：相符字詞 {_escape('、'.join(entry['matched']) or '（無）')}，分數 {entry['score']}"
+            )
+    console.print("[dim]看完整流程：approval show 編號；依單位判定：approval route --unit 單位 事項[/]")
+
+
+def print_list(result: dict) -> None:
+    from rich.table import Table
+
+    console = _console()
+    what = []
+    if result["unit"]:
+        what.append(result["unit"])
+    if result["table"]:
+        what.append(f"{result['table']}表")
+    if result["approver"]:
+        what.append(f"由{role_display(result['approver'])}決行")
+    table = Table(title=f"{'、'.join(what) or '全部'}：{len(result['entries'])} 項", show_lines=False)
+    table.add_column("編號", no_wrap=True)
+    table.add_column("單位", no_wrap=True)
+    table.add_column("表別", no_wrap=True)
+    table.add_column("事項", overflow="fold", ratio=1)
+    table.add_column("決行", no_wrap=True)
+    for entry in result["entries"]:
+        text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
+        final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
+        table.add_row(entry["id"], entry["unit"], entry["table"], _escape(text), final)
+    console.print(table)
+
+
+def print_units(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="單位與項目數")
+    for name in ("單位", "甲", "乙", "機關共同乙", "合計", "待查"):
+        table.add_column(name, justify="left" if name == "單位" else "right")
+    for row in rows:
+        table.add_row(
+            row["unit"],
+            *(str(row["counts"].get(k, 0)) for k in ("甲", "乙", "機關共同乙")),
+            str(row["total"]),
+            str(row["flagged"]),
+        )
+    _console().print(table)
+
+
+def print_show(entry: dict, raw: str, source: dict) -> None:
+    from rich.panel import Panel
+
+    grid = _entry_grid(entry)
+    grid.add_row("流程", chain_grid(entry["chain"]))
+    grid.add_row(
+        "決行", role_display(entry["final_approver"]) if entry["final_approver"] else "[red]原表未標示[/]"
+    )
+    grid.add_row("會辦", "、".join(entry["cosign"]) or "（無）")
+    for note in entry["notes"]:
+        grid.add_row("備考", _escape(note))
+    band = entry.get("amount_range")
+    if band:
+        grid.add_row("金額級距", _band_text(band))
+    for warning in entry["warnings"]:
+        grid.add_row(
+            SEVERITY_LABEL.get(warning["severity"], "⚠"), f"[yellow]{_escape(warning['message'])}[/]"
+        )
+    grid.add_row("原表原文", _escape(" │ ".join(cell for cell in raw.split("\t") if cell.strip())))
+    console = _console()
+    console.print(Panel(grid, title=_escape(entry_heading(entry)), title_align="left"))
+    console.print(f"[dim]{_escape(_source_line(source))}[/]")
+
+
+def print_lint(report: dict) -> None:
+    console = _console()
+    console.print(f"[bold]需要查對原表的列：{len(report['flagged'])} 列[/]")
+    for item in report["flagged"]:
+        console.print(
+            f"・{item['id']}（{item['unit']}，原表第 {item['source_line']} 行）{_escape(item['content'])}"
+        )
+        for warning in item["warnings"]:
+            console.print(f"    {SEVERITY_LABEL.get(warning['severity'], '⚠')} {_escape(warning['message'])}")
+    console.print(f"\n[bold]機關共同乙項目在各單位間的差異：{len(report['differences'])} 項[/]")
+    for diff in report["differences"]:
+        console.print(f"・{_escape(diff['item'])}：{_escape(diff['content'])}")
+        for unit in diff["units"]:
+            final = role_display(unit["final_approver"]) if unit["final_approver"] else "未標示核定者"
+            console.print(f"    {unit['unit']}（{unit['id']}）：決行 {final}，流程 {unit['chain_length']} 關")
+
+
+def csv_text(entries: list[dict]) -> str:
+    """UTF-8 CSV with a BOM so Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "編號",
+            "單位",
+            "表別",
+            "公務項目",
+            "公務內容",
+            "業務名稱",
+            "流程",
+            "決行",
+            "會辦",
+            "備考",
+            "金額下限",
+            "金額上限",
+            "注意事項",
+            "原表行號",
+        ]
+    )
+    for e in entries:
+        band = e.get("amount_range") or {}
+        writer.writerow([
+            e["id"], e["unit"], e["table"], e["item"], e["content"], e.get("business") or "",
+            chain_text(e["chain"], e["final_approver"], markup=False), e["final_approver"] or "",
+            "、".join(e["cosign"]), "；".join(e["notes"]), band.get("min") or "", band.get("max") or "",
+            "、".join(e["flags"]), e["source_line"],
+        ])  # fmt: skip
+    return "\ufeff" + buffer.getvalue()

@@ -1,0 +1,197 @@
+"""The catalogue as the lookup commands use it: plain data plus a character-bigram index.
+
+Validating YAML with pydantic costs far more than a lookup, so the first run compiles the
+validated catalogue into a pickle of plain Python data in the user cache directory, keyed by
+the catalogue file's identity (path, size, mtime) and the package version. Later runs load that
+pickle and never import yaml or pydantic. A corrupt, stale or unwritable cache is ignored and
+rebuilt: the cache can make a run faster, never break it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .normalize import fold
+
+CACHE_FORMAT = 3
+
+
+@dataclass
+class Store:
+    metadata: dict
+    entries: list[dict]
+    units: list[str]
+    fold_map: dict[str, str]
+    thesaurus: dict[str, str]  # folded everyday word → folded table word
+    # Folded matching text per entry: (item, content, business) and all three joined.
+    folded: list[tuple[str, str, str]]
+    joined: list[str]
+    postings: dict[str, array] = field(repr=False)
+    by_id: dict[str, int] = field(repr=False)
+    source: str = ""
+    from_cache: bool = False
+
+    def fold(self, text: str) -> str:
+        return fold(text, self.fold_map)
+
+    def unit_rows(self, unit: str) -> list[int]:
+        return [i for i, entry in enumerate(self.entries) if entry["unit"] == unit]
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams, plus the single character of a one-character text."""
+    if len(text) < 2:
+        return {text} if text else set()
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def build_store(entries: list[dict], metadata: dict, source: str) -> Store:
+    from .normalize import build_fold_map
+
+    chars: set[str] = set()
+    for entry in entries:
+        chars.update(entry["item"], entry["content"], entry.get("business") or "", *entry["notes"])
+    fold_map = build_fold_map(sorted(chars))
+    folded = [
+        (fold(e["item"], fold_map), fold(e["content"], fold_map), fold(_specific_text(e), fold_map))
+        for e in entries
+    ]
+    joined = ["".join(parts) for parts in folded]
+    postings: dict[str, array] = {}
+    for index, text in enumerate(joined):
+        for gram in bigrams(text):
+            postings.setdefault(gram, array("I")).append(index)
+    units = list(metadata.get("units") or dict.fromkeys(e["unit"] for e in entries))
+    for entry in entries:
+        if entry["unit"] not in units:
+            units.append(entry["unit"])
+    return Store(
+        metadata=metadata,
+        entries=entries,
+        units=units,
+        fold_map=fold_map,
+        thesaurus={fold(plain): fold(table_word, fold_map) for plain, table_word in THESAURUS.items()},
+        folded=folded,
+        joined=joined,
+        postings=postings,
+        by_id={e["id"].upper(): i for i, e in enumerate(entries)},
+        source=source,
+    )
+
+
+def _specific_text(entry: dict) -> str:
+    """業務名稱 plus scope notes (「資訊、檔案業務」), which tell apart rows of the same task."""
+    scopes = [c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope"]
+    return "".join([entry.get("business") or "", *scopes])
+
+
+# Words clerks type that the table never uses, mapped to the table's own word for the same thing.
+# Each adds a term to the query; nothing typed is replaced.
+THESAURUS = {
+    "買": "採購",
+    "購買": "採購",
+    "購置": "採購",
+    "採買": "採購",
+    "要資料": "索取資料",
+    "市政府": "本府",
+    "市府": "本府",
+    "颱風": "災害",
+    "地震": "災害",
+    "水災": "災害",
+    "國中": "中等以下學校",
+    "國小": "中等以下學校",
+    "高中": "中等以下學校",
+    "大印": "印信",
+    "關防": "印信",
+    "志願者": "志工",
+    "義工": "志工",
+    "性別平等": "兩性平權",
+    "搜集": "蒐集",
+    "移給": "移文",
+    "轉給": "移文",
+    "題字": "題詞",
+}
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("APPROVAL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "approval-cli"
+
+
+def _code_fingerprint() -> str:
+    """What the compiled data depends on besides the catalogue: its shape and the folding tables."""
+    from dataclasses import fields
+
+    from .normalize import FOLD_VARIANTS
+
+    shape = [f.name for f in fields(Store)]
+    return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}|{sorted(THESAURUS.items())}"
+
+
+def cache_file(path: Path) -> Path | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = f"{_code_fingerprint()}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    return cache_dir() / f"catalogue-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+
+
+def _read_cache(location: Path) -> Store | None:
+    try:
+        with location.open("rb") as handle:
+            store = pickle.load(handle)
+    except Exception:  # missing, truncated, corrupt or from another version: rebuild
+        return None
+    if not isinstance(store, Store):
+        return None
+    from dataclasses import fields
+
+    return store if all(hasattr(store, f.name) for f in fields(Store)) else None
+
+
+def _write_cache(location: Path, store: Store) -> None:
+    try:
+        location.parent.mkdir(parents=True, exist_ok=True)
+        temporary = location.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, location)
+    except OSError:
+        pass  # read-only home, full disk: the lookup still works, only slower next time
+
+
+def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> Store:
+    """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups."""
+    from .catalogue import resolve_path
+
+    resolved = resolve_path(path)
+    location = cache_file(resolved) if use_cache and not os.environ.get("APPROVAL_NO_CACHE") else None
+    if location is not None:
+        cached = _read_cache(location)
+        if cached is not None:
+            cached.from_cache = True
+            return cached
+    from .catalogue import load
+
+    catalogue = load(resolved)
+    data = catalogue.model_dump(mode="json")
+    store = build_store(data["entries"], data["metadata"], str(resolved))
+    if location is not None:
+        _write_cache(location, store)
+    return store

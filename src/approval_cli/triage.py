@@ -1,0 +1,1189 @@
+"""Extraction core of `approval triage`: read a 處務會議 record and pull out what must be routed.
+
+A record is plain text like the Secretariat's minutes: a header (title, 時間, 地點, 主席, 紀錄),
+an outline numbered 壹、/一、/(一)/1./(1), and under each agenda item a 「會議結論：」 block.
+Reports by the units (「文書組高組長補充報告：」) sit in blocks of their own; only the sentences
+in them that ask someone to act (「請各組室…」) become items.
+
+Everything here is pure: no printing, no I/O except decoding bytes handed in, standard library
+only (the CLI imports this module on every `triage` run). The routing itself goes through a
+matcher the caller passes to `route_items`.
+
+Choices worth knowing (see also the docstrings below):
+- Deadlines without a year resolve to the first such date on or after the meeting date: at a
+  meeting on 111年12月15日, 「一月底前」 is 2023-01-31; at one on 111年1月20日 it is 2022-01-31.
+  「今年」/「本年」 pins the meeting's year, 「明年」 the next. With no meeting date the caller's
+  `today` is the reference; with neither, only dates that carry their own year resolve.
+- 「各組室」「各單位」「各組、室」 mean all nine units of the table, 「各組」 the six 組 only,
+  「各室」 the three 室. In a unit's own report 「本組」/「本室」 is that unit.
+- Units outside the table come from a list of Taipei City Government agencies (with their full
+  names) plus any 「本府／臺北市政府…局/處/委員會/中心」; 本處, 處務會議 and 「其他局處」 are not units.
+- People are 「surname + title」 (林副秘書長), the senior titles on their own (秘書長, 副處長),
+  and any title that is the addressee of a request (「再請秘書協助」).
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from .errors import UsageError
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------------
+
+UNITS: tuple[str, ...] = (
+    "總務組",
+    "文書組",
+    "國際事務組",
+    "機要組",
+    "市民服務組",
+    "媒體事務組",
+    "會計室",
+    "人事室",
+    "政風室",
+)
+GROUP_UNITS: tuple[str, ...] = UNITS[:6]  # the six 組
+OFFICE_UNITS: tuple[str, ...] = UNITS[6:]  # the three 室
+
+# Collective names and the units they stand for.
+UNIT_EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "各組室": UNITS,
+    "各組、室": UNITS,
+    "各組及各室": UNITS,
+    "各單位": UNITS,
+    "各處室": UNITS,
+    "各組": GROUP_UNITS,
+    "各室": OFFICE_UNITS,
+}
+
+_CITY = "臺北市政府"
+# Agencies that are not units of the Secretariat's table, short name -> full name.
+UNKNOWN_UNIT_FULL_NAMES: dict[str, str] = {
+    "臺北市市政大樓公共事務管理中心": "臺北市市政大樓公共事務管理中心",
+    "市政大樓公共事務管理中心": "臺北市市政大樓公共事務管理中心",
+    "公共事務管理中心": "臺北市市政大樓公共事務管理中心",
+    "公管中心": "臺北市市政大樓公共事務管理中心",
+    "研究發展考核委員會": f"{_CITY}研究發展考核委員會",
+    "研考會": f"{_CITY}研究發展考核委員會",
+    "公務人員訓練處": f"{_CITY}公務人員訓練處",
+    "公訓處": f"{_CITY}公務人員訓練處",
+    "觀光傳播局": f"{_CITY}觀光傳播局",
+    "觀傳局": f"{_CITY}觀光傳播局",
+    "產業發展局": f"{_CITY}產業發展局",
+    "產業局": f"{_CITY}產業發展局",
+    "都市發展局": f"{_CITY}都市發展局",
+    "都發局": f"{_CITY}都市發展局",
+    "環境保護局": f"{_CITY}環境保護局",
+    "環保局": f"{_CITY}環境保護局",
+    "捷運工程局": f"{_CITY}捷運工程局",
+    "捷運局": f"{_CITY}捷運工程局",
+    "原住民族事務委員會": f"{_CITY}原住民族事務委員會",
+    "原民會": f"{_CITY}原住民族事務委員會",
+    "客家事務委員會": f"{_CITY}客家事務委員會",
+    "客委會": f"{_CITY}客家事務委員會",
+    "臺北自來水事業處": "臺北自來水事業處",
+    "北水處": "臺北自來水事業處",
+    "臺北市議會": "臺北市議會",
+    "市議會": "臺北市議會",
+    **{
+        name: f"{_CITY}{name}"
+        for name in (
+            "資訊局",
+            "法務局",
+            "人事處",
+            "主計處",
+            "政風處",
+            "民政局",
+            "財政局",
+            "教育局",
+            "工務局",
+            "交通局",
+            "社會局",
+            "勞動局",
+            "警察局",
+            "衛生局",
+            "文化局",
+            "消防局",
+            "地政局",
+            "兵役局",
+            "體育局",
+        )
+    },
+}
+
+# Title -> role in the table's chain (DOMAIN.md: 處長 is the 秘書長, 副處長 a 副秘書長).
+# None: a title with no column of its own in the table.
+TITLE_ROLES: dict[str, str | None] = {
+    "副秘書長": "副處長",
+    "主任秘書": None,
+    "秘書長": "處長",
+    "副處長": "副處長",
+    "處長": "處長",
+    "專門委員": "專門委員",
+    "副組長": None,
+    "組長": "組長",
+    "副主任": None,
+    "主任": "主任",
+    "股長": "股長",
+    "秘書": "秘書、視察、專員",
+    "視察": "秘書、視察、專員",
+    "專員": "秘書、視察、專員",
+    "副市長": None,
+    "市長": "市長",
+}
+# Titles that name one person even without a surname (「本處秘書長」, 「處長及副處長」).
+SENIOR_TITLES = frozenset({"秘書長", "副秘書長", "處長", "副處長", "主任秘書"})
+
+# Common Taiwanese surnames; 任/官/于 are left out because they start ordinary words
+# (擔任組長, 長官).
+_SURNAMES = (
+    "陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙"
+    "顏柯翁魏孫戴范方宋鄧杜傅侯曹薛丁卓阮馬董温溫唐藍石蔣古紀姚連馮歐程湯田康姜白汪鄒尤巫鐘黎"
+    "涂凃龔嚴韓袁金童陸夏柳邵錢伍倪譚駱熊甘秦顧毛章史萬俞雷粘饒"
+)
+# 「簽陳秘書長」: 陳 is the verb 陳 (submit), not a surname.
+_VERB_BIGRAMS = frozenset({"簽陳", "呈陳", "送陳", "轉陳", "核陳", "報陳", "續陳", "擬陳", "提高"})
+
+NO_MATCH_NOTE = "表內找不到適合的項目，請人工判斷"
+KIND_LABELS = {"directive": "交辦", "noted": "備查", "tracking": "列管"}
+CSV_HEADER = ("段落", "類別", "單位", "表外單位", "人員", "期限", "期限日期", "內容", "建議項目", "決行者")
+
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+# parse_record is also handed text directly; beyond this it reads only the beginning.
+MAX_RECORD_CHARS = 1_000_000
+
+# --------------------------------------------------------------------------------------------
+# Result types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str  # as written: 林副秘書長, 秘書長
+    title: str  # 副秘書長
+    role: str | None  # the table's role: 副處長; None when the title has no column
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "role": self.role}
+
+
+@dataclass(frozen=True)
+class UnknownUnit:
+    name: str  # as written, without 本府/臺北市政府: 公管中心
+    full_name: str | None  # 臺北市市政大樓公共事務管理中心, or None when not known
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "full_name": self.full_name}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    text: str  # the phrase in the cleaned item text: 一月底前, 8月31日前, 每季
+    date: str | None  # ISO date when it resolves, else None
+    recurring: bool = False  # 每季, 每月初, 定期
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "date": self.date, "recurring": self.recurring}
+
+
+@dataclass(frozen=True)
+class TrackingChange:
+    case: str  # 列管案號 as written: 10606
+    action: str  # 解除列管 | 賡續列管 | other
+    action_text: str  # the words in the record: 同意解除列管 -> 解除列管, 繼續列管
+    section: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case, "action": self.action, "action_text": self.action_text, "section": self.section}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    name: str | None = None  # 第108次處務會議
+    date_roc: str | None = None  # 民國111年1月20日 (as written, cleaned)
+    date: str | None = None  # 2022-01-20
+    chair: str | None = None
+    recorder: str | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "date_roc": self.date_roc,
+            "date": self.date,
+            "chair": self.chair,
+            "recorder": self.recorder,
+            "location": self.location,
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    section: str  # 參、三、(五); report items: 參、三、文書組高組長補充報告、(三)
+    source: str  # 會議結論 (the block's own label) or the report heading
+    kind: str  # directive | noted | tracking
+    text: str  # cleaned text; for report items only the sentences that ask someone to act
+    task: str  # what to do, without addressee, deadline and purpose clauses: this is routed
+    units: list[str] = field(default_factory=list)
+    unknown_units: list[UnknownUnit] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    deadline: Deadline | None = None
+    topic: str | None = None  # the agenda item it belongs to: 各組室業務工作報告
+    context: str | None = None  # report items: the whole paragraph the sentences came from
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    match_note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "source": self.source,
+            "topic": self.topic,
+            "kind": self.kind,
+            "text": self.text,
+            "context": self.context,
+            "task": self.task,
+            "units": list(self.units),
+            "unknown_units": [unit.to_dict() for unit in self.unknown_units],
+            "people": [person.to_dict() for person in self.people],
+            "deadline": self.deadline.to_dict() if self.deadline else None,
+            "matches": [dict(match) for match in self.matches],
+            "match_note": self.match_note,
+        }
+
+
+@dataclass(frozen=True)
+class Record:
+    meeting: Meeting
+    items: list[Item] = field(default_factory=list)
+    tracking: list[TrackingChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def directives(self) -> list[Item]:
+        return [item for item in self.items if item.kind == "directive"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meeting": self.meeting.to_dict(),
+            "items": [item.to_dict() for item in self.items],
+            "tracking": [change.to_dict() for change in self.tracking],
+            "warnings": list(self.warnings),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Reading bytes
+# --------------------------------------------------------------------------------------------
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def read_record_bytes(data: bytes) -> str:
+    """Decode a record file: UTF-8 with or without BOM (UTF-16 with BOM too, as Notepad saves).
+
+    Refuses, with a UsageError a clerk can act on, files over 2 MB, binary files (NUL bytes or
+    many control characters) and text that is not UTF-8 (typically Big5). Empty input decodes to
+    "" and is left to parse_record, which reports it as a warning.
+    """
+    if len(data) > MAX_RECORD_BYTES:
+        megabytes = len(data) / (1024 * 1024)
+        raise UsageError(
+            f"檔案太大（{megabytes:.1f} MB），會議紀錄不會超過 2 MB。",
+            "請確認選對了檔案，或只把會議紀錄的文字另存成 .txt 再試。",
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _not_text_error() from None
+    if data.startswith(b"%PDF"):
+        raise UsageError("這是 PDF 檔，不是純文字的會議紀錄。", "請先把 PDF 的文字複製或轉存成 .txt（UTF-8）再試。")
+    if data.startswith(b"PK\x03\x04"):
+        raise UsageError("這是 Word 或壓縮檔，不是純文字的會議紀錄。", "請在 Word 用「另存新檔 → 純文字（UTF-8）」後再試。")
+    if b"\x00" in data:
+        raise _not_text_error()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(
+            "檔案不是 UTF-8 編碼的文字，無法讀取。",
+            "若是 Big5 編碼，請用記事本「另存新檔」選 UTF-8 後再試。",
+        ) from None
+    if len(_CONTROL_CHARS.findall(text)) > max(8, len(text) // 100):
+        raise _not_text_error()
+    return text
+
+
+def _not_text_error() -> UsageError:
+    return UsageError("這不是文字檔（含有二進位資料），無法當作會議紀錄讀取。", "請把會議紀錄另存為純文字（.txt，UTF-8）後再試。")
+
+
+# --------------------------------------------------------------------------------------------
+# Cleaning text
+# --------------------------------------------------------------------------------------------
+
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_CIRCLED = {chr(0x2460 + n): f"({n + 1})" for n in range(20)}  # ①..⑳; NFKC would make ① a bare 1
+_FULL_WIDTH_PUNCT = str.maketrans({",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
+_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+# A hyphen is a bullet before a space, a bracket or a Chinese character (cleaning drops the space).
+_BULLET = re.compile(r"^(?:[•‧・·*●○■□◆◇▪►➢]\s*|[-–—](?:\s+|(?=[(\[〔【\u4e00-\u9fff])))")
+_PAGE_NUMBER = re.compile(r"^(?:[-–—]?\s*[0-9]{1,3}\s*[-–—]?|第[0-9]{1,3}頁(?:[，,/]?共[0-9]{1,3}頁)?|[0-9]{1,3}/[0-9]{1,3})$")
+
+
+def clean_text(text: str) -> str:
+    """NFKC for digits, letters and brackets; keep 「，：；！？」 full width next to Chinese; drop spaces
+    next to Chinese characters (PDF extraction puts them around every number)."""
+    text = "".join(_CIRCLED.get(char, char) for char in text) if "\u2460" <= max(text, default="") else text
+    text = unicodedata.normalize("NFKC", text)
+    text = _PUNCT_NEAR_CJK.sub(lambda match: match.group(0).translate(_FULL_WIDTH_PUNCT), text)
+    text = _SPACE_NEAR_CJK.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _join_lines(lines: Iterable[str]) -> str:
+    joined = ""
+    for line in lines:
+        if joined and joined[-1].isascii() and joined[-1].isalnum() and line[:1].isascii() and line[:1].isalnum():
+            joined += " "
+        joined += line
+    return joined
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers and dates
+# --------------------------------------------------------------------------------------------
+
+_CJK_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HEAVENLY_DIGITS = {"壹": 1, "貳": 2, "參": 3, "叁": 3, "肆": 4, "伍": 5, "陸": 6, "柒": 7, "捌": 8, "玖": 9, "拾": 10}
+
+
+def parse_number(text: str) -> int | None:
+    """「108」, 「一百零八」, 「一一一」, 「二十」 -> int; None when it is not a number."""
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if all(char in _CJK_DIGITS for char in text):  # 一一一 -> 111
+        return int("".join(str(_CJK_DIGITS[char]) for char in text))
+    total, current = 0, 0
+    for char in text:
+        if char in _CJK_DIGITS:
+            current = _CJK_DIGITS[char]
+        elif char in ("十", "百"):
+            total += (current or 1) * (10 if char == "十" else 100)
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _to_western_year(year: int) -> int:
+    return year + 1911 if year < 1911 else year
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _last_day(year: int, month: int) -> date | None:
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        return None
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(start: date, months: int) -> date | None:
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _last_day(year, month + 1)
+    return last.replace(day=min(start.day, last.day)) if last else None
+
+
+_NUM = r"(?:[0-9]{1,4}|[〇零一二兩三四五六七八九十百]{1,5})"
+_MEETING_DATE = re.compile(
+    rf"(?P<roc>民國)?(?P<year>[0-9]{{2,4}}|[〇零一二三四五六七八九十百]{{2,5}})年(?P<month>{_NUM})月(?P<day>{_NUM})日"
+    r"|(?P<y2>[0-9]{2,4})[./-](?P<m2>[0-9]{1,2})[./-](?P<d2>[0-9]{1,2})(?![0-9])"
+)
+
+
+def _find_meeting_date(text: str) -> tuple[str, date] | None:
+    for match in _MEETING_DATE.finditer(text):
+        if match.group("year"):
+            year, month, day = (parse_number(match.group(key)) for key in ("year", "month", "day"))
+        else:
+            year, month, day = (int(match.group(key)) for key in ("y2", "m2", "d2"))
+        if year is None or month is None or day is None:
+            continue
+        resolved = _safe_date(_to_western_year(year), month, day)
+        if resolved:
+            return match.group(0), resolved
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Deadlines
+# --------------------------------------------------------------------------------------------
+
+_YEAR_PREFIX = r"(?:(?P<year>今|本|明|去|[0-9]{2,4}|[〇零一二三四五六七八九十百]{2,5})年(?:度)?)?"
+_DEADLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "date",
+        re.compile(
+            rf"{_YEAR_PREFIX}(?P<month>{_NUM})月(?P<day>{_NUM})日(?:\((?:星期|週|周)?[一二三四五六日天]\))?"
+            r"(?:以前|之前|前|為止|止|(?=完成|提出|提報|送|回復|回報|陳報|繳交))"
+        ),
+    ),
+    (
+        "month_part",
+        re.compile(
+            rf"(?<!每){_YEAR_PREFIX}(?P<month>{_NUM}|本|當|下|次)(?:個)?月(?:份)?"
+            r"(?P<part>底|末|上旬|中旬|下旬|初|中)(?:以前|之前|前)?"
+        ),
+    ),
+    ("year_end", re.compile(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
+    ("week", re.compile(r"(?P<which>本|這|下)(?:週|周|星期|禮拜)(?P<weekday>[一二三四五六日天])(?:以前|之前|前)?")),
+    ("within", re.compile(rf"(?<![月0-9])(?P<count>{_NUM})(?P<unit>日|天|週|周|個星期|星期|個月)內")),
+    ("recurring", re.compile(r"每(?:一)?(?:個)?(?:半年|季|月|週|周|星期|年度|年|日|天|學期)(?:初|底|末|中)?|定期")),
+    ("undated", re.compile(r"下次(?:處務)?會議(?:召開)?前|(?:農曆)?(?:春節|過年|農曆年|年節)(?:以前|之前|前)")),
+    ("by_event", re.compile(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)")),
+]
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_MONTH_PART_DAY = {"上旬": 10, "初": 5, "中": 15, "中旬": 20}
+
+
+def find_deadline(text: str, reference: date | None) -> Deadline | None:
+    """The first deadline phrase in the text, resolved against the reference (meeting) date."""
+    found: list[tuple[int, int, str, re.Match[str]]] = []
+    for kind, pattern in _DEADLINE_PATTERNS:
+        match = pattern.search(text)
+        if match and (kind != "by_event" or not found):  # 「於…前」 only when nothing more precise
+            found.append((match.start(), -(match.end() - match.start()), kind, match))
+    if not found:
+        return None
+    _, _, kind, match = min(found, key=lambda entry: (entry[0], entry[1]))
+    if kind == "by_event":
+        return Deadline(text=match.group(0)[1:], date=None)
+    if kind == "recurring":
+        return Deadline(text=match.group(0), date=None, recurring=True)
+    resolved = _resolve_deadline(kind, match, reference)
+    return Deadline(text=match.group(0), date=resolved.isoformat() if resolved else None)
+
+
+def _explicit_year(word: str | None, reference: date | None) -> tuple[int | None, bool]:
+    """(year, pinned): pinned years never roll over. (None, False) when unknown."""
+    if word is None:
+        return (reference.year if reference else None), False
+    relative = {"今": 0, "本": 0, "明": 1, "去": -1}
+    if word in relative:
+        return ((reference.year + relative[word]) if reference else None), True
+    number = parse_number(word)
+    return (_to_western_year(number) if number is not None else None), True
+
+
+def _resolve_deadline(kind: str, match: re.Match[str], reference: date | None) -> date | None:
+    groups = match.groupdict()
+    if kind in ("date", "month_part", "year_end"):
+        year, pinned = _explicit_year(groups.get("year"), reference)
+        if kind == "year_end":
+            return _safe_date(year, 12, 31) if year else None
+        month_word = groups["month"]
+        if month_word in ("本", "當", "下", "次"):
+            if reference is None:
+                return None
+            start = _add_months(reference.replace(day=1), 0 if month_word in ("本", "當") else 1)
+            if start is None:
+                return None
+            year, month, pinned = start.year, start.month, True
+        else:
+            month = parse_number(month_word)
+        if year is None or month is None:
+            return None
+        if kind == "date":
+            day = parse_number(groups["day"])
+            candidate = _safe_date(year, month, day) if day else None
+            if candidate and reference and not pinned and candidate < reference:
+                candidate = _safe_date(year + 1, month, day)
+            return candidate
+        return _month_part(year, month, groups["part"], rollover_from=None if pinned else reference)
+    if reference is None:
+        return None
+    if kind == "week":
+        offset = _WEEKDAYS[groups["weekday"]] - reference.weekday() + (7 if groups["which"] == "下" else 0)
+        return reference + timedelta(days=offset)
+    if kind == "within":
+        count = parse_number(groups["count"])
+        if count is None or count > 3660:
+            return None
+        unit = groups["unit"]
+        if unit == "個月":
+            return _add_months(reference, count)
+        return reference + timedelta(days=count if unit in ("日", "天") else 7 * count)
+    return None
+
+
+def _month_part(year: int, month: int, part: str, rollover_from: date | None) -> date | None:
+    def resolve(in_year: int) -> date | None:
+        last = _last_day(in_year, month)
+        if last is None:
+            return None
+        return last.replace(day=_MONTH_PART_DAY[part]) if part in _MONTH_PART_DAY else last
+
+    candidate = resolve(year)
+    if candidate and rollover_from and candidate < rollover_from:
+        candidate = resolve(year + 1)
+    return candidate
+
+
+# --------------------------------------------------------------------------------------------
+# Units, people, requests
+# --------------------------------------------------------------------------------------------
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+_UNKNOWN_PREFIX = r"(?:臺北市政府|台北市政府|本府|市府)"
+_UNIT_TOKEN = re.compile(
+    rf"(?P<expansion>{_alternation(UNIT_EXPANSIONS)})"
+    rf"|(?P<unit>{_alternation(UNITS)})"
+    r"|(?P<own>本組|本室)"
+    rf"|{_UNKNOWN_PREFIX}?(?P<unknown>{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
+    rf"|{_UNKNOWN_PREFIX}(?P<agency>[\u4e00-\u9fff]{{2,8}}?(?:委員會|中心|局|處))"
+)
+_NOT_AN_AGENCY = ("各", "其他", "相關", "本", "該", "所屬", "有關", "秘書處")
+
+_TITLE_ALT = _alternation(TITLE_ROLES)
+_PERSON = re.compile(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?P<title>{_TITLE_ALT})")
+
+# 請 as a request: not 申請/邀請/報請/函請/已請…, not 請假/請購/請領….
+_REQUEST = re.compile(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
+_OUTCOME_WORDS = ("獲得", "獲致", "深獲", "圓滿", "反應熱烈")
+_ADDRESSEE_TOKEN = re.compile(
+    rf"{_UNKNOWN_PREFIX}?(?:{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
+    rf"|{_alternation(UNIT_EXPANSIONS)}|{_alternation(UNITS)}|本組|本室|本中心"
+    rf"|(?:歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?:{_TITLE_ALT})"
+    r"|各主管|各相關單位|相關組室|相關單位|主管|同仁|長官|人員|承辦人|與|及|和|、|暨|會同"
+)
+_LEADING_ADVERBS = ("務", "並", "另", "再", "均", "亦", "也", "仍", "敬", "懇", "轉", "爰")
+_PURPOSE_WORDS = (
+    "以利",
+    "俾利",
+    "俾",
+    "以符",
+    "以因應",
+    "以免",
+    "以維",
+    "以確保",
+    "以汲取",
+    "以期",
+    "以達",
+    "以供",
+    "避免",
+    "藉以",
+)
+_EMPTY_CLAUSE = re.compile(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|回報|提出|處理)?$")
+
+
+def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[UnknownUnit]]:
+    """Units of the table (collective names expanded, in order, deduplicated) and units outside it."""
+    units: list[str] = []
+    unknown: list[UnknownUnit] = []
+    for match in _UNIT_TOKEN.finditer(text):
+        if match.group("expansion"):
+            units.extend(UNIT_EXPANSIONS[match.group("expansion")])
+        elif match.group("unit"):
+            units.append(match.group("unit"))
+        elif match.group("own"):
+            if own_unit:
+                units.append(own_unit)
+        elif match.group("unknown"):
+            name = match.group("unknown")
+            unknown.append(UnknownUnit(name, UNKNOWN_UNIT_FULL_NAMES[name]))
+        else:
+            name = match.group("agency")
+            if not name.startswith(_NOT_AN_AGENCY):
+                unknown.append(UnknownUnit(name, None))
+    unique_unknown: dict[str, UnknownUnit] = {}
+    for unit in unknown:
+        unique_unknown.setdefault(unit.full_name or unit.name, unit)
+    return list(dict.fromkeys(units)), list(unique_unknown.values())
+
+
+def find_people(text: str, extra_titles: Iterable[tuple[int, str]] = ()) -> list[Person]:
+    """Named people (林副秘書長), senior titles on their own (秘書長), plus titles the caller found
+    in addressee position, given as (position, title)."""
+    found: list[tuple[int, Person]] = []
+    for match in _PERSON.finditer(text):
+        surname, title = match.group("surname"), match.group("title")
+        start = match.start()
+        if surname and text[max(0, start - 1) : start + 1] in _VERB_BIGRAMS:
+            surname, start = None, match.start("title")
+        if surname:
+            found.append((start, Person(surname + title, title, TITLE_ROLES[title])))
+        elif title in SENIOR_TITLES:
+            found.append((start, Person(title, title, TITLE_ROLES[title])))
+    for position, title in extra_titles:
+        found.append((position, Person(title, title, TITLE_ROLES.get(title))))
+    people: dict[str, Person] = {}
+    for _, person in sorted(found, key=lambda entry: entry[0]):
+        people.setdefault(person.name, person)
+    return list(people.values())
+
+
+def find_requests(text: str) -> list[re.Match[str]]:
+    """Each 請 that asks someone to act, leaving out narrated ones (「並請…簡報，獲得外賓肯定」)."""
+    requests = []
+    for match in _REQUEST.finditer(text):
+        following = re.split(r"[，。；]", text[match.end() :], maxsplit=2)
+        next_clause = following[1] if len(following) > 1 else ""
+        if any(word in next_clause for word in _OUTCOME_WORDS):
+            continue
+        requests.append(match)
+    return requests
+
+
+def _addressee_span(text: str, start: int) -> tuple[int, list[tuple[int, str]]]:
+    """End of the addressee after a 請 at `start`, and bare titles named there (「請秘書協助」)."""
+    position = start
+    bare_titles: list[tuple[int, str]] = []
+    while position < len(text):
+        match = _ADDRESSEE_TOKEN.match(text, position)
+        if not match or match.end() == position:
+            break
+        if match.group(0) in TITLE_ROLES:
+            bare_titles.append((position, match.group(0)))
+        position = match.end()
+    # A trailing connector belongs to the task, not the addressee: 「請…與」 never happens.
+    return position, bare_titles
+
+
+def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[int, str]]]:
+    """The directive without 請 + addressee, deadline phrase and trailing purpose clauses."""
+    body = text.strip().rstrip("。")
+    bare_titles: list[tuple[int, str]] = []
+    requests = find_requests(body)
+    if requests:
+        request = requests[0]
+        end, bare_titles = _addressee_span(body, request.end())
+        before = body[: request.start()]
+        while before.endswith(_LEADING_ADVERBS):
+            before = before[:-1]
+        body = before + body[end:]
+    if deadline:
+        body = re.sub(rf"(?:於|在)?{re.escape(deadline.text)}", "", body, count=1)
+    clauses = [clause for clause in re.split(r"[，,]", body)]
+    while len(clauses) > 1 and (clauses[-1].startswith(_PURPOSE_WORDS) or _EMPTY_CLAUSE.match(clauses[-1])):
+        clauses.pop()
+    task = "，".join(clause for clause in clauses if clause).strip("，、；。 ")
+    return task, bare_titles
+
+
+# --------------------------------------------------------------------------------------------
+# Outline parsing
+# --------------------------------------------------------------------------------------------
+
+_MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("heavenly", re.compile(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
+    ("paren_cjk", re.compile(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
+    ("paren_arabic", re.compile(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*")),
+    ("cjk", re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
+    ("arabic", re.compile(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
+]
+_BLOCK_LABELS = ("會議結論", "主席結論", "主席裁示", "主席指示", "結論", "決議", "決定", "裁示")
+_BLOCK_LINE = re.compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
+_REPORT_LINE = re.compile(r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$")
+_REPORTER_HINT = re.compile(rf"{_alternation(UNITS)}|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+_END_LINE = re.compile(r"^(?:散會|散\s*會)")
+_HEADER_FIELD = re.compile(
+    r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
+    r"|出席人員|出席|列席人員|列席|請假人員|請假)\s*[:：]"
+)
+_MEETING_NAME = re.compile(r"第(?P<number>[0-9〇零一二三四五六七八九十百]+)次(?P<kind>[\u4e00-\u9fff]{0,8}?會議)")
+_TERMINAL = ("。", "！", "？", "!", "?")
+_SKIPPED_TEXTS = frozenset({"無", "略", "(略)", "無意見"})
+
+
+@dataclass
+class _Paragraph:
+    """An item being read: a numbered (or unnumbered) paragraph in a block, or an outline heading."""
+
+    path: list[str]
+    label: str | None
+    lines: list[str]
+    block: _Block | None = None
+
+    @property
+    def text(self) -> str:
+        return _join_lines(self.lines)
+
+
+@dataclass
+class _Block:
+    kind: str  # conclusion | report
+    source: str  # 會議結論 / 文書組高組長補充報告
+    path: list[str]  # the outline labels it hangs under
+    topic: str | None
+    owner_unit: str | None = None
+    item_type: str | None = None
+    items: list[_Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class _Outline:
+    """Reads cleaned lines into blocks of items, keeping the outline path of each."""
+
+    stack: list[tuple[str, str, _Paragraph]] = field(default_factory=list)  # (marker type, label, heading)
+    block: _Block | None = None
+    blocks: list[_Block] = field(default_factory=list)
+    headings: list[_Paragraph] = field(default_factory=list)  # headings and stray paragraphs
+    current: _Paragraph | None = None
+
+    def labels(self) -> list[str]:
+        return [label for _, label, _ in self.stack]
+
+    def feed_marker(self, marker_type: str, label: str, rest: str, shown: str) -> None:
+        block = self.block
+        if block is not None:
+            outline_types = [entry[0] for entry in self.stack]
+            if block.item_type is None:
+                if not (marker_type in outline_types and block.items):
+                    block.item_type = marker_type
+                    self._new_item(label, rest)
+                    return
+            elif marker_type == block.item_type:
+                self._new_item(label, rest)
+                return
+            elif marker_type not in outline_types:
+                if self.current is not None:  # a sub-point of the current item: keep its number
+                    self.current.lines.append(shown + rest)
+                else:
+                    self._new_item(label, rest)
+                return
+            self._close_block()
+        types = [entry[0] for entry in self.stack]
+        if marker_type in types:
+            del self.stack[types.index(marker_type) :]
+        heading = _Paragraph(path=[*self.labels(), label], label=label, lines=[rest] if rest else [])
+        self.stack.append((marker_type, label, heading))
+        self.headings.append(heading)
+        self.current = heading
+        block_line = _BLOCK_LINE.match(rest)
+        if block_line:  # 「肆、主席結論：」: the heading opens the block itself
+            self.start_block(
+                "conclusion", block_line.group("label"), block_line.group("rest") or "", topic_from_heading=False
+            )
+
+    def start_block(
+        self, kind: str, source: str, rest: str, *, topic_from_heading: bool = True, owner_unit: str | None = None
+    ) -> None:
+        if self.block is not None:
+            self._close_block()
+        topic = self.stack[-1][2].text.rstrip("。：:") if self.stack and topic_from_heading else None
+        self.block = _Block(kind, source, self.labels(), topic, owner_unit)
+        self.blocks.append(self.block)
+        self.current = None
+        if rest:
+            self._new_item(None, rest)
+
+    def feed_text(self, line: str, after_blank: bool) -> None:
+        current = self.current
+        if current is not None and (not after_blank or not current.text.endswith(_TERMINAL)):
+            current.lines.append(line)
+            return
+        if self.block is not None:
+            if self.block.item_type is None or current is None:
+                self._new_item(None, line)
+            else:
+                current.lines.append(line)
+            return
+        stray = _Paragraph(path=self.labels(), label=None, lines=[line])
+        self.headings.append(stray)
+        self.current = stray
+
+    def feed_bullet(self, line: str) -> None:
+        """A bulleted line with no number: an item of its own when the block lists by bullets."""
+        block = self.block
+        if block is not None and block.item_type in (None, "bullet"):
+            block.item_type = "bullet"
+            self._new_item(f"第{sum(1 for item in block.items if item.label) + 1}點", line)
+        else:
+            self.feed_text(line, after_blank=True)
+
+    def finish(self) -> None:
+        if self.block is not None:
+            self._close_block()
+
+    def _new_item(self, label: str | None, text: str) -> None:
+        assert self.block is not None
+        path = [*self.block.path]
+        if self.block.kind == "report":
+            path.append(self.block.source)
+        if label:
+            path.append(label)
+        item = _Paragraph(path=path, label=label, lines=[text] if text else [], block=self.block)
+        self.block.items.append(item)
+        self.current = item
+
+    def _close_block(self) -> None:
+        block = self.block
+        if block is not None and len(block.items) > 1 and all(item.label is None for item in block.items):
+            for number, item in enumerate(block.items, start=1):
+                item.label = f"第{number}點"
+                item.path.append(item.label)
+        self.block = None
+        self.current = None
+
+
+def _match_marker(line: str) -> tuple[str, str, str, str] | None:
+    """(marker type, normalised label, text after the marker, marker as shown) or None."""
+    for marker_type, pattern in _MARKERS:
+        match = pattern.match(line)
+        if match:
+            label = match.group("label") or match.groupdict().get("label2") or ""
+            rest = line[match.end() :]
+            if marker_type.startswith("paren"):
+                label = f"({label})"
+            return marker_type, label, rest, match.group(0).strip()
+    return None
+
+
+def _report_heading(line: str) -> tuple[str, str, str | None] | None:
+    """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」, else None."""
+    match = _REPORT_LINE.match(line)
+    if not match or not _REPORTER_HINT.search(match.group("who")):
+        return None
+    who = match.group("who")
+    owner = next((unit for unit in UNITS if who.startswith(unit)), None)
+    return who + match.group("kind"), match.group("rest"), owner
+
+
+# --------------------------------------------------------------------------------------------
+# The record
+# --------------------------------------------------------------------------------------------
+
+
+def parse_record(text: str, *, today: date | None = None) -> Record:
+    """Read a meeting record. Never raises: problems become `warnings`.
+
+    `today` is only the fallback reference for deadlines when the record has no meeting date.
+    """
+    warnings: list[str] = []
+    if len(text) > MAX_RECORD_CHARS:
+        text = text[:MAX_RECORD_CHARS]
+        warnings.append(f"紀錄過長，只分析前 {MAX_RECORD_CHARS:,} 字。")
+    if not text.strip():
+        return Record(meeting=Meeting(), warnings=[*warnings, "紀錄是空的，沒有可分析的內容。"])
+
+    outline = _Outline()
+    header_lines: list[str] = []
+    in_header = True
+    after_blank = True
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = clean_text(raw_line)
+        if not line:
+            after_blank = True
+            continue
+        if _PAGE_NUMBER.match(line):
+            continue
+        if _END_LINE.match(line):
+            break
+        bullet = _BULLET.match(line)
+        if bullet:
+            line = line[bullet.end() :]
+            if not line:
+                continue
+        marker = _match_marker(line)
+        block_line = None if marker else _BLOCK_LINE.match(line)
+        report = None if marker or block_line else _report_heading(line)
+        if in_header and not (marker or block_line or report):
+            header_lines.append(line)
+            after_blank = False
+            continue
+        in_header = False
+        if marker:
+            outline.feed_marker(*marker)
+        elif block_line:
+            outline.start_block("conclusion", block_line.group("label"), block_line.group("rest") or "")
+        elif report:
+            source, rest, owner = report
+            outline.start_block("report", source, rest, owner_unit=owner)
+        elif bullet:
+            outline.feed_bullet(line)
+        else:
+            outline.feed_text(line, after_blank)
+        after_blank = False
+    outline.finish()
+
+    meeting, reference, header_warnings = _parse_header(header_lines)
+    warnings.extend(header_warnings)
+    if reference is None and today is not None:
+        reference = today
+        warnings.append("找不到會議日期，期限以今天的日期推算。")
+    elif reference is None:
+        warnings.append("找不到會議日期，期限無法換算成日期。")
+
+    items: list[Item] = []
+    tracking: list[TrackingChange] = []
+    conclusion_blocks = [block for block in outline.blocks if block.kind == "conclusion"]
+    for block in outline.blocks:
+        for paragraph in block.items:
+            section = "、".join(paragraph.path)
+            text_of_item = paragraph.text
+            if not text_of_item or text_of_item.rstrip("。") in _SKIPPED_TEXTS:
+                continue
+            if block.kind == "conclusion":
+                tracking.extend(find_tracking(text_of_item, section))
+                items.append(_conclusion_item(text_of_item, section, block, reference))
+            else:
+                item = _report_item(text_of_item, section, block, reference)
+                if item:
+                    items.append(item)
+    if not conclusion_blocks:
+        warnings.append("找不到會議結論段落。")
+        for paragraph in outline.headings:  # no conclusions: fall back to requests anywhere
+            item = _report_item(paragraph.text, "、".join(paragraph.path), None, reference)
+            if item:
+                items.append(item)
+    return Record(meeting=meeting, items=items, tracking=tracking, warnings=warnings)
+
+
+def _parse_header(lines: list[str]) -> tuple[Meeting, date | None, list[str]]:
+    warnings: list[str] = []
+    fields: dict[str, str] = {}
+    title: str | None = None
+    for line in lines:
+        matches = list(_HEADER_FIELD.finditer(line))
+        if not matches:
+            if title is None and ("會議" in line or "紀錄" in line or "記錄" in line):
+                title = line
+            continue
+        for index, match in enumerate(matches):
+            end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
+            value = line[match.end() : end].strip(" 。")
+            fields.setdefault(_canonical_field(match.group("label")), value)
+
+    name = None
+    if title:
+        numbered = _MEETING_NAME.search(title)
+        if numbered:
+            name = f"第{numbered.group('number')}次{numbered.group('kind')}"
+        else:
+            stripped = re.sub(r"^(?:臺北市政府|台北市政府)?秘書處", "", title)
+            stripped = re.sub(r"(?:會議)?[紀記]錄$", "", stripped)
+            name = stripped if "會議" in stripped else (stripped + "會議" if stripped else None)
+    if name is None:
+        warnings.append("找不到會議名稱。")
+
+    found_date = None
+    for candidate in (fields.get("time"), title, *lines):
+        if candidate:
+            found_date = _find_meeting_date(candidate)
+            if found_date:
+                break
+    date_roc = None
+    meeting_date = None
+    if found_date:
+        written, meeting_date = found_date
+        if meeting_date.year - 1911 == parse_number(re.sub(r"^民國|年.*$|[./-].*$", "", written)):
+            date_roc = written
+    meeting = Meeting(
+        name=name,
+        date_roc=date_roc,
+        date=meeting_date.isoformat() if meeting_date else None,
+        chair=fields.get("chair") or None,
+        recorder=fields.get("recorder") or None,
+        location=fields.get("location") or None,
+    )
+    return meeting, meeting_date, warnings
+
+
+def _canonical_field(label: str) -> str:
+    if "時間" in label or label == "日期":
+        return "time"
+    if "地點" in label:
+        return "location"
+    if label == "主席":
+        return "chair"
+    if "紀錄" in label or "記錄" in label:
+        return "recorder"
+    return label
+
+
+# 「同意備查」「洽悉」「紀錄確定」…: an item made only of these phrases is noted, not acted on.
+_NOTED_ONLY = re.compile(
+    r"^(?:(?:本案|上次會議|會議)?(?:紀錄)?(?:同意|准予|准|予以|原則同意)?"
+    r"(?:備查|核備|洽悉|確定|確認|照案通過|通過|同意|知悉)(?:在案)?[，、；。\s]*)+$"
+)
+_TRACKING_ACTION = re.compile(
+    r"(?P<action>解除列管|解除追蹤|賡續列管|繼續列管|持續列管|續予列管|繼續追蹤|列入列管|新增列管|予以列管|併案列管)"
+)
+_CASE_NUMBER = re.compile(r"(?<![0-9])[0-9]{3,}(?:-[0-9]+)?(?![0-9年月日時次元萬人件])")
+
+
+def find_tracking(text: str, section: str) -> list[TrackingChange]:
+    """列管案號 changes: each action takes the case numbers written since the previous action."""
+    if "列管" not in text and "案號" not in text:
+        return []
+    changes: list[TrackingChange] = []
+    previous_end = 0
+    for match in _TRACKING_ACTION.finditer(text):
+        written = match.group("action")
+        if written in ("解除列管", "解除追蹤"):
+            action = "解除列管"
+        elif written in ("賡續列管", "繼續列管", "持續列管", "續予列管", "繼續追蹤"):
+            action = "賡續列管"
+        else:
+            action = "other"
+        for case in _CASE_NUMBER.findall(text[previous_end : match.start()]):
+            changes.append(TrackingChange(case=case, action=action, action_text=written, section=section))
+        previous_end = match.end()
+    return changes
+
+
+def _classify(text: str) -> str:
+    if find_requests(text):
+        return "directive"
+    if _TRACKING_ACTION.search(text):
+        return "tracking"
+    if _NOTED_ONLY.match(text):
+        return "noted"
+    return "directive"  # a conclusion that is neither noted nor tracking decides something to do
+
+
+def _conclusion_item(text: str, section: str, block: _Block, reference: date | None) -> Item:
+    kind = _classify(text)
+    if kind != "directive":
+        return Item(section=section, source=block.source, kind=kind, text=text, task="", topic=block.topic)
+    return _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
+
+
+def _report_item(text: str, section: str, block: _Block | None, reference: date | None) -> Item | None:
+    """The sentences of a report paragraph that ask someone to act, as one directive; else None."""
+    sentences = re.findall(r"[^。！？]+[。！？]?", text)
+    asking = [sentence for sentence in sentences if find_requests(sentence)]
+    if not asking:
+        return None
+    scope = "".join(asking)
+    source = block.source if block else "內文"
+    topic = block.topic if block else None
+    owner = block.owner_unit if block else None
+    return _directive(scope, section, source, topic, owner, reference, context=text if scope != text else None)
+
+
+def _directive(
+    text: str,
+    section: str,
+    source: str,
+    topic: str | None,
+    owner_unit: str | None,
+    reference: date | None,
+    *,
+    context: str | None,
+) -> Item:
+    units, unknown_units = find_units(text, owner_unit)
+    deadline = find_deadline(text, reference)
+    task, addressee_titles = derive_task(text, deadline)
+    body = text.strip().rstrip("。")
+    people = find_people(body, addressee_titles)
+    return Item(
+        section=section,
+        source=source,
+        kind="directive",
+        text=text,
+        task=task,
+        units=units,
+        unknown_units=unknown_units,
+        people=people,
+        deadline=deadline,
+        topic=topic,
+        context=context,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Routing and export
+# --------------------------------------------------------------------------------------------
+
+Matcher = Callable[[str, "str | None"], list[dict[str, Any]]]
+
+
+def route_items(record: Record, matcher: Matcher, *, min_score: float, per_unit: int = 3) -> Record:
+    """Fill `matches` of each directive: matcher(task, unit) once per unit (once with None when the
+    item names no unit of the table), keeping per unit the best `per_unit` rows scoring at least
+    `min_score`. Each kept row is the matcher's dict plus `for_unit` (the unit it was asked for).
+    Rows found for several units are kept once, under the first."""
+    routed: list[Item] = []
+    for item in record.items:
+        if item.kind != "directive":
+            routed.append(item)
+            continue
+        matches: list[dict[str, Any]] = []
+        seen_ids: set[Any] = set()
+        if item.task:
+            for unit in item.units or [None]:
+                rows = [row for row in matcher(item.task, unit) if _score(row) >= min_score]
+                rows.sort(key=_score, reverse=True)
+                for row in rows[:per_unit]:
+                    if row.get("id") in seen_ids:
+                        continue
+                    seen_ids.add(row.get("id"))
+                    matches.append({**row, "for_unit": unit})
+        note = None if matches else NO_MATCH_NOTE
+        if not item.units and item.unknown_units:
+            outside = "、".join(unit.name for unit in item.unknown_units)
+            note = (
+                f"受文單位（{outside}）不在本處分層負責明細表內；"
+                + ("以下為本處類似項目，僅供參考" if matches else NO_MATCH_NOTE)
+            )
+        routed.append(replace(item, matches=matches, match_note=note))
+    return replace(record, items=routed)
+
+
+def _score(row: dict[str, Any]) -> float:
+    score = row.get("score")
+    return float(score) if isinstance(score, (int, float)) else float("-inf")
+
+
+def to_csv(record: Record) -> str:
+    """One row per item, header in Traditional Chinese. The caller writes it with a UTF-8 BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for item in record.items:
+        writer.writerow(
+            [
+                _csv_cell(value)
+                for value in (
+                    item.section,
+                    KIND_LABELS.get(item.kind, item.kind),
+                    "、".join(item.units),
+                    "、".join(f"{unit.name}（{unit.full_name}）" if unit.full_name else unit.name for unit in item.unknown_units),
+                    "、".join(f"{person.name}（{person.role}）" if person.role else person.name for person in item.people),
+                    item.deadline.text if item.deadline else "",
+                    (item.deadline.date or ("定期" if item.deadline.recurring else "")) if item.deadline else "",
+                    item.text,
+                    "；".join(str(match.get("id", "")) for match in item.matches) or (item.match_note or ""),
+                    "；".join(str(match.get("final_approver") or "") for match in item.matches),
+                )
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_cell(value: str) -> str:
+    """Keep spreadsheet programs from reading a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "@") else value
