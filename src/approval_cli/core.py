@@ -8,7 +8,6 @@ conditions (each evaluated), conditions_applied, alternatives, references, warni
 from __future__ import annotations
 
 from .amounts import format_amount
-from .catalogue import ROLE_RANK, flag_message, flag_severity
 from .errors import UsageError
 from .match import (
     MIN_ROUTE_SCORE,
@@ -20,6 +19,7 @@ from .match import (
     resolve_role,
     resolve_unit,
 )
+from .roles import ROLE_RANK, flag_message, flag_severity
 from .store import Store
 
 ENTRY_FIELDS = (

@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .amounts import strip_amounts
-from .catalogue import ROLE_ALIASES, ROLE_RANK
 from .errors import UnitError, UsageError
+from .roles import ROLE_ALIASES, ROLE_RANK
 from .store import Store, bigrams
 
 # Weights of the score's parts, tuned on tests/data/queries.yaml (see tests/test_accuracy.py).
@@ -79,7 +79,9 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
     return Query(cleaned, words, "".join(terms), terms, amount, source, amount_text)
 
 
-def _candidates(store: Store, query: Query, rows: list[int] | None) -> list[int]:
+def _candidates(store: Store, query: Query, rows: list[int] | None, use_index: bool = True) -> list[int]:
+    if not use_index:
+        return list(rows) if rows is not None else list(range(len(store.entries)))
     allowed = None if rows is None else set(rows)
     counts: Counter[int] = Counter()
     for term in query.terms:
@@ -105,7 +107,13 @@ def score_row(store: Store, query: Query, index: int) -> Hit:
     char_cover = len(query_chars & set(text)) / len(query_chars) if query_chars else 0.0
     total_len = sum(len(term) for term in query.terms) or 1
     partial = sum(fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / total_len / 100
-    precision = len(shared) / len(row_grams) if row_grams else 0.0
+    # Length normalisation per field: a short field the query nearly fills (處務會議議程及紀錄) says
+    # more than a long one that merely lists the words among many (…處務會議等之會議紀錄，另包含…).
+    # Only the task fields count; 公務項目 is a category many rows share.
+    precision = max(
+        (len(shared & grams) / len(grams) for field in store.folded[index][1:] if (grams := bigrams(field))),
+        default=0.0,
+    )
     score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
     matched = [term for term in query.terms if term in text] or sorted(
         {gram for gram in shared}, key=query.folded.find
@@ -133,8 +141,18 @@ def amount_fit(store: Store, query: Query, index: int) -> float:
     return AMOUNT_OUTSIDE_BAND
 
 
-def rank(store: Store, query: Query, rows: list[int] | None = None, limit: int | None = None) -> list[Hit]:
-    """Rows best first. With no description, only an amount: the banded rows that contain it."""
+def rank(
+    store: Store,
+    query: Query,
+    rows: list[int] | None = None,
+    limit: int | None = None,
+    *,
+    use_index: bool = True,
+) -> list[Hit]:
+    """Rows best first. With no description, only an amount: the banded rows that contain it.
+
+    use_index=False scores every row instead of those sharing a bigram with the query (for tests).
+    """
     if not query.terms:
         if query.amount is None:
             return []
@@ -148,7 +166,7 @@ def rank(store: Store, query: Query, rows: list[int] | None = None, limit: int |
         ]
         hits.sort(key=lambda h: (_band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
-    hits = [score_row(store, query, index) for index in _candidates(store, query, rows)]
+    hits = [score_row(store, query, index) for index in _candidates(store, query, rows, use_index)]
     hits.sort(key=lambda h: (-h.key, _band_width(store, h.index), h.index))
     return hits[:limit] if limit else hits
 

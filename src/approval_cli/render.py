@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from .catalogue import role_display
+from .roles import role_display
 
 SEVERITY_LABEL = {"warning": "⚠ 注意", "notice": "ⓘ 說明"}
 
@@ -148,7 +148,7 @@ def _band_text(band: dict) -> str:
 def _one_line(entry: dict) -> str:
     text = entry["business"] or entry["content"]
     final = role_display(entry["final_approver"]) if entry["final_approver"] else "未標示核定者"
-    return f"{entry['id']} {entry['unit']}：{text}（決行：{final}）"
+    return f"{entry['unit']}（{entry['id']}）：{text}（決行：{final}）"
 
 
 def _print_no_match(console, result: dict) -> None:

@@ -178,7 +178,7 @@ def _write_cache(location: Path, store: Store) -> None:
 
 def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> Store:
     """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups."""
-    from .catalogue import resolve_path
+    from .locate import resolve_path
 
     resolved = resolve_path(path)
     location = cache_file(resolved) if use_cache and not os.environ.get("APPROVAL_NO_CACHE") else None

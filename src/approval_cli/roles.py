@@ -1,0 +1,76 @@
+"""The table's vocabulary: roles in rank order, the titles users say for them, anomaly flags.
+
+Kept free of pydantic so the lookup path can use it without loading the schema.
+"""
+
+from __future__ import annotations
+
+# Role order, lowest to highest. The 襄助核稿 assistants keep the label the page gives them
+# (秘書、視察、專員 / 專員 / 秘書專員 / 專員秘書); they all rank between 股長 and 組長.
+ROLE_RANK = {
+    "承辦人員": 0,
+    "股長": 1,
+    "秘書、視察、專員": 2,
+    "秘書專員": 2,
+    "專員秘書": 2,
+    "專員": 2,
+    "組長": 3,
+    "主任": 3,
+    "專門委員": 4,
+    "副處長": 5,
+    "處長": 6,
+    "市長": 7,
+}
+
+# The Secretariat's organisation rules: 處長 is held by the City Government's 秘書長 and
+# 副處長 by one of its 副秘書長. Users say either.
+ROLE_ALIASES = {"秘書長": "處長", "副秘書長": "副處長"}
+ROLE_ALIAS_OF = {canonical: alias for alias, canonical in ROLE_ALIASES.items()}
+
+# What each anomaly code means, in the words a clerk reads. Severity "warning" means the
+# answer itself may be wrong; "notice" means the row reads oddly but the decision is clear.
+FLAGS: dict[str, tuple[str, str]] = {
+    "no_final_approver": ("warning", "原表此列沒有「核定」，無法判定決行者；請查原表或洽承辦單位。"),
+    "no_draft": ("warning", "原表此列沒有「擬辦」。"),
+    "mark_after_final": ("warning", "原表此列在「核定」之後還有標記，流程順序不明。"),
+    "draft_not_by_clerk": (
+        "notice",
+        "「擬辦」不在承辦人員欄，而在較高一欄；可能是原表欄位錯位，請對照原表。",
+    ),
+    "extra_column_past_last_role": (
+        "warning",
+        "原表此列比表頭多一欄：「核定」落在表頭最後一個職稱（市長）之後。依甲表由府（市長）決行判讀為市長，"
+        "原市長欄的陳核標記視為表頭未列職稱的府級關卡；請查原表。",
+    ),
+    "mark_outside_layout": (
+        "warning",
+        "原表此列有標記落在表頭職稱欄之外，已保留但無法對應職稱；請查原表。",
+    ),
+    "yi_decided_above_chief": (
+        "warning",
+        "乙表事項應於本處（至多處長）決行，但此列「核定」落在處長之上的欄位；已判讀為處長決行"
+        "（可整列左移一欄時左移，否則把原處長欄的標記視為表頭未列職稱的關卡），請查原表。",
+    ),
+    "header_marks_ignored": ("notice", "此頁表頭列帶有一列資料的標記（與下一列相同），已略去，不另成一列。"),
+}
+
+
+def flag_message(code: str) -> str:
+    return FLAGS.get(code, ("warning", code))[1]
+
+
+def flag_severity(code: str) -> str:
+    return FLAGS.get(code, ("warning", code))[0]
+
+
+def role_display(role: str | None) -> str:
+    """A role as a clerk reads it, with the title users also say (處長 → 處長（秘書長）)."""
+    if role is None:
+        return "（表頭未列職稱）"
+    alias = ROLE_ALIAS_OF.get(role)
+    return f"{role}（{alias}）" if alias else role
+
+
+def canonical_role(text: str) -> str:
+    text = text.strip()
+    return ROLE_ALIASES.get(text, text)
