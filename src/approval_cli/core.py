@@ -237,9 +237,12 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         if unit_hits:
             chosen, alternatives = unit_hits[0], unit_hits[1:]
     elif unit_hits:
-        best_anywhere = rank(store, query, None, limit=1)
         top = unit_hits[0]
-        ceiling = best_anywhere[0].score if best_anywhere else top.score
+        # No row anywhere scores above 100, so a strong enough row needs no comparison.
+        ceiling = 100.0
+        if top.score < MIN_SHARE_OF_BEST * ceiling:
+            best_anywhere = rank(store, query, None, limit=1)
+            ceiling = best_anywhere[0].score if best_anywhere else top.score
         if top.score >= MIN_ROUTE_SCORE and top.score >= MIN_SHARE_OF_BEST * ceiling:
             chosen = top
             alternatives = [h for h in unit_hits[1:4] if h.score >= top.score - 10]

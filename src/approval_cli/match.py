@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .amounts import strip_amounts
 from .errors import UnitError, UsageError
 from .roles import ROLE_ALIASES, ROLE_RANK
-from .store import Store, bigrams
+from .store import Store
 
 # Weights of the score's parts, tuned on tests/data/queries.yaml (see tests/test_accuracy.py).
 W_BIGRAM, W_CHAR, W_PARTIAL, W_PRECISION = 0.50, 0.20, 0.25, 0.05
@@ -30,7 +30,8 @@ AMOUNT_IN_BAND, AMOUNT_OUTSIDE_BAND, NARROW_BAND_PER_DIGIT = 20.0, -30.0, 2.0
 MIN_ROUTE_SCORE = 45.0
 # A row in the asked unit must also come near the best row anywhere, or the unit lacks the task.
 MIN_SHARE_OF_BEST = 0.75
-PREFILTER = 300
+# Rows scored in full per query, chosen by how many of the query's bigrams they share.
+PREFILTER = 100
 MAX_QUERY_CHARS = 200
 
 
@@ -43,6 +44,9 @@ class Query:
     amount: int | None
     amount_source: str | None  # "option", "query" or None
     amount_text: str | None
+    grams: frozenset[str] = frozenset()  # distinct bigrams inside the terms (never across two terms)
+    chars: frozenset[str] = frozenset()
+    length: int = 1  # characters in the terms, to weight each term's partial_ratio
 
 
 @dataclass
@@ -76,48 +80,54 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
     # Everyday words the table does not use join the query as extra terms (買 → 採購).
     extra = [table_word for plain, table_word in store.thesaurus.items() if any(plain in t for t in terms)]
     terms += [word for word in dict.fromkeys(extra) if word not in terms]
-    return Query(cleaned, words, "".join(terms), terms, amount, source, amount_text)
+    grams = frozenset(term[i : i + 2] for term in terms for i in range(len(term) - 1))
+    folded = "".join(terms)
+    return Query(
+        cleaned, words, folded, terms, amount, source, amount_text, grams, frozenset(folded), len(folded) or 1
+    )
 
 
-def _candidates(store: Store, query: Query, rows: list[int] | None, use_index: bool = True) -> list[int]:
+def _shared_count(store: Store, query: Query, index: int) -> int:
+    text = store.joined[index]
+    return sum(gram in text for gram in query.grams)
+
+
+def _candidates(
+    store: Store, query: Query, rows: list[int] | None, use_index: bool = True
+) -> list[tuple[int, int]]:
+    """Rows worth scoring, each with how many of the query's bigrams it contains."""
+    pool = rows if rows is not None else range(len(store.entries))
     if not use_index:
-        return list(rows) if rows is not None else list(range(len(store.entries)))
+        return [(index, _shared_count(store, query, index)) for index in pool]
     allowed = None if rows is None else set(rows)
     counts: Counter[int] = Counter()
-    for term in query.terms:
-        for gram in bigrams(term):
-            for index in store.postings.get(gram, ()):
-                if allowed is None or index in allowed:
-                    counts[index] += 1
+    for gram in query.grams:
+        for index in store.postings.get(gram, ()):
+            if allowed is None or index in allowed:
+                counts[index] += 1
     if not counts:
-        # Nothing shares a bigram: one-character queries, or a row set too small to care.
-        return list(rows) if rows is not None else list(range(len(store.entries)))
-    return [index for index, _ in counts.most_common(PREFILTER)]
+        # Nothing shares a bigram (a one-character query): score the rows on characters alone.
+        return [(index, 0) for index in pool]
+    return counts.most_common(PREFILTER)
 
 
-def score_row(store: Store, query: Query, index: int) -> Hit:
+def score_row(store: Store, query: Query, index: int, shared: int) -> Hit:
     from rapidfuzz import fuzz
 
     text = store.joined[index]
-    row_grams = bigrams(text)
-    query_grams = set().union(*(bigrams(term) for term in query.terms)) if query.terms else set()
-    shared = query_grams & row_grams
-    bigram_cover = len(shared) / len(query_grams) if query_grams else 0.0
-    query_chars = set(query.folded)
-    char_cover = len(query_chars & set(text)) / len(query_chars) if query_chars else 0.0
-    total_len = sum(len(term) for term in query.terms) or 1
-    partial = sum(fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / total_len / 100
+    bigram_cover = shared / len(query.grams) if query.grams else 0.0
+    char_cover = sum(char in text for char in query.chars) / len(query.chars) if query.chars else 0.0
+    partial = sum(fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / query.length / 100
     # Length normalisation per field: a short field the query nearly fills (處務會議議程及紀錄) says
     # more than a long one that merely lists the words among many (…處務會議等之會議紀錄，另包含…).
     # Only the task fields count; 公務項目 is a category many rows share.
-    precision = max(
-        (len(shared & grams) / len(grams) for field in store.folded[index][1:] if (grams := bigrams(field))),
-        default=0.0,
-    )
+    precision = 0.0
+    if shared:
+        for field, size in zip(store.folded[index][1:], store.field_grams[index], strict=True):
+            if size:
+                precision = max(precision, sum(gram in field for gram in query.grams) / size)
     score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
-    matched = [term for term in query.terms if term in text] or sorted(
-        {gram for gram in shared}, key=query.folded.find
-    )
+    matched = [term for term in query.terms if term in text] or [g for g in sorted(query.grams) if g in text]
     parts = {
         "bigram_cover": round(bigram_cover, 3),
         "char_cover": round(char_cover, 3),
@@ -166,7 +176,9 @@ def rank(
         ]
         hits.sort(key=lambda h: (_band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
-    hits = [score_row(store, query, index) for index in _candidates(store, query, rows, use_index)]
+    hits = [
+        score_row(store, query, index, shared) for index, shared in _candidates(store, query, rows, use_index)
+    ]
     hits.sort(key=lambda h: (-h.key, _band_width(store, h.index), h.index))
     return hits[:limit] if limit else hits
 

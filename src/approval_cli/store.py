@@ -33,6 +33,7 @@ class Store:
     # Folded matching text per entry: (item, content, business) and all three joined.
     folded: list[tuple[str, str, str]]
     joined: list[str]
+    field_grams: list[tuple[int, int]]  # distinct bigrams in the content and in the specific field
     postings: dict[str, array] = field(repr=False)
     by_id: dict[str, int] = field(repr=False)
     source: str = ""
@@ -46,9 +47,7 @@ class Store:
 
 
 def bigrams(text: str) -> set[str]:
-    """Character bigrams, plus the single character of a one-character text."""
-    if len(text) < 2:
-        return {text} if text else set()
+    """The distinct character bigrams of a text (none for a one-character text)."""
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
@@ -72,6 +71,7 @@ def build_store(entries: list[dict], metadata: dict, source: str) -> Store:
     for entry in entries:
         if entry["unit"] not in units:
             units.append(entry["unit"])
+    field_grams = [(len(bigrams(content)), len(bigrams(specific))) for _, content, specific in folded]
     return Store(
         metadata=metadata,
         entries=entries,
@@ -80,6 +80,7 @@ def build_store(entries: list[dict], metadata: dict, source: str) -> Store:
         thesaurus={fold(plain): fold(table_word, fold_map) for plain, table_word in THESAURUS.items()},
         folded=folded,
         joined=joined,
+        field_grams=field_grams,
         postings=postings,
         by_id={e["id"].upper(): i for i, e in enumerate(entries)},
         source=source,
