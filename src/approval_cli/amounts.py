@@ -57,30 +57,37 @@ _MONEY_UNITS = frozenset("萬万億亿兆千仟")
 _CN_DIGITS = "".join(_DIGITS) + _ZEROS
 _UNITS = "".join(_SMALL) + "".join(_BIG)
 
-_PREFIX = r"新[臺台]幣|[臺台]幣|NT\$|NTD|TWD|\$"
+# Spelled out case-insensitively: re.IGNORECASE makes the CJK classes below slow to compile.
+_PREFIX = r"新[臺台]幣|[臺台]幣|[Nn][Tt]\$|[Nn][Tt][Dd]|[Tt][Ww][Dd]|\$"
+_NT = r"[Nn][Tt]"
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 _NUM_RE = re.compile(_NUM)
 
-_PREFIX_RE = re.compile(rf"(?:{_PREFIX}|NT)\s*", re.IGNORECASE)
+_PREFIX_RE = re.compile(rf"(?:{_PREFIX}|{_NT})\s*")
 _SUFFIX_RE = re.compile(r"\s*(?:元整?|整|[臺台]幣)$")
-_NEGATIVE_RE = re.compile(rf"(?:(?:{_PREFIX}|NT)\s*)?[-負]", re.IGNORECASE)
+_NEGATIVE_RE = re.compile(rf"(?:(?:{_PREFIX}|{_NT})\s*)?[-負]")
 _SCIENTIFIC_RE = re.compile(
-    rf"(?:(?:{_PREFIX}|NT)\s*)?[0-9][0-9,]*(?:\.[0-9]*)?\s*[eE]\s*[-+]?[0-9]+\s*(?:元)?", re.IGNORECASE
+    rf"(?:(?:{_PREFIX}|{_NT})\s*)?[0-9][0-9,]*(?:\.[0-9]*)?\s*[eE]\s*[-+]?[0-9]+\s*(?:元)?"
 )
 _DIGIT_GAP_RE = re.compile(r"[0-9.,]\s+[0-9.,]")
 _SPACES_RE = re.compile(r"\s+")
 
 # A mention never starts inside another number or word (ISO9001, US$300, 1,234 from 11,234).
+# The longest real amount (九千九百九十九億九千九百九十九萬九千九百九十九) has 23 tokens; the cap
+# keeps a long run of numerals from being rescanned at every position (quadratic time).
 _CANDIDATE_RE = re.compile(
     rf"(?<![0-9A-Za-z$])(?<![0-9][.,])"
     rf"(?:(?P<prefix>{_PREFIX})[ \t]*)?"
-    rf"(?P<body>(?:{_NUM}|[{_CN_DIGITS}十拾])(?:{_NUM}|[{_CN_DIGITS}]|[ \t]*[{_UNITS}])*)",
-    re.IGNORECASE,
+    rf"(?P<body>(?:{_NUM}|[{_CN_DIGITS}十拾])(?:{_NUM}|[{_CN_DIGITS}]|[ \t]*[{_UNITS}]){{0,40}})"
 )
 _YUAN_RE = re.compile(r"[ \t]*(?:元整?|[臺台]幣)")
 _TRAILING_CN_RE = re.compile(rf"(?<=[{_UNITS}])[{_CN_DIGITS}]+$")
 # After a bare number these make it a count, a date or a floor, not money.
 _COUNTERS = "人年月日號号次件頁页樓楼層层時时分秒個个張张台臺輛辆天週周名位份本箱條条項项%度歲岁届屆"
+# Before a bare number these make it an ordinal, a case, document or phone number.
+_NUMBER_LABELS = ("第", "號", "号", "碼", "码", "電話", "电话", "傳真", "传真", "分機", "分机")
+_NUMBER_LIST_CHARS = frozenset("0123456789,、及和與与 \t")
+_FOREIGN_RE = re.compile(r"[ \t]*(?:美元|美金|日圓|日元|日幣|港幣|港元|歐元|人民幣|英鎊|USD|EUR|JPY|RMB|CNY)")
 _STRIP_SUFFIX_RE = re.compile(r"(?:\s*(?:元|整|以下|以上|以內|以内))*")
 
 _LOWER_EXCLUSIVE = ("逾", "超過", "超过", "高於", "高于", "大於", "大于", "多於", "多于")
@@ -132,7 +139,9 @@ def _tokens(body: str) -> list[tuple[str, int]]:
         if "0" <= ch <= "9":
             match = _NUM_RE.match(body, i)
             assert match is not None  # a digit always starts a number
-            tokens.append(("num", _scaled(match.group())))
+            # A lone digit is told apart: after a unit it is ambiguous (1萬5: 10,005 or 15,000?).
+            kind = "num1" if len(match.group()) == 1 else "num"
+            tokens.append((kind, _scaled(match.group())))
             i = match.end()
             continue
         if ch in _DIGITS:
@@ -154,11 +163,14 @@ def _evaluate(body: str) -> tuple[int, bool]:
 
     Chinese grouping: sections of up to 千/百/十 multiplied by 萬/億/兆 in decreasing order.
     A trailing bare Chinese digit is the colloquial short form (一萬五 = 15,000); trailing
-    Arabic digits are literal (15萬1 = 150,001), which is how format_amount writes them.
+    Arabic digits are literal (15萬10 = 150,010). A single trailing Arabic digit after 千, 萬 or
+    億 (1萬5) is refused: clerks write it for 15,000, the digits say 10,005, and 15,000 is one of
+    the table's thresholds.
     """
     total = section = 0
     coef: int | None = None
     coef_is_chinese = False
+    coef_is_lone_digit = False
     zero_seen = False
     last_small: int | None = None
     last_big: int | None = None
@@ -169,10 +181,10 @@ def _evaluate(body: str) -> tuple[int, bool]:
             if coef is not None:
                 raise _Bad("syntax", body)  # digit-by-digit 一〇〇 is not supported
             zero_seen = True
-        elif kind in ("num", "digit"):
+        elif kind in ("num", "num1", "digit"):
             if coef is not None:
                 raise _Bad("syntax", body)
-            coef, coef_is_chinese = value, kind == "digit"
+            coef, coef_is_chinese, coef_is_lone_digit = value, kind == "digit", kind == "num1"
         elif kind == "small":
             used_unit = True
             if last_small is not None and value >= last_small:
@@ -201,6 +213,8 @@ def _evaluate(body: str) -> tuple[int, bool]:
             total += section * value
             section, zero_seen, last_small, last_big, last_unit = 0, False, None, value, value
     if coef is not None:
+        if last_unit is not None and last_unit >= 1000 and coef_is_lone_digit and not zero_seen:
+            raise _Bad("ambiguous")
         if last_unit is not None:
             if coef_is_chinese and not zero_seen and coef < 10 * _SCALE:
                 coef *= last_unit // 10
@@ -259,8 +273,15 @@ def parse_amount(text: str) -> int:
 def _amount_error(bad: _Bad, shown: str) -> AmountError:
     if bad.kind == "large":
         return AmountError(f"金額「{shown}」太大，超過 1 兆元（10^12 元）。", "請確認是否多打了位數或單位。")
+    if bad.kind == "ambiguous":
+        return AmountError(
+            f"金額「{shown}」有兩種讀法（例如 1萬5 可能是 15,000 元，也可能是 10,005 元）。",
+            "請寫完整的數字，例如 1萬5,000、15000 或 一萬五千。",
+        )
     if bad.kind == "fraction":
         return AmountError(f"金額「{shown}」的小數位數太多，換算後不是整數元。", "請寫到元為止。")
+    if bad.kind == "units" and not any(ch.isdigit() or ch in _DIGITS or ch in "十拾" for ch in shown):
+        return AmountError(f"「{shown}」只有單位，沒有數字。", _EXAMPLES_HINT)  # 萬, 千萬
     if bad.kind == "units":
         return AmountError(
             f"金額「{shown}」的單位重複或順序不對。", "請寫成如 1億2,000萬、30萬 或 1萬5,000元。"
@@ -275,7 +296,13 @@ def _bare_number_is_money(half: str, start: int, end: int) -> bool:
     """A plain Arabic number without any money cue: money only if it looks like one."""
     before = half[start - 1] if start > 0 else ""
     after = half[end:].lstrip(" \t")
-    if before == "第" or (after and after[0] in _COUNTERS) or half[end : end + 2] == "小時":
+    if (after and after[0] in _COUNTERS) or half[end : end + 2] == "小時":
+        return False
+    # Look back over a list of numbers (案號9903、9904及10502) to what introduces it.
+    lead = start
+    while lead > 0 and start - lead < 200 and half[lead - 1] in _NUMBER_LIST_CHARS:
+        lead -= 1
+    if half.endswith(_NUMBER_LABELS, 0, lead):
         return False
     nxt = half[end] if end < len(half) else ""
     if nxt.isascii() and nxt.isalpha():
@@ -311,11 +338,13 @@ def _mention_at(text: str, half: str, match: re.Match[str]) -> AmountMention | N
     body = match.group("body")
     trailing = _TRAILING_CN_RE.search(body)
     if trailing is not None:
-        # 一萬五 is the short form of 15,000 and 一萬零五 is 10,005, but in 30萬一台 or
-        # 三十萬兩台 the last digit belongs to the next word.
+        # The ones after 十 (一百二十三), after 零 (一萬零五) and the short form 一萬五 (15,000)
+        # belong to the number; in 30萬一台 or 三十萬兩台 the digit starts the next word.
         head = body[: trailing.start()]
-        keep = any(z in trailing.group() for z in _ZEROS) or (
-            len(trailing.group()) == 1 and len(head) == 2 and head[0] in _DIGITS
+        keep = (
+            head[-1] in "十拾"
+            or any(z in trailing.group() for z in _ZEROS)
+            or (len(trailing.group()) == 1 and len(head) == 2 and head[0] in _DIGITS)
         )
         if not keep:
             body = head.rstrip(" \t")
@@ -323,6 +352,8 @@ def _mention_at(text: str, half: str, match: re.Match[str]) -> AmountMention | N
     yuan = _YUAN_RE.match(half, end)
     if yuan is not None:
         end = yuan.end()
+    if _FOREIGN_RE.match(half, end):
+        return None  # 3000美元 is not an NT$ amount; guessing a rate would be worse than nothing
     try:
         scaled, _ = _evaluate(_SPACES_RE.sub("", body))
     except _Bad:
@@ -426,6 +457,8 @@ def format_amount(n: int) -> str:
         parts.append(f"{yi:,}億")
     if wan:
         parts.append(f"{wan:,}萬")
+    if 0 < units < 10:
+        return plain  # 15萬1 would read as 15萬1千 to many; parse_amount refuses it too
     if units:
         parts.append(f"{units:,}")
     return f"{plain}（{''.join(parts)}）"

@@ -33,6 +33,8 @@ MIN_SHARE_OF_BEST = 0.75
 # Rows scored in full per query, chosen by how many of the query's bigrams they share.
 PREFILTER = 100
 MAX_QUERY_CHARS = 200
+# What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
+STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上"})
 
 
 @dataclass
@@ -75,8 +77,12 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
     amount_text = None
     if amount is None and mentions:
         amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
-    terms = [store.fold(part) for part in words.split()]
-    terms = [term for term in terms if term]
+    # Terms keep the clerk's own word breaks, which clean_text joins between Chinese characters.
+    terms = []
+    for part in text.split():
+        term = store.fold(strip_amounts(clean_text(part))[0])
+        if term and term not in STRAY_AMOUNT_WORDS:
+            terms.append(term)
     # Everyday words the table does not use join the query as extra terms (買 → 採購).
     extra = [table_word for plain, table_word in store.thesaurus.items() if any(plain in t for t in terms)]
     terms += [word for word in dict.fromkeys(extra) if word not in terms]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 __all__ = [
     "FOLD_VARIANTS",
@@ -54,15 +53,23 @@ _C0C1_SPACE_RE = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
 _C0C1_DROP_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _WHITESPACE_RE = re.compile(r"\s+")
 
-# Han ideographs, CJK punctuation, kana/bopomofo and full-width/compatibility forms.
-_CJK = (
-    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+# Han ideographs, CJK punctuation, kana/bopomofo and full-width/compatibility forms, as
+# code-point ranges: a regex class holding the astral Han planes costs ~20 ms to compile.
+_CJK_RANGES = (
+    (0x2E80, 0x2FDF),
+    (0x3000, 0x303F),
+    (0x3040, 0x30FF),
+    (0x3100, 0x312F),
+    (0x3190, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
 )
-# A PDF line wrap leaves a space inside a word (質詢案 件) or between a number and its unit
-# (1萬5,000 元). Spaces between Latin words, or Latin and CJK, are meaningful and stay.
-_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}0-9])|(?<=[{_CJK}0-9]) (?=[{_CJK}])")
 
+_ASCII_DIGITS = frozenset("0123456789")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # Punctuation the key drops on top of every Unicode P*/Z* character.
 _EXTRA_DROP = frozenset("、，。；：「」『』()（）,.;:!?！？\"'-–—/／")
@@ -77,7 +84,7 @@ _FOLDED_VARIANT_RE = _variant_re(_FOLDED_VARIANTS)
 
 # Per-character t2s results, shared by build_fold_map and fold.
 _T2S_CACHE: dict[str, str] = {}
-_converter: Any = None  # None: not loaded yet; False: OpenCC is unavailable
+_converter = None  # None: not loaded yet; False: OpenCC is unavailable
 
 
 def _is_han(ch: str) -> bool:
@@ -87,7 +94,7 @@ def _is_han(ch: str) -> bool:
     )
 
 
-def _t2s() -> Any:
+def _t2s():  # -> opencc.OpenCC | False, kept untyped so typing need not be imported
     """The OpenCC t2s converter, loaded on first use (the import costs about 50 ms)."""
     global _converter
     if _converter is None:
@@ -98,6 +105,31 @@ def _t2s() -> Any:
         except Exception:  # a missing or broken OpenCC must not break a lookup
             _converter = False
     return _converter
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return any(low <= cp <= high for low, high in _CJK_RANGES)
+
+
+def _drop_cjk_gaps(text: str) -> str:
+    """Drop the single spaces a PDF line wrap left inside a word.
+
+    The wrap splits words (質詢案 件) and numbers from their unit (1萬5,000 元); spaces between
+    Latin words, or between Latin and CJK, are meaningful and stay.
+    """
+    if " " not in text:
+        return text
+    pieces = text.split(" ")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        left, right = out[-1][-1], piece[0]
+        left_cjk, right_cjk = _is_cjk(left), _is_cjk(right)
+        if (left_cjk and (right_cjk or right in _ASCII_DIGITS)) or (right_cjk and left in _ASCII_DIGITS):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return " ".join(out)
 
 
 def _drop_invisible(text: str) -> str:
@@ -124,7 +156,7 @@ def clean_text(text: str) -> str:
     )
     text = _THOUSANDS_COMMA_RE.sub(",", text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
-    return _CJK_GAP_RE.sub("", text)
+    return _drop_cjk_gaps(text)
 
 
 def has_control_chars(text: str) -> bool:

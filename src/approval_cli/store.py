@@ -57,7 +57,10 @@ def build_store(entries: list[dict], metadata: dict, source: str) -> Store:
     chars: set[str] = set()
     for entry in entries:
         chars.update(entry["item"], entry["content"], entry.get("business") or "", *entry["notes"])
-    fold_map = build_fold_map(sorted(chars))
+    # Every catalogue character gets an entry, unchanged ones too, so a query made of the
+    # catalogue's own characters never needs OpenCC.
+    changed = build_fold_map(sorted(chars))
+    fold_map = {char: changed.get(char, char) for char in sorted(chars)}
     folded = [
         (fold(e["item"], fold_map), fold(e["content"], fold_map), fold(_specific_text(e), fold_map))
         for e in entries
