@@ -4,8 +4,6 @@ Errors become one stderr paragraph and an exit code here and nowhere else:
 0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

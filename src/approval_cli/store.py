@@ -9,7 +9,7 @@ rebuilt: the cache can make a run faster, never break it.
 
 from __future__ import annotations
 
-import hashlib
+import binascii
 import os
 import pickle
 import sys
@@ -37,6 +37,7 @@ class Store:
     postings: dict[str, array] = field(repr=False)
     by_id: dict[str, int] = field(repr=False)
     source: str = ""
+    key: str = ""  # the cache key it was stored under
     from_cache: bool = False
 
     def fold(self, text: str) -> str:
@@ -147,16 +148,29 @@ def _code_fingerprint() -> str:
     return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}|{sorted(THESAURUS.items())}"
 
 
-def cache_file(path: Path) -> Path | None:
+def cache_location(path: Path) -> tuple[Path, str] | None:
+    """Where the compiled form of this catalogue file lives, and the key it must carry."""
     try:
         st = path.stat()
     except OSError:
-        return None
+        return None  # a missing file is reported by the loader
     key = f"{_code_fingerprint()}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    return cache_dir() / f"catalogue-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+    return cache_dir() / f"catalogue-{_digest(key)}.pickle", key
 
 
-def _read_cache(location: Path) -> Store | None:
+def cache_file(path: Path) -> Path | None:
+    location = cache_location(path)
+    return location[0] if location else None
+
+
+def _digest(key: str) -> str:
+    # Two CRC-32s make a file name; hashlib costs more to import than a whole lookup. The full
+    # key is stored in the pickle and compared on load, so a collision only costs a rebuild.
+    data = key.encode()
+    return f"{binascii.crc32(data):08x}{binascii.crc32(data[::-1]):08x}"
+
+
+def _read_cache(location: Path, key: str) -> Store | None:
     try:
         with location.open("rb") as handle:
             store = pickle.load(handle)
@@ -166,7 +180,8 @@ def _read_cache(location: Path) -> Store | None:
         return None
     from dataclasses import fields
 
-    return store if all(hasattr(store, f.name) for f in fields(Store)) else None
+    complete = all(hasattr(store, f.name) for f in fields(Store))
+    return store if complete and store.key == key else None
 
 
 def _write_cache(location: Path, store: Store) -> None:
@@ -185,9 +200,10 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
     from .locate import resolve_path
 
     resolved = resolve_path(path)
-    location = cache_file(resolved) if use_cache and not os.environ.get("APPROVAL_NO_CACHE") else None
+    found = cache_location(resolved) if use_cache and not os.environ.get("APPROVAL_NO_CACHE") else None
+    location, key = found or (None, "")
     if location is not None:
-        cached = _read_cache(location)
+        cached = _read_cache(location, key)
         if cached is not None:
             cached.from_cache = True
             return cached
@@ -196,6 +212,7 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
     catalogue = load(resolved)
     data = catalogue.model_dump(mode="json")
     store = build_store(data["entries"], data["metadata"], str(resolved))
+    store.key = key
     if location is not None:
         _write_cache(location, store)
     return store
