@@ -310,3 +310,47 @@ def test_no_traceback_anywhere_in_stderr_for_odd_input(tmp_path):
         result = run(*args, cwd=tmp_path)
         assert "Traceback" not in result.stderr, args
         assert re.match(r"approval：", result.stderr), (args, result.stderr)
+
+
+# ---------------------------------------------------------------- triage
+
+SEED_MINUTES = ROOT / "tests" / "data" / "minutes_seed_108.txt"
+
+
+def test_triage_seed_json(capsys):
+    code, out, _ = call(capsys, "triage", str(SEED_MINUTES), "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["meeting"]["date"] == "2022-01-20"  # 民國111年1月20日
+    items = {item["section"]: item for item in record["items"]}
+    line = items["參、三、(三)"]  # 請文書組於一月底前將本處群組由Line移轉至TAIPEION即時通
+    assert line["units"] == ["文書組"] and line["deadline"]["date"] == "2022-01-31"
+    assert line["matches"] == [] and line["match_note"]  # no row of the table covers a LINE group move
+    cars = items["參、二、(三)"]  # 公務車輛(含駕駛)統一調派 … 統計資料, for 總務組
+    assert cars["matches"][0]["id"] == "GA-031"  # 公務車輛統一調派督導事項
+    assert {t["action"] for t in record["tracking"]} == {"解除列管", "賡續列管"}
+
+
+def test_triage_human_and_csv(capsys):
+    code, out, _ = call(capsys, "triage", str(SEED_MINUTES))
+    assert code == 0 and "第108次處務會議" in out and "一月底前（2022-01-31）" in out
+    code, out, _ = call(capsys, "triage", str(SEED_MINUTES), "--format", "csv")
+    assert code == 0 and out.startswith("\ufeff段落,類別,單位")
+
+
+def test_triage_junk_input(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, out, _ = call(capsys, "triage", str(empty), "--json")
+    assert code == 1 and json.loads(out)["items"] == []
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(bytes(range(256)) * 10)
+    code, _, err = call(capsys, "triage", str(binary))
+    assert code == 2 and "Traceback" not in err
+    big = tmp_path / "big.txt"
+    big.write_bytes(("會議結論：請文書組辦理。\n" * 250_000).encode())  # about 5 MB
+    started = time.perf_counter()
+    code, _, err = call(capsys, "triage", str(big))
+    assert code == 2 and err and time.perf_counter() - started < 10
+    code, _, err = call(capsys, "triage", str(tmp_path / "missing.txt"))
+    assert code == 2 and "無法開啟" in err

@@ -270,6 +270,39 @@ def lint_command(
         raise typer.Exit(EXIT_NO_MATCH)
 
 
+@app.command("triage")
+def triage_command(
+    file: Annotated[str, typer.Argument(help="處務會議紀錄（純文字）；用 - 代表標準輸入。")] = "-",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text、json 或 csv（CSV 含 BOM）。")] = "text",
+    json_output: JsonOption = False,
+) -> None:
+    """整理會議紀錄：找出每項交辦事項的單位、期限與建議的分層負責項目。[route every directive in minutes]"""
+    from .core import triage_record
+
+    fmt = "json" if json_output else fmt.lower()
+    if fmt not in ("text", "json", "csv"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、json、csv。")
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
+    record = triage_record(state.store(), data)
+    if fmt == "json":
+        from .render import write_json
+
+        write_json(record.to_dict())
+    elif fmt == "csv":
+        from .triage import to_csv
+
+        sys.stdout.write("\ufeff" + to_csv(record))
+    else:
+        from .render import print_triage
+
+        print_triage(record)
+    if not record.items:
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
 def _report(message: str, hint: str | None = None) -> None:
     sys.stderr.write(f"approval：{message}\n")
     if hint:

@@ -38,6 +38,7 @@ def entry_out(store: Store, index: int, hit: Hit | None = None) -> dict:
     if hit is not None:
         out["score"] = hit.score
         out["matched"] = hit.matched
+        out["score_parts"] = hit.parts
     return out
 
 
@@ -379,3 +380,28 @@ def lint_report(store: Store) -> dict:
                 ],
             })  # fmt: skip
     return {"flagged": flagged, "differences": differences, "source": source_info(store)}
+
+
+# ---------------------------------------------------------------- triage
+
+
+def triage_record(store: Store, data: bytes):
+    """Meeting minutes → directives, each routed through the same ranking as `find`."""
+    from .errors import ApprovalError
+    from .triage import parse_record, read_record_bytes, route_items
+
+    record = parse_record(read_record_bytes(data))
+
+    def matcher(task: str, unit: str | None) -> list[dict]:
+        try:
+            matches = find(store, task, unit, limit=10)["matches"]
+        except ApprovalError:  # a task that is all amount, or too long to be a task
+            return []
+        # A directive is a long sentence, so little of it is covered by any row; what tells is how
+        # much of a row's own task text the sentence contains (公務車輛統一調派 in a 車輛 directive).
+        for match in matches:
+            match["query_score"] = match["score"]
+            match["score"] = max(match["score"], round(100 * match["score_parts"].get("precision", 0.0), 1))
+        return sorted(matches, key=lambda m: -m["score"])
+
+    return route_items(record, matcher, min_score=MIN_ROUTE_SCORE)

@@ -335,3 +335,52 @@ def csv_text(entries: list[dict]) -> str:
             "、".join(e["flags"]), e["source_line"],
         ])  # fmt: skip
     return "\ufeff" + buffer.getvalue()
+
+
+def print_triage(record) -> None:
+    """One compact block per directive: where it came from, who, by when, what, and who decides."""
+    from .triage import UNITS as ALL_UNITS
+
+    console = _console()
+    meeting = record.meeting
+    head = "、".join(
+        part for part in (meeting.name, meeting.date_roc and f"{meeting.date_roc}（{meeting.date}）") if part
+    )
+    console.print(f"[bold]{_escape(head or '會議紀錄')}[/]")
+    people = "；".join(
+        f"{label}：{value}" for label, value in (("主席", meeting.chair), ("紀錄", meeting.recorder)) if value
+    )
+    if people:
+        console.print(_escape(people))
+    for warning in record.warnings:
+        console.print(f"[yellow]⚠ {_escape(warning)}[/]")
+    directives = record.directives
+    console.print(f"\n交辦事項 {len(directives)} 項（另有備查 {sum(i.kind == 'noted' for i in record.items)} 項、"
+                  f"列管異動 {len(record.tracking)} 筆）")  # fmt: skip
+    for item in directives:
+        units = "、".join(item.units) or "（未指明單位）"
+        if set(item.units) >= set(ALL_UNITS):
+            units = f"各組室（{len(item.units)} 個單位）"
+        outside = "、".join(u.full_name or u.name for u in item.unknown_units)
+        line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"
+        if outside:
+            line += f"　表外：{_escape(outside)}"
+        if item.people:
+            line += "　" + "、".join(
+                f"{p.name}" + (f"（{p.role}）" if p.role and p.role != p.title else "") for p in item.people
+            )
+        if item.deadline:
+            when = item.deadline.date or ("定期" if item.deadline.recurring else "")
+            line += f"　期限：{_escape(item.deadline.text)}" + (f"（{when}）" if when else "")
+        console.print(line)
+        console.print(f"  {_escape(item.task or item.text)}")
+        for match in item.matches:
+            final = role_display(match["final_approver"]) if match["final_approver"] else "原表未標示核定者"
+            text = match.get("business") or match["content"]
+            console.print(f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}")
+        if item.match_note:
+            console.print(f"  [dim]{_escape(item.match_note)}[/]")
+    if record.tracking:
+        console.print(
+            "\n列管案號：" + "；".join(f"{t.case} {t.action_text or t.action}" for t in record.tracking)
+        )

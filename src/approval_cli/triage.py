@@ -20,11 +20,16 @@ Choices worth knowing (see also the docstrings below):
   names) plus any 「本府／臺北市政府…局/處/委員會/中心」; 本處, 處務會議 and 「其他局處」 are not units.
 - People are 「surname + title」 (林副秘書長), the senior titles on their own (秘書長, 副處長),
   and any title that is the addressee of a request (「再請秘書協助」).
+- Every 會議結論 item is an item: 「同意備查」-like ones are `noted`, 列管 changes with nobody
+  asked to act are `tracking`, the rest `directive` (a conclusion decides something to do). In
+  reports, an item's `text` is only the sentences that ask (the paragraph is in `context`), and a
+  請 followed by an outcome (「…，獲得外賓肯定」) or preceded by 已/申/邀… asks nobody.
+- With no 會議結論 anywhere, requests in any paragraph become items (source 「內文」) and a
+  warning says so. Text past MAX_RECORD_CHARS is ignored, with a warning.
 """
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import re
@@ -61,8 +66,10 @@ UNIT_EXPANSIONS: dict[str, tuple[str, ...]] = {
     "各組及各室": UNITS,
     "各單位": UNITS,
     "各處室": UNITS,
-    "各組": GROUP_UNITS,
-    "各室": OFFICE_UNITS,
+    "各組": GROUP_UNITS,  # the six 組 only
+    "各組長": GROUP_UNITS,
+    "各室": OFFICE_UNITS,  # the three 室 only
+    "各室主任": OFFICE_UNITS,
 }
 
 _CITY = "臺北市政府"
@@ -159,7 +166,7 @@ CSV_HEADER = ("段落", "類別", "單位", "表外單位", "人員", "期限", 
 
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # parse_record is also handed text directly; beyond this it reads only the beginning.
-MAX_RECORD_CHARS = 1_000_000
+MAX_RECORD_CHARS = 200_000
 
 # --------------------------------------------------------------------------------------------
 # Result types
@@ -203,7 +210,12 @@ class TrackingChange:
     section: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"case": self.case, "action": self.action, "action_text": self.action_text, "section": self.section}
+        return {
+            "case": self.case,
+            "action": self.action,
+            "action_text": self.action_text,
+            "section": self.section,
+        }
 
 
 @dataclass(frozen=True)
@@ -284,7 +296,28 @@ class Record:
 # Reading bytes
 # --------------------------------------------------------------------------------------------
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+class _LazyPattern:
+    """A regular expression compiled on first use: importing this module stays cheap (~40 ms of
+    compiling is paid by the `triage` command only, not by every command that imports the CLI)."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source)
+        return getattr(self._compiled, name)
+
+
+def _pattern(source: str) -> _LazyPattern:
+    return _LazyPattern(source)
+
+
+_CONTROL_CHARS = _pattern(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def read_record_bytes(data: bytes) -> str:
@@ -306,9 +339,13 @@ def read_record_bytes(data: bytes) -> str:
         except UnicodeDecodeError:
             raise _not_text_error() from None
     if data.startswith(b"%PDF"):
-        raise UsageError("這是 PDF 檔，不是純文字的會議紀錄。", "請先把 PDF 的文字複製或轉存成 .txt（UTF-8）再試。")
+        raise UsageError(
+            "這是 PDF 檔，不是純文字的會議紀錄。", "請先把 PDF 的文字複製或轉存成 .txt（UTF-8）再試。"
+        )
     if data.startswith(b"PK\x03\x04"):
-        raise UsageError("這是 Word 或壓縮檔，不是純文字的會議紀錄。", "請在 Word 用「另存新檔 → 純文字（UTF-8）」後再試。")
+        raise UsageError(
+            "這是 Word 或壓縮檔，不是純文字的會議紀錄。", "請在 Word 用「另存新檔 → 純文字（UTF-8）」後再試。"
+        )
     if b"\x00" in data:
         raise _not_text_error()
     try:
@@ -324,7 +361,10 @@ def read_record_bytes(data: bytes) -> str:
 
 
 def _not_text_error() -> UsageError:
-    return UsageError("這不是文字檔（含有二進位資料），無法當作會議紀錄讀取。", "請把會議紀錄另存為純文字（.txt，UTF-8）後再試。")
+    return UsageError(
+        "這不是文字檔（含有二進位資料），無法當作會議紀錄讀取。",
+        "請把會議紀錄另存為純文字（.txt，UTF-8）後再試。",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,20 +372,21 @@ def _not_text_error() -> UsageError:
 # --------------------------------------------------------------------------------------------
 
 _CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_CIRCLED = {chr(0x2460 + n): f"({n + 1})" for n in range(20)}  # ①..⑳; NFKC would make ① a bare 1
+_CIRCLED = str.maketrans({chr(0x2460 + n): f"({n + 1})" for n in range(20)})  # NFKC makes ① a bare 1
 _FULL_WIDTH_PUNCT = str.maketrans({",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
-_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
-_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_PUNCT_NEAR_CJK = _pattern(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
+_SPACE_NEAR_CJK = _pattern(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 # A hyphen is a bullet before a space, a bracket or a Chinese character (cleaning drops the space).
-_BULLET = re.compile(r"^(?:[•‧・·*●○■□◆◇▪►➢]\s*|[-–—](?:\s+|(?=[(\[〔【\u4e00-\u9fff])))")
-_PAGE_NUMBER = re.compile(r"^(?:[-–—]?\s*[0-9]{1,3}\s*[-–—]?|第[0-9]{1,3}頁(?:[，,/]?共[0-9]{1,3}頁)?|[0-9]{1,3}/[0-9]{1,3})$")
+_BULLET = _pattern(r"^(?:[•‧・·*●○■□◆◇▪►➢]\s*|[-–—](?:\s+|(?=[(\[〔【\u4e00-\u9fff])))")
+_PAGE_NUMBER = _pattern(
+    r"^(?:[-–—]?\s*[0-9]{1,3}\s*[-–—]?|第[0-9]{1,3}頁(?:[，,/]?共[0-9]{1,3}頁)?|[0-9]{1,3}/[0-9]{1,3})$"
+)
 
 
 def clean_text(text: str) -> str:
     """NFKC for digits, letters and brackets; keep 「，：；！？」 full width next to Chinese; drop spaces
     next to Chinese characters (PDF extraction puts them around every number)."""
-    text = "".join(_CIRCLED.get(char, char) for char in text) if "\u2460" <= max(text, default="") else text
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.translate(_CIRCLED))
     text = _PUNCT_NEAR_CJK.sub(lambda match: match.group(0).translate(_FULL_WIDTH_PUNCT), text)
     text = _SPACE_NEAR_CJK.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -354,7 +395,13 @@ def clean_text(text: str) -> str:
 def _join_lines(lines: Iterable[str]) -> str:
     joined = ""
     for line in lines:
-        if joined and joined[-1].isascii() and joined[-1].isalnum() and line[:1].isascii() and line[:1].isalnum():
+        if (
+            joined
+            and joined[-1].isascii()
+            and joined[-1].isalnum()
+            and line[:1].isascii()
+            and line[:1].isalnum()
+        ):
             joined += " "
         joined += line
     return joined
@@ -364,8 +411,20 @@ def _join_lines(lines: Iterable[str]) -> str:
 # Numbers and dates
 # --------------------------------------------------------------------------------------------
 
-_CJK_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_HEAVENLY_DIGITS = {"壹": 1, "貳": 2, "參": 3, "叁": 3, "肆": 4, "伍": 5, "陸": 6, "柒": 7, "捌": 8, "玖": 9, "拾": 10}
+_CJK_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def parse_number(text: str) -> int | None:
@@ -402,7 +461,9 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 def _last_day(year: int, month: int) -> date | None:
     if not (1 <= month <= 12 and 1 <= year <= 9999):
         return None
-    return date(year, month, calendar.monthrange(year, month)[1])
+    if month == 12:
+        return date(year, 12, 31)
+    return date(year, month + 1, 1) - timedelta(days=1)
 
 
 def _add_months(start: date, months: int) -> date | None:
@@ -413,7 +474,7 @@ def _add_months(start: date, months: int) -> date | None:
 
 
 _NUM = r"(?:[0-9]{1,4}|[〇零一二兩三四五六七八九十百]{1,5})"
-_MEETING_DATE = re.compile(
+_MEETING_DATE = _pattern(
     rf"(?P<roc>民國)?(?P<year>[0-9]{{2,4}}|[〇零一二三四五六七八九十百]{{2,5}})年(?P<month>{_NUM})月(?P<day>{_NUM})日"
     r"|(?P<y2>[0-9]{2,4})[./-](?P<m2>[0-9]{1,2})[./-](?P<d2>[0-9]{1,2})(?![0-9])"
 )
@@ -438,27 +499,36 @@ def _find_meeting_date(text: str) -> tuple[str, date] | None:
 # --------------------------------------------------------------------------------------------
 
 _YEAR_PREFIX = r"(?:(?P<year>今|本|明|去|[0-9]{2,4}|[〇零一二三四五六七八九十百]{2,5})年(?:度)?)?"
-_DEADLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+_DEADLINE_PATTERNS: list[tuple[str, _LazyPattern]] = [
     (
         "date",
-        re.compile(
+        _pattern(
             rf"{_YEAR_PREFIX}(?P<month>{_NUM})月(?P<day>{_NUM})日(?:\((?:星期|週|周)?[一二三四五六日天]\))?"
             r"(?:以前|之前|前|為止|止|(?=完成|提出|提報|送|回復|回報|陳報|繳交))"
         ),
     ),
     (
         "month_part",
-        re.compile(
+        _pattern(
             rf"(?<!每){_YEAR_PREFIX}(?P<month>{_NUM}|本|當|下|次)(?:個)?月(?:份)?"
             r"(?P<part>底|末|上旬|中旬|下旬|初|中)(?:以前|之前|前)?"
         ),
     ),
-    ("year_end", re.compile(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
-    ("week", re.compile(r"(?P<which>本|這|下)(?:週|周|星期|禮拜)(?P<weekday>[一二三四五六日天])(?:以前|之前|前)?")),
-    ("within", re.compile(rf"(?<![月0-9])(?P<count>{_NUM})(?P<unit>日|天|週|周|個星期|星期|個月)內")),
-    ("recurring", re.compile(r"每(?:一)?(?:個)?(?:半年|季|月|週|周|星期|年度|年|日|天|學期)(?:初|底|末|中)?|定期")),
-    ("undated", re.compile(r"下次(?:處務)?會議(?:召開)?前|(?:農曆)?(?:春節|過年|農曆年|年節)(?:以前|之前|前)")),
-    ("by_event", re.compile(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)")),
+    ("year_end", _pattern(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
+    (
+        "week",
+        _pattern(r"(?P<which>本|這|下)(?:週|周|星期|禮拜)(?P<weekday>[一二三四五六日天])(?:以前|之前|前)?"),
+    ),
+    ("within", _pattern(rf"(?<![月0-9])(?P<count>{_NUM})(?P<unit>日|天|週|周|個星期|星期|個月)內")),
+    (
+        "recurring",
+        _pattern(r"每(?:一)?(?:個)?(?:半年|季|月|週|周|星期|年度|年|日|天|學期)(?:初|底|末|中)?|定期"),
+    ),
+    (
+        "undated",
+        _pattern(r"下次(?:處務)?會議(?:召開)?前|(?:農曆)?(?:春節|過年|農曆年|年節)(?:以前|之前|前)"),
+    ),
+    ("by_event", _pattern(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)")),
 ]
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _MONTH_PART_DAY = {"上旬": 10, "初": 5, "中": 15, "中旬": 20}
@@ -557,7 +627,7 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _UNKNOWN_PREFIX = r"(?:臺北市政府|台北市政府|本府|市府)"
-_UNIT_TOKEN = re.compile(
+_UNIT_TOKEN = _pattern(
     rf"(?P<expansion>{_alternation(UNIT_EXPANSIONS)})"
     rf"|(?P<unit>{_alternation(UNITS)})"
     r"|(?P<own>本組|本室)"
@@ -567,12 +637,12 @@ _UNIT_TOKEN = re.compile(
 _NOT_AN_AGENCY = ("各", "其他", "相關", "本", "該", "所屬", "有關", "秘書處")
 
 _TITLE_ALT = _alternation(TITLE_ROLES)
-_PERSON = re.compile(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?P<title>{_TITLE_ALT})")
+_PERSON = _pattern(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?P<title>{_TITLE_ALT})")
 
 # 請 as a request: not 申請/邀請/報請/函請/已請…, not 請假/請購/請領….
-_REQUEST = re.compile(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
+_REQUEST = _pattern(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
 _OUTCOME_WORDS = ("獲得", "獲致", "深獲", "圓滿", "反應熱烈")
-_ADDRESSEE_TOKEN = re.compile(
+_ADDRESSEE_TOKEN = _pattern(
     rf"{_UNKNOWN_PREFIX}?(?:{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
     rf"|{_alternation(UNIT_EXPANSIONS)}|{_alternation(UNITS)}|本組|本室|本中心"
     rf"|(?:歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?:{_TITLE_ALT})"
@@ -595,7 +665,7 @@ _PURPOSE_WORDS = (
     "避免",
     "藉以",
 )
-_EMPTY_CLAUSE = re.compile(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|回報|提出|處理)?$")
+_EMPTY_CLAUSE = _pattern(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|回報|提出|處理)?$")
 
 
 def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[UnknownUnit]]:
@@ -644,16 +714,17 @@ def find_people(text: str, extra_titles: Iterable[tuple[int, str]] = ()) -> list
     return list(people.values())
 
 
-def find_requests(text: str) -> list[re.Match[str]]:
-    """Each 請 that asks someone to act, leaving out narrated ones (「並請…簡報，獲得外賓肯定」)."""
-    requests = []
+_NEXT_CLAUSE = _pattern(r"[^，。；]*[，；](?P<clause>[^，。；]*)")
+
+
+def first_request(text: str) -> re.Match[str] | None:
+    """The first 請 that asks someone to act, leaving out narrated ones (「並請…簡報，獲得外賓肯定」)."""
     for match in _REQUEST.finditer(text):
-        following = re.split(r"[，。；]", text[match.end() :], maxsplit=2)
-        next_clause = following[1] if len(following) > 1 else ""
-        if any(word in next_clause for word in _OUTCOME_WORDS):
+        following = _NEXT_CLAUSE.match(text, match.end(), match.end() + 200)
+        if following and any(word in following.group("clause") for word in _OUTCOME_WORDS):
             continue
-        requests.append(match)
-    return requests
+        return match
+    return None
 
 
 def _addressee_span(text: str, start: int) -> tuple[int, list[tuple[int, str]]]:
@@ -667,7 +738,6 @@ def _addressee_span(text: str, start: int) -> tuple[int, list[tuple[int, str]]]:
         if match.group(0) in TITLE_ROLES:
             bare_titles.append((position, match.group(0)))
         position = match.end()
-    # A trailing connector belongs to the task, not the addressee: 「請…與」 never happens.
     return position, bare_titles
 
 
@@ -675,9 +745,8 @@ def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[i
     """The directive without 請 + addressee, deadline phrase and trailing purpose clauses."""
     body = text.strip().rstrip("。")
     bare_titles: list[tuple[int, str]] = []
-    requests = find_requests(body)
-    if requests:
-        request = requests[0]
+    request = first_request(body)
+    if request:
         end, bare_titles = _addressee_span(body, request.end())
         before = body[: request.start()]
         while before.endswith(_LEADING_ADVERBS):
@@ -685,7 +754,7 @@ def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[i
         body = before + body[end:]
     if deadline:
         body = re.sub(rf"(?:於|在)?{re.escape(deadline.text)}", "", body, count=1)
-    clauses = [clause for clause in re.split(r"[，,]", body)]
+    clauses = re.split(r"[，,]", body)
     while len(clauses) > 1 and (clauses[-1].startswith(_PURPOSE_WORDS) or _EMPTY_CLAUSE.match(clauses[-1])):
         clauses.pop()
     task = "，".join(clause for clause in clauses if clause).strip("，、；。 ")
@@ -696,23 +765,27 @@ def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[i
 # Outline parsing
 # --------------------------------------------------------------------------------------------
 
-_MARKERS: list[tuple[str, re.Pattern[str]]] = [
-    ("heavenly", re.compile(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
-    ("paren_cjk", re.compile(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
-    ("paren_arabic", re.compile(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*")),
-    ("cjk", re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
-    ("arabic", re.compile(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
+_MARKERS: list[tuple[str, _LazyPattern]] = [
+    ("heavenly", _pattern(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
+    ("paren_cjk", _pattern(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
+    ("paren_arabic", _pattern(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*")),
+    ("cjk", _pattern(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
+    ("arabic", _pattern(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
 ]
 _BLOCK_LABELS = ("會議結論", "主席結論", "主席裁示", "主席指示", "結論", "決議", "決定", "裁示")
-_BLOCK_LINE = re.compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
-_REPORT_LINE = re.compile(r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$")
-_REPORTER_HINT = re.compile(rf"{_alternation(UNITS)}|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
-_END_LINE = re.compile(r"^(?:散會|散\s*會)")
-_HEADER_FIELD = re.compile(
+_BLOCK_LINE = _pattern(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
+_REPORT_LINE = _pattern(
+    r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
+)
+_REPORTER_HINT = _pattern(rf"{_alternation(UNITS)}|主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+_END_LINE = _pattern(r"^散會")  # cleaning has already dropped 「散 會」's space
+_HEADER_FIELD = _pattern(
     r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
     r"|出席人員|出席|列席人員|列席|請假人員|請假)\s*[:：]"
 )
-_MEETING_NAME = re.compile(r"第(?P<number>[0-9〇零一二三四五六七八九十百]+)次(?P<kind>[\u4e00-\u9fff]{0,8}?會議)")
+_MEETING_NAME = _pattern(
+    r"第(?P<number>[0-9〇零一二三四五六七八九十百]+)次(?P<kind>[\u4e00-\u9fff]{0,8}?會議)"
+)
 _TERMINAL = ("。", "！", "？", "!", "?")
 _SKIPPED_TEXTS = frozenset({"無", "略", "(略)", "無意見"})
 
@@ -724,11 +797,14 @@ class _Paragraph:
     path: list[str]
     label: str | None
     lines: list[str]
-    block: _Block | None = None
 
     @property
     def text(self) -> str:
         return _join_lines(self.lines)
+
+    @property
+    def ends_sentence(self) -> bool:
+        return bool(self.lines) and self.lines[-1].endswith(_TERMINAL)
 
 
 @dataclass
@@ -784,11 +860,20 @@ class _Outline:
         block_line = _BLOCK_LINE.match(rest)
         if block_line:  # 「肆、主席結論：」: the heading opens the block itself
             self.start_block(
-                "conclusion", block_line.group("label"), block_line.group("rest") or "", topic_from_heading=False
+                "conclusion",
+                block_line.group("label"),
+                block_line.group("rest") or "",
+                topic_from_heading=False,
             )
 
     def start_block(
-        self, kind: str, source: str, rest: str, *, topic_from_heading: bool = True, owner_unit: str | None = None
+        self,
+        kind: str,
+        source: str,
+        rest: str,
+        *,
+        topic_from_heading: bool = True,
+        owner_unit: str | None = None,
     ) -> None:
         if self.block is not None:
             self._close_block()
@@ -801,7 +886,7 @@ class _Outline:
 
     def feed_text(self, line: str, after_blank: bool) -> None:
         current = self.current
-        if current is not None and (not after_blank or not current.text.endswith(_TERMINAL)):
+        if current is not None and (not after_blank or not current.ends_sentence):
             current.lines.append(line)
             return
         if self.block is not None:
@@ -834,7 +919,7 @@ class _Outline:
             path.append(self.block.source)
         if label:
             path.append(label)
-        item = _Paragraph(path=path, label=label, lines=[text] if text else [], block=self.block)
+        item = _Paragraph(path=path, label=label, lines=[text] if text else [])
         self.block.items.append(item)
         self.current = item
 
@@ -909,7 +994,7 @@ def parse_record(text: str, *, today: date | None = None) -> Record:
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
         report = None if marker or block_line else _report_heading(line)
-        if in_header and not (marker or block_line or report):
+        if in_header and not (marker or block_line or report) and _looks_like_header(line, header_lines):
             header_lines.append(line)
             after_blank = False
             continue
@@ -954,11 +1039,20 @@ def parse_record(text: str, *, today: date | None = None) -> Record:
                     items.append(item)
     if not conclusion_blocks:
         warnings.append("找不到會議結論段落。")
-        for paragraph in outline.headings:  # no conclusions: fall back to requests anywhere
-            item = _report_item(paragraph.text, "、".join(paragraph.path), None, reference)
+        for number, paragraph in enumerate(outline.headings, start=1):  # fall back to requests anywhere
+            section = "、".join(paragraph.path) or f"第{number}段"
+            item = _report_item(paragraph.text, section, None, reference)
             if item:
                 items.append(item)
     return Record(meeting=meeting, items=items, tracking=tracking, warnings=warnings)
+
+
+def _looks_like_header(line: str, header_lines: list[str]) -> bool:
+    """Header lines are the title and 「時間：」「主席：」… fields; the first other line starts the body."""
+    if _HEADER_FIELD.match(line):
+        return True
+    has_title = any(not _HEADER_FIELD.match(seen) for seen in header_lines)
+    return not has_title and len(line) <= 60 and not line.endswith(_TERMINAL)
 
 
 def _parse_header(lines: list[str]) -> tuple[Meeting, date | None, list[str]]:
@@ -1024,14 +1118,14 @@ def _canonical_field(label: str) -> str:
 
 
 # 「同意備查」「洽悉」「紀錄確定」…: an item made only of these phrases is noted, not acted on.
-_NOTED_ONLY = re.compile(
+_NOTED_ONLY = _pattern(
     r"^(?:(?:本案|上次會議|會議)?(?:紀錄)?(?:同意|准予|准|予以|原則同意)?"
     r"(?:備查|核備|洽悉|確定|確認|照案通過|通過|同意|知悉)(?:在案)?[，、；。\s]*)+$"
 )
-_TRACKING_ACTION = re.compile(
+_TRACKING_ACTION = _pattern(
     r"(?P<action>解除列管|解除追蹤|賡續列管|繼續列管|持續列管|續予列管|繼續追蹤|列入列管|新增列管|予以列管|併案列管)"
 )
-_CASE_NUMBER = re.compile(r"(?<![0-9])[0-9]{3,}(?:-[0-9]+)?(?![0-9年月日時次元萬人件])")
+_CASE_NUMBER = _pattern(r"(?<![0-9])[0-9]{3,}(?:-[0-9]+)?(?![0-9年月日時次元萬人件])")
 
 
 def find_tracking(text: str, section: str) -> list[TrackingChange]:
@@ -1055,7 +1149,7 @@ def find_tracking(text: str, section: str) -> list[TrackingChange]:
 
 
 def _classify(text: str) -> str:
-    if find_requests(text):
+    if first_request(text):
         return "directive"
     if _TRACKING_ACTION.search(text):
         return "tracking"
@@ -1074,14 +1168,16 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
 def _report_item(text: str, section: str, block: _Block | None, reference: date | None) -> Item | None:
     """The sentences of a report paragraph that ask someone to act, as one directive; else None."""
     sentences = re.findall(r"[^。！？]+[。！？]?", text)
-    asking = [sentence for sentence in sentences if find_requests(sentence)]
+    asking = [sentence for sentence in sentences if first_request(sentence)]
     if not asking:
         return None
     scope = "".join(asking)
     source = block.source if block else "內文"
     topic = block.topic if block else None
     owner = block.owner_unit if block else None
-    return _directive(scope, section, source, topic, owner, reference, context=text if scope != text else None)
+    return _directive(
+        scope, section, source, topic, owner, reference, context=text if scope != text else None
+    )
 
 
 def _directive(
@@ -1121,11 +1217,14 @@ def _directive(
 Matcher = Callable[[str, "str | None"], list[dict[str, Any]]]
 
 
-def route_items(record: Record, matcher: Matcher, *, min_score: float, per_unit: int = 3) -> Record:
+def route_items(
+    record: Record, matcher: Matcher, *, min_score: float, per_unit: int = 3, per_unit_when_many: int = 1
+) -> Record:
     """Fill `matches` of each directive: matcher(task, unit) once per unit (once with None when the
     item names no unit of the table), keeping per unit the best `per_unit` rows scoring at least
-    `min_score`. Each kept row is the matcher's dict plus `for_unit` (the unit it was asked for).
-    Rows found for several units are kept once, under the first."""
+    `min_score` — or `per_unit_when_many` when the item names more than two units (各組室 would
+    otherwise list 27 rows). Each kept row is the matcher's dict plus `for_unit` (the unit it
+    was asked for). Rows found for several units are kept once, under the first."""
     routed: list[Item] = []
     for item in record.items:
         if item.kind != "directive":
@@ -1133,11 +1232,12 @@ def route_items(record: Record, matcher: Matcher, *, min_score: float, per_unit:
             continue
         matches: list[dict[str, Any]] = []
         seen_ids: set[Any] = set()
+        limit = per_unit if len(item.units) <= 2 else per_unit_when_many
         if item.task:
             for unit in item.units or [None]:
                 rows = [row for row in matcher(item.task, unit) if _score(row) >= min_score]
                 rows.sort(key=_score, reverse=True)
-                for row in rows[:per_unit]:
+                for row in rows[:limit]:
                     if row.get("id") in seen_ids:
                         continue
                     seen_ids.add(row.get("id"))
@@ -1145,9 +1245,8 @@ def route_items(record: Record, matcher: Matcher, *, min_score: float, per_unit:
         note = None if matches else NO_MATCH_NOTE
         if not item.units and item.unknown_units:
             outside = "、".join(unit.name for unit in item.unknown_units)
-            note = (
-                f"受文單位（{outside}）不在本處分層負責明細表內；"
-                + ("以下為本處類似項目，僅供參考" if matches else NO_MATCH_NOTE)
+            note = f"受文單位（{outside}）不在本處分層負責明細表內；" + (
+                "以下為本處類似項目，僅供參考" if matches else NO_MATCH_NOTE
             )
         routed.append(replace(item, matches=matches, match_note=note))
     return replace(record, items=routed)
@@ -1171,10 +1270,18 @@ def to_csv(record: Record) -> str:
                     item.section,
                     KIND_LABELS.get(item.kind, item.kind),
                     "、".join(item.units),
-                    "、".join(f"{unit.name}（{unit.full_name}）" if unit.full_name else unit.name for unit in item.unknown_units),
-                    "、".join(f"{person.name}（{person.role}）" if person.role else person.name for person in item.people),
+                    "、".join(
+                        f"{unit.name}（{unit.full_name}）" if unit.full_name else unit.name
+                        for unit in item.unknown_units
+                    ),
+                    "、".join(
+                        f"{person.name}（{person.role}）" if person.role else person.name
+                        for person in item.people
+                    ),
                     item.deadline.text if item.deadline else "",
-                    (item.deadline.date or ("定期" if item.deadline.recurring else "")) if item.deadline else "",
+                    (item.deadline.date or ("定期" if item.deadline.recurring else ""))
+                    if item.deadline
+                    else "",
                     item.text,
                     "；".join(str(match.get("id", "")) for match in item.matches) or (item.match_note or ""),
                     "；".join(str(match.get("final_approver") or "") for match in item.matches),
