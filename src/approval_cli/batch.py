@@ -79,6 +79,7 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
     except OSError as exc:
         raise UsageError(f"無法開啟 {path}：{exc.strerror}。", "請確認檔名與權限。") from None
     worst = 0
+    store.memo = {}  # rank() scores each wording once per row set for the whole batch
     memo: dict[tuple[str | None, str], dict] = {}
     with stream:
         for line_no, raw in enumerate(_lines(stream), start=1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -165,10 +166,12 @@ def validate(data: object, path: Path | str) -> Catalogue:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
 
 
-def describe_validation_error(exc: ValidationError, data: object, path: Path | str) -> str:
+def describe_validation_error(
+    exc: ValidationError, data: object, path: Path | str, within: tuple = ()
+) -> str:
     """One paragraph naming the file, the entry (by id and source line when known) and the field."""
     first = exc.errors()[0]
-    loc = list(first["loc"])
+    loc = [*within, *first["loc"]]
     where = ".".join(str(part) for part in loc) or "（最上層）"
     entry_note = ""
     if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and isinstance(data, dict):
@@ -194,6 +197,39 @@ def dump_yaml(catalogue: Catalogue) -> str:
 
 def dump_json(catalogue: Catalogue) -> str:
     return json.dumps(catalogue.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+
+
+class _Head(_Model):
+    """The catalogue without its entries' schema, so entries can be checked one at a time."""
+
+    metadata: Metadata
+    pages: list[PageLayout] = Field(default_factory=list)
+    entries: list[dict]
+
+
+def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
+    """Metadata and a stream of validated entries as plain dicts, for compiling the lookup store.
+
+    Same checks and messages as load(), but a 50,000-row catalogue never exists as 50,000
+    models and their dump at once.
+    """
+    data = read_document(path)
+    if isinstance(data, list):
+        validate(data, path)  # raises the list-without-metadata error
+    try:
+        head = _Head.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogueError(describe_validation_error(exc, data, path)) from None
+
+    def entries() -> Iterator[dict]:
+        for index, raw in enumerate(head.entries):
+            try:
+                entry = Entry.model_validate(raw)
+            except ValidationError as exc:
+                raise CatalogueError(describe_validation_error(exc, data, path, ("entries", index))) from None
+            yield entry.model_dump(mode="json")
+
+    return head.metadata.model_dump(mode="json"), entries()
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Catalogue:

@@ -14,6 +14,8 @@ from .match import (
     MIN_SHARE_OF_BEST,
     Hit,
     Query,
+    band_holds,
+    band_width,
     make_query,
     rank,
     resolve_role,
@@ -21,6 +23,10 @@ from .match import (
 )
 from .roles import ROLE_RANK, flag_message, flag_severity
 from .store import Store
+
+MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
+# Rows ranked across all units when a unit lacks the task: enough to name five other units.
+REFERENCE_POOL = 20
 
 ENTRY_FIELDS = (
     "id", "unit", "table", "item", "content", "business", "chain", "final_approver", "cosign",
@@ -86,14 +92,6 @@ def find(
 
 
 # ---------------------------------------------------------------- route
-
-
-def _contains(band: dict | None, amount: int) -> bool:
-    return (
-        bool(band)
-        and (band["min"] is None or amount >= band["min"])
-        and (band["max"] is None or amount <= band["max"])
-    )
 
 
 def _triggered(query: Query, triggers: list[str], store: Store) -> list[str]:
@@ -181,10 +179,9 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
     }
 
 
-def _references(store: Store, query: Query, unit: str) -> list[dict]:
+def _references(store: Store, anywhere: list[Hit], unit: str) -> list[dict]:
     """The same task in other units, labelled as theirs: never the answer for this unit."""
-    others = [i for i, e in enumerate(store.entries) if e["unit"] != unit]
-    hits = rank(store, query, others, limit=40)
+    hits = [hit for hit in anywhere if store.row_unit[hit.index] != unit]
     if not hits:
         return []
     best = hits[0].score
@@ -230,7 +227,8 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         "reason": None,
         "source": source_info(store),
     }
-    unit_hits = rank(store, query, rows)
+    unit_hits = rank(store, query, rows, limit=1 + MAX_ALTERNATIVES)
+    anywhere: list[Hit] | None = None  # the best rows of every unit, ranked once when needed
     chosen: Hit | None = None
     alternatives: list[Hit] = []
     if not query.terms:
@@ -242,18 +240,20 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         # No row anywhere scores above 100, so a strong enough row needs no comparison.
         ceiling = 100.0
         if top.score < MIN_SHARE_OF_BEST * ceiling:
-            best_anywhere = rank(store, query, None, limit=1)
-            ceiling = best_anywhere[0].score if best_anywhere else top.score
+            anywhere = rank(store, query, None, limit=REFERENCE_POOL)
+            ceiling = anywhere[0].score if anywhere else top.score
         if top.score >= MIN_ROUTE_SCORE and top.score >= MIN_SHARE_OF_BEST * ceiling:
             chosen = top
-            alternatives = [h for h in unit_hits[1:4] if h.score >= top.score - 10]
-    if chosen is not None and store.entries[chosen.index].get("amount_range"):
+            alternatives = [h for h in unit_hits[1:] if h.score >= top.score - 10]
+    if chosen is not None and store.bands[chosen.index]:
         chosen, alternatives, reason = _choose_band(store, query, rows, chosen, alternatives)
         if reason:
             result["reason"] = reason
     if chosen is None:
         result["reason"] = result["reason"] or "no_row_in_unit"
-        result["references"] = _references(store, query, unit)
+        if anywhere is None:
+            anywhere = rank(store, query, None, limit=REFERENCE_POOL)
+        result["references"] = _references(store, anywhere, unit)
         result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
         return result
     entry = store.entries[chosen.index]
@@ -269,22 +269,17 @@ def _choose_band(
 ) -> tuple[Hit | None, list[Hit], str | None]:
     """Among the unit's banded rows of the chosen task, the band holding the amount; narrowest first."""
     item = store.entries[chosen.index]["item"]
-    banded = [i for i in rows if store.entries[i]["item"] == item and store.entries[i].get("amount_range")]
+    banded = [i for i in rows if store.bands[i] and store.entries[i]["item"] == item]
     if query.amount is None:
         if len(banded) > 1:
             return None, [Hit(i, chosen.score) for i in banded], "needs_amount"
         return chosen, alternatives, None
-    holding = [i for i in banded if _contains(store.entries[i]["amount_range"], query.amount)]
+    holding = [i for i in banded if band_holds(store, i, query.amount)]
     if not holding:
         return None, [Hit(i, chosen.score) for i in banded], "amount_outside_bands"
-    holding.sort(key=lambda i: (_width(store.entries[i]["amount_range"]), i))
+    holding.sort(key=lambda i: (band_width(store, i), i))
     score = chosen.score if chosen.index in holding else max(chosen.score, MIN_ROUTE_SCORE)
     return Hit(holding[0], score, chosen.matched, chosen.parts), [Hit(i, score) for i in holding[1:]], None
-
-
-def _width(band: dict) -> float:
-    low = band["min"] if band["min"] is not None else 0
-    return float("inf") if band["max"] is None else band["max"] - low
 
 
 # ---------------------------------------------------------------- list

@@ -11,6 +11,7 @@ query are scored.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def _candidates(
     store: Store, query: Query, rows: list[int] | None, use_index: bool = True
 ) -> list[tuple[int, int]]:
     """Rows worth scoring, each with how many of the query's bigrams it contains."""
-    pool = rows if rows is not None else range(len(store.entries))
+    pool = rows if rows is not None else range(len(store.joined))
     if not use_index:
         return [(index, _shared_count(store, query, index)) for index in pool]
     allowed = None if rows is None else set(rows)
@@ -112,18 +113,36 @@ def _candidates(
             if allowed is None or index in allowed:
                 counts[index] += 1
     if not counts:
-        # Nothing shares a bigram (a one-character query): score the rows on characters alone.
-        return [(index, 0) for index in pool]
+        # No row shares a bigram (a one-character query, a typo): rows sharing a character are
+        # scored on characters alone. A query sharing not even a character has no candidates.
+        return [(index, 0) for index in pool if any(char in store.joined[index] for char in query.chars)]
     return counts.most_common(PREFILTER)
 
 
-def score_row(store: Store, query: Query, index: int, shared: int) -> Hit:
-    from rapidfuzz import fuzz
+def _partial_ceiling(query: Query, text: str) -> float:
+    """An upper bound of _partial(query, text), from characters alone.
 
+    partial_ratio is the Indel ratio 2·LCS/(L+w) of a term of length L against its best window
+    (length w ≤ L, shorter at the text's borders) of the text, and the LCS cannot exceed c, the
+    number of the term's characters found in the text at all: the ratio is at most 2c/(L+c).
+    A text shorter than the term is aligned the other way round, so it gets no bound.
+    """
+    total = 0.0
+    for term in query.terms:
+        length = len(term)
+        if len(text) < length:
+            total += length
+            continue
+        found = sum(char in text for char in term)
+        total += length * (2 * found / (length + found) if found else 0.0)
+    return total / query.length
+
+
+def _cheap_parts(store: Store, query: Query, index: int, shared: int) -> tuple[float, float, float]:
+    """Everything in the score but partial_ratio, the one costly part."""
     text = store.joined[index]
     bigram_cover = shared / len(query.grams) if query.grams else 0.0
     char_cover = sum(char in text for char in query.chars) / len(query.chars) if query.chars else 0.0
-    partial = sum(fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / query.length / 100
     # Length normalisation per field: a short field the query nearly fills (處務會議議程及紀錄) says
     # more than a long one that merely lists the words among many (…處務會議等之會議紀錄，另包含…).
     # Only the task fields count; 公務項目 is a category many rows share.
@@ -132,7 +151,25 @@ def score_row(store: Store, query: Query, index: int, shared: int) -> Hit:
         for field, size in zip(store.folded[index][1:], store.field_grams[index], strict=True):
             if size:
                 precision = max(precision, sum(gram in field for gram in query.grams) / size)
+    return bigram_cover, char_cover, precision
+
+
+def _partial(query: Query, text: str) -> float:
+    global _fuzz
+    if _fuzz is None:
+        from rapidfuzz import fuzz as _fuzz
+    return sum(_fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / query.length / 100
+
+
+_fuzz = None
+
+
+def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, float], fit: float) -> Hit:
+    bigram_cover, char_cover, precision = cheap
+    text = store.joined[index]
+    partial = _partial(query, text)
     score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
+    relevance = round(max(score, 0.0) * 100, 1)
     matched = [term for term in query.terms if term in text] or [g for g in sorted(query.grams) if g in text]
     parts = {
         "bigram_cover": round(bigram_cover, 3),
@@ -140,21 +177,33 @@ def score_row(store: Store, query: Query, index: int, shared: int) -> Hit:
         "partial_ratio": round(partial, 3),
         "precision": round(precision, 3),
     }
-    relevance = round(max(score, 0.0) * 100, 1)
-    return Hit(index, relevance, matched, parts, key=relevance + amount_fit(store, query, index))
+    return Hit(index, relevance, matched, parts, key=relevance + fit)
+
+
+def score_row(store: Store, query: Query, index: int, shared: int | None = None) -> Hit:
+    """One row's score for this query, in full."""
+    shared = _shared_count(store, query, index) if shared is None else shared
+    return _hit(
+        store, query, index, _cheap_parts(store, query, index, shared), amount_fit(store, query, index)
+    )
 
 
 def amount_fit(store: Store, query: Query, index: int) -> float:
-    band = store.entries[index].get("amount_range")
+    band = store.bands[index]
     if query.amount is None or not band:
         return 0.0
-    if (band["min"] is None or query.amount >= band["min"]) and (
-        band["max"] is None or query.amount <= band["max"]
-    ):
-        width = _band_width(store, index)
+    if (band[0] is None or query.amount >= band[0]) and (band[1] is None or query.amount <= band[1]):
+        width = band_width(store, index)
         narrow = 0.0 if width == float("inf") else NARROW_BAND_PER_DIGIT * (12 - math.log10(width + 1))
         return AMOUNT_IN_BAND + narrow
     return AMOUNT_OUTSIDE_BAND
+
+
+def band_holds(store: Store, index: int, amount: int) -> bool:
+    band = store.bands[index]
+    return (
+        band is not None and (band[0] is None or amount >= band[0]) and (band[1] is None or amount <= band[1])
+    )
 
 
 def rank(
@@ -167,37 +216,97 @@ def rank(
 ) -> list[Hit]:
     """Rows best first. With no description, only an amount: the banded rows that contain it.
 
-    use_index=False scores every row instead of those sharing a bigram with the query (for tests).
+    With a limit, partial_ratio (the costly part) is computed only for rows whose other parts
+    leave them a chance to enter the top `limit`. use_index=False scores every row instead of
+    those sharing a bigram with the query (for tests).
     """
     if not query.terms:
         if query.amount is None:
             return []
-        pool = rows if rows is not None else range(len(store.entries))
-        hits = [
-            Hit(i, 100.0, [], {"amount_band": 1.0})
-            for i in pool
-            if (band := store.entries[i].get("amount_range"))
-            and (band["min"] is None or query.amount >= band["min"])
-            and (band["max"] is None or query.amount <= band["max"])
-        ]
-        hits.sort(key=lambda h: (_band_width(store, h.index), h.index))
+        pool = rows if rows is not None else range(len(store.bands))
+        hits = [Hit(i, 100.0, [], {"amount_band": 1.0}) for i in pool if band_holds(store, i, query.amount)]
+        hits.sort(key=lambda h: (band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
-    hits = [
-        score_row(store, query, index, shared) for index, shared in _candidates(store, query, rows, use_index)
-    ]
-    hits.sort(key=lambda h: (-h.key, _band_width(store, h.index), h.index))
+    if store.memo is not None:
+        return _rank_memoised(store, query, rows, limit, use_index)
+    candidates = _candidates(store, query, rows, use_index)
+    hits = _best(store, query, candidates, limit, with_amount=True)
+    hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
     return hits[:limit] if limit else hits
 
 
-def _band_width(store: Store, index: int) -> float:
-    band = store.entries[index].get("amount_range")
+def _best(
+    store: Store, query: Query, candidates: list[tuple[int, int]], limit: int | None, *, with_amount: bool
+) -> list[Hit]:
+    """Score candidates, computing partial_ratio (the costly part) only for rows whose other parts
+    leave them a chance to enter the top `limit` (all rows when limit is None). Unsorted."""
+    staged = []
+    for index, shared in candidates:
+        cheap = _cheap_parts(store, query, index, shared)
+        fit = amount_fit(store, query, index) if with_amount else 0.0
+        ceiling = _partial_ceiling(query, store.joined[index])
+        bound = (
+            100 * (W_BIGRAM * cheap[0] + W_CHAR * cheap[1] + W_PARTIAL * ceiling + W_PRECISION * cheap[2])
+            + fit
+        )
+        staged.append((bound, index, cheap, fit))
+    staged.sort(key=lambda stage: -stage[0])
+    hits: list[Hit] = []
+    best_keys: list[float] = []  # a min-heap of the `limit` best keys so far
+    for bound, index, cheap, fit in staged:
+        # Rounding moves a key by at most 0.05; what cannot reach the top `limit` is not scored.
+        if limit and len(best_keys) == limit and bound + 0.1 < best_keys[0]:
+            break
+        hit = _hit(store, query, index, cheap, fit)
+        hits.append(hit)
+        if limit:
+            (heapq.heappush if len(best_keys) < limit else heapq.heappushpop)(best_keys, hit.key)
+    return hits
+
+
+MEMO_LIMIT = 20_000
+MEMO_DEPTH = 20  # unbanded rows kept per wording: the most any batch call asks for
+
+
+def _rank_memoised(
+    store: Store, query: Query, rows: list[int] | None, limit: int | None, use_index: bool
+) -> list[Hit]:
+    """rank() for a batch: each row set and wording is scored once, whatever the amount.
+
+    Relevance depends only on the rows and the words; an amount only lifts or sinks banded rows.
+    So the memo keeps every banded candidate and the best unbanded ones by relevance, enough
+    for any amount, and each call adds its amount's fit and sorts.
+    """
+    key = (None if rows is None else tuple(rows), tuple(query.terms), use_index)
+    depth = max(limit or 0, MEMO_DEPTH) if limit else None
+    known = store.memo.get(key)
+    if known is None or (known[0] is not None and (depth is None or depth > known[0])):
+        candidates = _candidates(store, query, rows, use_index)
+        banded = [c for c in candidates if store.bands[c[0]]]
+        plain = [c for c in candidates if not store.bands[c[0]]]
+        scored = _best(store, query, banded, None, with_amount=False)
+        scored += _best(store, query, plain, depth, with_amount=False)
+        if len(store.memo) >= MEMO_LIMIT:
+            store.memo.clear()
+        known = store.memo[key] = (depth, scored)
+    hits = [
+        Hit(h.index, h.score, h.matched, h.parts, key=h.score + amount_fit(store, query, h.index))
+        for h in known[1]
+    ]
+    hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
+    return hits[:limit] if limit else hits
+
+
+def band_width(store: Store, index: int) -> float:
+    """How wide a row's amount band is (narrower bands win ties); infinite when open or absent."""
+    band = store.bands[index]
     if not band:
         return float("inf")
-    if band["min"] is None and band["max"] is not None:
-        return float(band["max"])
-    if band["min"] is None or band["max"] is None:
+    if band[0] is None and band[1] is not None:
+        return float(band[1])
+    if band[0] is None or band[1] is None:
         return float("inf")
-    return float(band["max"] - band["min"])
+    return float(band[1] - band[0])
 
 
 # ---------------------------------------------------------------- units and roles

@@ -10,10 +10,12 @@ rebuilt: the cache can make a run faster, never break it.
 from __future__ import annotations
 
 import binascii
+import json
 import os
 import pickle
 import sys
 from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,28 +25,65 @@ from .normalize import fold
 CACHE_FORMAT = 3
 
 
+class Entries(Sequence):
+    """Entries kept as JSON text and decoded when read.
+
+    Unpickling 50,000 nested dicts took most of a lookup's time; 50,000 strings load in a
+    fraction of it, and a lookup decodes only the rows it shows.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._decoded: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        entry = self._decoded.get(index)
+        if entry is None:
+            entry = self._decoded[index] = json.loads(self._texts[index])
+        return entry
+
+    def __getstate__(self) -> list[str]:
+        return self._texts
+
+    def __setstate__(self, texts: list[str]) -> None:
+        self.__init__(texts)
+
+
 @dataclass
 class Store:
     metadata: dict
-    entries: list[dict]
+    entries: Entries
     units: list[str]
     fold_map: dict[str, str]
     thesaurus: dict[str, str]  # folded everyday word → folded table word
-    # Folded matching text per entry: (item, content, business) and all three joined.
-    folded: list[tuple[str, str, str]]
+    # Per row, what ranking needs without decoding the entry:
+    row_unit: list[str]
+    bands: list[tuple[int | None, int | None] | None]  # amount_range as (min, max)
+    folded: list[tuple[str, str, str]]  # matching text: item, content, business + scope notes
     joined: list[str]
     field_grams: list[tuple[int, int]]  # distinct bigrams in the content and in the specific field
     postings: dict[str, array] = field(repr=False)
     by_id: dict[str, int] = field(repr=False)
+    rows_by_unit: dict[str, list[int]] = field(repr=False)
     source: str = ""
     key: str = ""  # the cache key it was stored under
     from_cache: bool = False
+    # Scored rows per (row set, wording), kept while a batch runs (match.rank); never pickled.
+    memo: dict | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "memo": None}
 
     def fold(self, text: str) -> str:
         return fold(text, self.fold_map)
 
     def unit_rows(self, unit: str) -> list[int]:
-        return [i for i, entry in enumerate(self.entries) if entry["unit"] == unit]
+        return self.rows_by_unit.get(unit, [])
 
 
 def bigrams(text: str) -> set[str]:
@@ -52,41 +91,53 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def build_store(entries: list[dict], metadata: dict, source: str) -> Store:
+def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
+    """Compile validated entries (plain dicts, consumed one at a time) into a Store."""
     from .normalize import build_fold_map
 
-    chars: set[str] = set()
-    for entry in entries:
-        chars.update(entry["item"], entry["content"], entry.get("business") or "", *entry["notes"])
+    texts: list[str] = []
+    row_unit: list[str] = []
+    bands: list[tuple[int | None, int | None] | None] = []
+    raw_fields: list[tuple[str, str, str]] = []
+    ids: dict[str, int] = {}
+    # One string object per unit name, so 50,000 rows share a few strings when pickled.
+    units: dict[str, str] = {name: name for name in metadata.get("units") or []}
+    for index, entry in enumerate(entries):
+        texts.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+        unit = units.setdefault(entry["unit"], entry["unit"])
+        row_unit.append(unit)
+        band = entry.get("amount_range")
+        bands.append((band["min"], band["max"]) if band else None)
+        raw_fields.append((entry["item"], entry["content"], _specific_text(entry)))
+        ids[entry["id"].upper()] = index
+    chars = sorted({char for fields in raw_fields for text in fields for char in text})
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
-    changed = build_fold_map(sorted(chars))
-    fold_map = {char: changed.get(char, char) for char in sorted(chars)}
-    folded = [
-        (fold(e["item"], fold_map), fold(e["content"], fold_map), fold(_specific_text(e), fold_map))
-        for e in entries
-    ]
+    changed = build_fold_map(chars)
+    fold_map = {char: changed.get(char, char) for char in chars}
+    folded = [tuple(fold(text, fold_map) for text in fields) for fields in raw_fields]
     joined = ["".join(parts) for parts in folded]
     postings: dict[str, array] = {}
     for index, text in enumerate(joined):
         for gram in bigrams(text):
             postings.setdefault(gram, array("I")).append(index)
-    units = list(metadata.get("units") or dict.fromkeys(e["unit"] for e in entries))
-    for entry in entries:
-        if entry["unit"] not in units:
-            units.append(entry["unit"])
-    field_grams = [(len(bigrams(content)), len(bigrams(specific))) for _, content, specific in folded]
+    rows_by_unit: dict[str, list[int]] = {}
+    for index, unit in enumerate(row_unit):
+        rows_by_unit.setdefault(unit, []).append(index)
     return Store(
         metadata=metadata,
-        entries=entries,
-        units=units,
+        entries=Entries(texts),
+        units=list(units),
         fold_map=fold_map,
         thesaurus={fold(plain): fold(table_word, fold_map) for plain, table_word in THESAURUS.items()},
-        folded=folded,
+        row_unit=row_unit,
+        bands=bands,
+        folded=folded,  # type: ignore[arg-type]
         joined=joined,
-        field_grams=field_grams,
+        field_grams=[(len(bigrams(content)), len(bigrams(specific))) for _, content, specific in folded],
         postings=postings,
-        by_id={e["id"].upper(): i for i, e in enumerate(entries)},
+        by_id=ids,
+        rows_by_unit=rows_by_unit,
         source=source,
     )
 
@@ -207,11 +258,10 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
         if cached is not None:
             cached.from_cache = True
             return cached
-    from .catalogue import load
+    from .catalogue import load_plain
 
-    catalogue = load(resolved)
-    data = catalogue.model_dump(mode="json")
-    store = build_store(data["entries"], data["metadata"], str(resolved))
+    metadata, entries = load_plain(resolved)
+    store = build_store(entries, metadata, str(resolved))
     store.key = key
     if location is not None:
         _write_cache(location, store)
