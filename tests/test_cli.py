@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -354,3 +355,24 @@ def test_triage_junk_input(tmp_path, capsys):
     assert code == 2 and err and time.perf_counter() - started < 10
     code, _, err = call(capsys, "triage", str(tmp_path / "missing.txt"))
     assert code == 2 and "無法開啟" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_find_list_is_styled_only_on_a_terminal(store, monkeypatch):
+    from approval_cli.core import find
+    from approval_cli.render import print_find
+
+    result = find(store, "硬碟報廢", limit=1)
+    terminal = _Terminal()
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    print_find(result, stream=terminal)
+    assert "\x1b[1m專門委員\x1b[0m" in terminal.getvalue()  # line 137: 核定 by 專門委員, in bold
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _Terminal()
+    print_find(result, stream=plain)
+    assert "\x1b[" not in plain.getvalue() and "決行：專門委員" in plain.getvalue()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import AmountError
+from .lazyre import lazy_compile
 
 __all__ = [
     "MAX_AMOUNT",
@@ -56,39 +57,43 @@ _MONEY_UNITS = frozenset("萬万億亿兆千仟")
 
 _CN_DIGITS = "".join(_DIGITS) + _ZEROS
 _UNITS = "".join(_SMALL) + "".join(_BIG)
+# A text holding none of these characters holds no amount (digits in both widths, numerals, units).
+_AMOUNT_MARKS = frozenset("0123456789０１２３４５６７８９" + _CN_DIGITS + _UNITS)
 
 # Spelled out case-insensitively: re.IGNORECASE makes the CJK classes below slow to compile.
 _PREFIX = r"新[臺台]幣|[臺台]幣|[Nn][Tt]\$|[Nn][Tt][Dd]|[Tt][Ww][Dd]|\$"
 _NT = r"[Nn][Tt]"
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-_NUM_RE = re.compile(_NUM)
+_NUM_RE = lazy_compile(_NUM)
 
-_PREFIX_RE = re.compile(rf"(?:{_PREFIX}|{_NT})\s*")
-_SUFFIX_RE = re.compile(r"\s*(?:元整?|整|[臺台]幣)$")
-_NEGATIVE_RE = re.compile(rf"(?:(?:{_PREFIX}|{_NT})\s*)?[-負]")
-_SCIENTIFIC_RE = re.compile(
+_PREFIX_RE = lazy_compile(rf"(?:{_PREFIX}|{_NT})\s*")
+_SUFFIX_RE = lazy_compile(r"\s*(?:元整?|整|[臺台]幣)$")
+_NEGATIVE_RE = lazy_compile(rf"(?:(?:{_PREFIX}|{_NT})\s*)?[-負]")
+_SCIENTIFIC_RE = lazy_compile(
     rf"(?:(?:{_PREFIX}|{_NT})\s*)?[0-9][0-9,]*(?:\.[0-9]*)?\s*[eE]\s*[-+]?[0-9]+\s*(?:元)?"
 )
-_DIGIT_GAP_RE = re.compile(r"[0-9.,]\s+[0-9.,]")
-_SPACES_RE = re.compile(r"\s+")
+_DIGIT_GAP_RE = lazy_compile(r"[0-9.,]\s+[0-9.,]")
+_SPACES_RE = lazy_compile(r"\s+")
 
 # A mention never starts inside another number or word (ISO9001, US$300, 1,234 from 11,234).
 # The longest real amount (九千九百九十九億九千九百九十九萬九千九百九十九) has 23 tokens; the cap
 # keeps a long run of numerals from being rescanned at every position (quadratic time).
-_CANDIDATE_RE = re.compile(
+_CANDIDATE_RE = lazy_compile(
     rf"(?<![0-9A-Za-z$])(?<![0-9][.,])"
     rf"(?:(?P<prefix>{_PREFIX})[ \t]*)?"
     rf"(?P<body>(?:{_NUM}|[{_CN_DIGITS}十拾])(?:{_NUM}|[{_CN_DIGITS}]|[ \t]*[{_UNITS}]){{0,40}})"
 )
-_YUAN_RE = re.compile(r"[ \t]*(?:元整?|[臺台]幣)")
-_TRAILING_CN_RE = re.compile(rf"(?<=[{_UNITS}])[{_CN_DIGITS}]+$")
+_YUAN_RE = lazy_compile(r"[ \t]*(?:元整?|[臺台]幣)")
+_TRAILING_CN_RE = lazy_compile(rf"(?<=[{_UNITS}])[{_CN_DIGITS}]+$")
 # After a bare number these make it a count, a date or a floor, not money.
 _COUNTERS = "人年月日號号次件頁页樓楼層层時时分秒個个張张台臺輛辆天週周名位份本箱條条項项%度歲岁届屆"
 # Before a bare number these make it an ordinal, a case, document or phone number.
 _NUMBER_LABELS = ("第", "號", "号", "碼", "码", "電話", "电话", "傳真", "传真", "分機", "分机")
 _NUMBER_LIST_CHARS = frozenset("0123456789,、及和與与 \t")
-_FOREIGN_RE = re.compile(r"[ \t]*(?:美元|美金|日圓|日元|日幣|港幣|港元|歐元|人民幣|英鎊|USD|EUR|JPY|RMB|CNY)")
-_STRIP_SUFFIX_RE = re.compile(r"(?:\s*(?:元|整|以下|以上|以內|以内))*")
+_FOREIGN_RE = lazy_compile(
+    r"[ \t]*(?:美元|美金|日圓|日元|日幣|港幣|港元|歐元|人民幣|英鎊|USD|EUR|JPY|RMB|CNY)"
+)
+_STRIP_SUFFIX_RE = lazy_compile(r"(?:\s*(?:元|整|以下|以上|以內|以内))*")
 
 _LOWER_EXCLUSIVE = ("逾", "超過", "超过", "高於", "高于", "大於", "大于", "多於", "多于")
 _UPPER_EXCLUSIVE = ("未滿", "未满", "不足", "低於", "低于", "少於", "少于", "小於", "小于", "不到")
@@ -370,14 +375,16 @@ def _mention_at(text: str, half: str, match: re.Match[str]) -> AmountMention | N
 
 def find_amounts(text: str) -> list[AmountMention]:
     """Amounts written inside free text, in order. Never raises."""
-    if not isinstance(text, str) or not text:
-        return []
+    if not isinstance(text, str) or not text or _AMOUNT_MARKS.isdisjoint(text):
+        return []  # most queries hold no amount at all: no pattern needs compiling for them
     return _scan(text)
 
 
 def strip_amounts(text: str) -> tuple[str, list[AmountMention]]:
     """The text without its amounts (and an attached 元/整/以下/以上), spaces collapsed."""
     mentions = find_amounts(text)
+    if not mentions:
+        return " ".join(text.split()), mentions
     pieces: list[str] = []
     pos = 0
     for mention in mentions:

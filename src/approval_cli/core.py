@@ -278,7 +278,8 @@ def _choose_band(
     if not holding:
         return None, [Hit(i, chosen.score) for i in banded], "amount_outside_bands"
     holding.sort(key=lambda i: (band_width(store, i), i))
-    score = chosen.score if chosen.index in holding else max(chosen.score, MIN_ROUTE_SCORE)
+    # The text chose the task, the amount its band: each band row carries the text's score.
+    score = chosen.score
     return Hit(holding[0], score, chosen.matched, chosen.parts), [Hit(i, score) for i in holding[1:]], None
 
 

@@ -50,6 +50,7 @@ class Query:
     grams: frozenset[str] = frozenset()  # distinct bigrams inside the terms (never across two terms)
     chars: frozenset[str] = frozenset()
     length: int = 1  # characters in the terms, to weight each term's partial_ratio
+    shown: dict[str, str] = field(default_factory=dict)  # folded term → as the clerk (or table) wrote it
 
 
 @dataclass
@@ -79,18 +80,33 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
     if amount is None and mentions:
         amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
     # Terms keep the clerk's own word breaks, which clean_text joins between Chinese characters.
-    terms = []
+    terms: list[str] = []
+    shown: dict[str, str] = {}
     for part in text.split():
-        term = store.fold(strip_amounts(clean_text(part))[0])
+        typed = strip_amounts(clean_text(part))[0]
+        term = store.fold(typed)
         if term and term not in STRAY_AMOUNT_WORDS:
             terms.append(term)
+            shown.setdefault(term, typed)
     # Everyday words the table does not use join the query as extra terms (買 → 採購).
-    extra = [table_word for plain, table_word in store.thesaurus.items() if any(plain in t for t in terms)]
-    terms += [word for word in dict.fromkeys(extra) if word not in terms]
+    for plain, (table_word, written) in store.thesaurus.items():
+        if table_word not in terms and any(plain in term for term in terms):
+            terms.append(table_word)
+            shown[table_word] = written
     grams = frozenset(term[i : i + 2] for term in terms for i in range(len(term) - 1))
     folded = "".join(terms)
     return Query(
-        cleaned, words, folded, terms, amount, source, amount_text, grams, frozenset(folded), len(folded) or 1
+        cleaned,
+        words,
+        folded,
+        terms,
+        amount,
+        source,
+        amount_text,
+        grams,
+        frozenset(folded),
+        len(folded) or 1,
+        shown,
     )
 
 
@@ -170,7 +186,9 @@ def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, floa
     partial = _partial(query, text)
     score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
     relevance = round(max(score, 0.0) * 100, 1)
-    matched = [term for term in query.terms if term in text] or [g for g in sorted(query.grams) if g in text]
+    matched = [query.shown.get(term, term) for term in query.terms if term in text] or [
+        g for g in sorted(query.grams) if g in text
+    ]
     parts = {
         "bigram_cover": round(bigram_cover, 3),
         "char_cover": round(char_cover, 3),

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from .lazyre import lazy_compile
+
 __all__ = [
     "FOLD_VARIANTS",
     "build_fold_map",
@@ -47,11 +49,11 @@ _FOLDED_VARIANTS: dict[str, str] = {
 
 # Chinese sentence punctuation stays full-width for display; NFKC would make ，→, and ：→:.
 _KEEP_FULLWIDTH = "，；：！？"
-_KEEP_SPLIT_RE = re.compile(f"([{_KEEP_FULLWIDTH}])")
-_THOUSANDS_COMMA_RE = re.compile(r"(?<=[0-9])，(?=[0-9]{3}(?![0-9]))")
-_C0C1_SPACE_RE = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
-_C0C1_DROP_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-_WHITESPACE_RE = re.compile(r"\s+")
+_KEEP_SPLIT_RE = lazy_compile(f"([{_KEEP_FULLWIDTH}])")
+_THOUSANDS_COMMA_RE = lazy_compile(r"(?<=[0-9])，(?=[0-9]{3}(?![0-9]))")
+_C0C1_SPACE_RE = lazy_compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+_C0C1_DROP_RE = lazy_compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_WHITESPACE_RE = lazy_compile(r"\s+")
 
 # Han ideographs, CJK punctuation, kana/bopomofo and full-width/compatibility forms, as
 # code-point ranges: a regex class holding the astral Han planes costs ~20 ms to compile.
@@ -76,7 +78,7 @@ _EXTRA_DROP = frozenset("、，。；：「」『』()（）,.;:!?！？\"'-–�
 
 
 def _variant_re(table: Mapping[str, str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+    return lazy_compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
 
 
 _VARIANT_RE = _variant_re(FOLD_VARIANTS)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .roles import role_display
@@ -72,10 +74,12 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def table_name(table: str) -> str:
+    return table if table == "機關共同乙" else f"{table}表"
+
+
 def entry_heading(entry: dict) -> str:
-    return f"{entry['unit']}｜{entry['table']}表｜{entry['id']}（原表第 {entry['source_line']} 行）".replace(
-        "機關共同乙表", "機關共同乙"
-    )
+    return f"{entry['unit']}｜{table_name(entry['table'])}｜{entry['id']}（原表第 {entry['source_line']} 行）"
 
 
 def _entry_grid(entry: dict):
@@ -193,34 +197,51 @@ def print_explain(console, result: dict) -> None:
     console.print("\n".join(lines))
 
 
-def print_find(result: dict, explain: bool = False) -> None:
-    from rich.table import Table
+def _ansi(stream) -> Callable[[str, str], str]:
+    """Bold/yellow/dim on a terminal that wants colour (NO_COLOR and TERM=dumb respected); plain text otherwise."""
+    wanted = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    codes = {"bold": "1", "yellow": "33", "dim": "2", "red": "31"}
+    return (
+        (lambda text, style: f"\x1b[{codes[style]}m{text}\x1b[0m") if wanted else (lambda text, style: text)
+    )
 
-    console = _console()
+
+def print_find(result: dict, explain: bool = False, stream=None) -> None:
+    """A numbered list, two lines a row: what it is, then who decides.
+
+    Written without rich on purpose: find is typed dozens of times a day and its list needs no
+    panels; rich costs ~30 ms to import and render, a fifth of the whole command.
+    """
+    out = stream or sys.stdout
+    style = _ansi(out)
     if not result["matches"]:
-        console.print(f"找不到符合「{_escape(result['query'])}」的項目。")
+        out.write(f"找不到符合「{result['query']}」的項目。\n")
         return
     amount = result.get("amount_parsed")
-    title = f"「{result['query']}」" + (f"，金額 {amount['display']}" if amount else "")
-    table = Table(title=_escape(title), show_lines=True, expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("單位／編號", no_wrap=True)
-    table.add_column("事項", overflow="fold", ratio=1)
-    table.add_column("決行", no_wrap=True)
-    table.add_column("分數", justify="right", no_wrap=True)
-    for rank, entry in enumerate(result["matches"], start=1):
+    scope = f"{result['unit']}，" if result.get("unit") else ""
+    money = f"金額 {amount['display']}，" if amount else ""
+    lines = [f"「{result['query']}」{scope}{money}最相符的 {len(result['matches'])} 項："]
+    for number, entry in enumerate(result["matches"], start=1):
         text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
-        if entry["flags"]:
-            text += " ⚠"
-        final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
-        table.add_row(str(rank), f"{entry['unit']}\n{entry['id']}", _escape(text), final, str(entry["score"]))
-    console.print(table)
-    if explain:
-        for entry in result["matches"][:3]:
-            console.print(
-                f"{entry['id']}：相符字詞 {_escape('、'.join(entry['matched']) or '（無）')}，分數 {entry['score']}"
+        final = (
+            style(role_display(entry["final_approver"]), "bold")
+            if entry["final_approver"]
+            else style("原表未標示", "red")
+        )
+        band = entry.get("amount_range")
+        fits = ""
+        if amount and band:
+            inside = (band["min"] is None or amount["value"] >= band["min"]) and (
+                band["max"] is None or amount["value"] <= band["max"]
             )
-    console.print("[dim]看完整流程：approval show 編號；依單位判定：approval route --unit 單位 事項[/]")
+            fits = "　金額在此級距內" if inside else style("　金額不在此級距", "dim")
+        warn = style("　⚠ 原表有疑義", "yellow") if entry["flags"] else ""
+        lines.append(f"{number:>2}．{entry['unit']}（{entry['id']}）{text}")
+        lines.append(f"    決行：{final}　{table_name(entry['table'])}　分數 {entry['score']}{fits}{warn}")
+        if explain:
+            lines.append(f"    相符字詞：{'、'.join(entry['matched']) or '（無）'}")
+    lines.append(style("看完整流程：approval show 編號；依單位判定：approval route --unit 單位 事項", "dim"))
+    out.write("\n".join(lines) + "\n")
 
 
 def print_list(result: dict) -> None:

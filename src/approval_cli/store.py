@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 from .normalize import fold
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 class Entries(Sequence):
@@ -60,7 +60,7 @@ class Store:
     entries: Entries
     units: list[str]
     fold_map: dict[str, str]
-    thesaurus: dict[str, str]  # folded everyday word → folded table word
+    thesaurus: dict[str, tuple[str, str]]  # folded everyday word → (folded table word, as written)
     # Per row, what ranking needs without decoding the entry:
     row_unit: list[str]
     bands: list[tuple[int | None, int | None] | None]  # amount_range as (min, max)
@@ -129,7 +129,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         entries=Entries(texts),
         units=list(units),
         fold_map=fold_map,
-        thesaurus={fold(plain): fold(table_word, fold_map) for plain, table_word in THESAURUS.items()},
+        thesaurus={fold(plain): (fold(word, fold_map), word) for plain, word in THESAURUS.items()},
         row_unit=row_unit,
         bands=bands,
         folded=folded,  # type: ignore[arg-type]

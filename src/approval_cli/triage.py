@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .errors import UsageError
+from .lazyre import LazyPattern, lazy_compile
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -297,24 +298,10 @@ class Record:
 # --------------------------------------------------------------------------------------------
 
 
-class _LazyPattern:
-    """A regular expression compiled on first use: importing this module stays cheap (~40 ms of
-    compiling is paid by the `triage` command only, not by every command that imports the CLI)."""
-
-    __slots__ = ("_compiled", "_source")
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        self._compiled: re.Pattern[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._compiled is None:
-            self._compiled = re.compile(self._source)
-        return getattr(self._compiled, name)
-
-
-def _pattern(source: str) -> _LazyPattern:
-    return _LazyPattern(source)
+def _pattern(source: str) -> LazyPattern:
+    """Compiled on first use: importing this module stays cheap (~40 ms of compiling is paid by the
+    `triage` command only, not by every command that imports the CLI)."""
+    return lazy_compile(source)
 
 
 _CONTROL_CHARS = _pattern(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -499,7 +486,7 @@ def _find_meeting_date(text: str) -> tuple[str, date] | None:
 # --------------------------------------------------------------------------------------------
 
 _YEAR_PREFIX = r"(?:(?P<year>今|本|明|去|[0-9]{2,4}|[〇零一二三四五六七八九十百]{2,5})年(?:度)?)?"
-_DEADLINE_PATTERNS: list[tuple[str, _LazyPattern]] = [
+_DEADLINE_PATTERNS: list[tuple[str, LazyPattern]] = [
     (
         "date",
         _pattern(
@@ -765,7 +752,7 @@ def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[i
 # Outline parsing
 # --------------------------------------------------------------------------------------------
 
-_MARKERS: list[tuple[str, _LazyPattern]] = [
+_MARKERS: list[tuple[str, LazyPattern]] = [
     ("heavenly", _pattern(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
     ("paren_cjk", _pattern(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
     ("paren_arabic", _pattern(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*")),
