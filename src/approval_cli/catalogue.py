@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -128,6 +128,7 @@ def read_document(path: Path) -> object:
         raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
     try:
         text = raw.decode("utf-8-sig")
+        del raw  # a large catalogue should not be held twice while it is parsed
     except UnicodeDecodeError as exc:
         raise CatalogueError(
             f"目錄檔 {path} 不是 UTF-8 編碼（第 {exc.start} 位元組無法解碼）。", "請以 UTF-8 另存後再試。"
@@ -167,17 +168,22 @@ def validate(data: object, path: Path | str) -> Catalogue:
 
 
 def describe_validation_error(
-    exc: ValidationError, data: object, path: Path | str, within: tuple = ()
+    exc: ValidationError, data: object, path: Path | str, within: tuple = (), entry: object = None
 ) -> str:
-    """One paragraph naming the file, the entry (by id and source line when known) and the field."""
+    """One paragraph naming the file, the entry (by id and source line when known) and the field.
+
+    `entry` is the offending entry when the caller validated it alone (`within` says where)."""
     first = exc.errors()[0]
     loc = [*within, *first["loc"]]
     where = ".".join(str(part) for part in loc) or "（最上層）"
     entry_note = ""
-    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and isinstance(data, dict):
-        entries = data.get("entries")
-        if isinstance(entries, list) and loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
-            raw = entries[loc[1]]
+    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+        raw = entry
+        if raw is None and isinstance(data, dict):
+            entries = data.get("entries")
+            if isinstance(entries, list) and loc[1] < len(entries):
+                raw = entries[loc[1]]
+        if isinstance(raw, dict):
             entry_note = (
                 f"第 {loc[1] + 1} 筆條目（id={raw.get('id', '?')}，原表第 {raw.get('source_line', '?')} 行）"
             )
@@ -204,14 +210,14 @@ class _Head(_Model):
 
     metadata: Metadata
     pages: list[PageLayout] = Field(default_factory=list)
-    entries: list[dict]
+    entries: list[Any]  # Any: the same dicts, not validated copies
 
 
 def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
     """Metadata and a stream of validated entries as plain dicts, for compiling the lookup store.
 
     Same checks and messages as load(), but a 50,000-row catalogue never exists as 50,000
-    models and their dump at once.
+    models and their dump at once, and each parsed entry is released once it is consumed.
     """
     data = read_document(path)
     if isinstance(data, list):
@@ -220,13 +226,17 @@ def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
         head = _Head.model_validate(data)
     except ValidationError as exc:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
+    raw_entries = head.entries
+    del data, head.entries
 
     def entries() -> Iterator[dict]:
-        for index, raw in enumerate(head.entries):
+        for index in range(len(raw_entries)):
+            raw, raw_entries[index] = raw_entries[index], None
             try:
                 entry = Entry.model_validate(raw)
             except ValidationError as exc:
-                raise CatalogueError(describe_validation_error(exc, data, path, ("entries", index))) from None
+                message = describe_validation_error(exc, None, path, ("entries", index), raw)
+                raise CatalogueError(message) from None
             yield entry.model_dump(mode="json")
 
     return head.metadata.model_dump(mode="json"), entries()

@@ -164,7 +164,10 @@ def _cheap_parts(store: Store, query: Query, index: int, shared: int) -> tuple[f
     # Only the task fields count; 公務項目 is a category many rows share.
     precision = 0.0
     if shared:
-        for field, size in zip(store.folded[index][1:], store.field_grams[index], strict=True):
+        for field, size in (
+            (store.contents[index], store.content_grams[index]),
+            (store.specifics[index], store.specific_grams[index]),
+        ):
             if size:
                 precision = max(precision, sum(gram in field for gram in query.grams) / size)
     return bigram_cover, char_cover, precision

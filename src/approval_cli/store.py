@@ -10,6 +10,7 @@ rebuilt: the cache can make a run faster, never break it.
 from __future__ import annotations
 
 import binascii
+import io
 import json
 import os
 import pickle
@@ -22,17 +23,59 @@ from pathlib import Path
 from . import __version__
 from .normalize import fold
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+NO_AMOUNT = -1  # in a band column: that end of the band is open
+
+
+class Column(Sequence):
+    """Many short strings kept as one string and an offset array.
+
+    A 50,000-row catalogue has a few hundred thousand short texts; unpickling them one object
+    at a time was most of a lookup on it. Two objects load in a blink; a row's text is sliced
+    out when it is read.
+    """
+
+    def __init__(self, texts: Iterable[str] | None = None) -> None:
+        """Column(texts) is complete; Column() is built with append() and finished with close()."""
+        self._buffer: io.StringIO | None = io.StringIO()
+        self._text = ""
+        self._offsets = array("I", [0])
+        if texts is not None:
+            for text in texts:
+                self.append(text)
+            self.close()
+
+    def append(self, text: str) -> None:
+        """Add a row while building; nothing per row is kept but its end offset."""
+        self._buffer.write(text)
+        self._offsets.append(self._offsets[-1] + len(text))
+
+    def close(self) -> Column:
+        if self._buffer is not None:
+            self._text = self._text + self._buffer.getvalue()
+            self._buffer = None
+        return self
+
+    def __getstate__(self) -> tuple[str, array]:
+        return self.close()._text, self._offsets
+
+    def __setstate__(self, state: tuple[str, array]) -> None:
+        self._text, self._offsets = state
+        self._buffer = None
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._text[self._offsets[index] : self._offsets[index + 1]]
 
 
 class Entries(Sequence):
-    """Entries kept as JSON text and decoded when read.
+    """Entries kept as JSON text (a Column) and decoded when read: a lookup decodes only the rows it shows."""
 
-    Unpickling 50,000 nested dicts took most of a lookup's time; 50,000 strings load in a
-    fraction of it, and a lookup decodes only the rows it shows.
-    """
-
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: Column) -> None:
         self._texts = texts
         self._decoded: dict[int, dict] = {}
 
@@ -47,11 +90,52 @@ class Entries(Sequence):
             entry = self._decoded[index] = json.loads(self._texts[index])
         return entry
 
-    def __getstate__(self) -> list[str]:
+    def __getstate__(self) -> Column:
         return self._texts
 
-    def __setstate__(self, texts: list[str]) -> None:
+    def __setstate__(self, texts: Column) -> None:
         self.__init__(texts)
+
+
+class Bands(Sequence):
+    """Each row's amount band as (min, max) with None for an open end, or None: two integer arrays."""
+
+    def __init__(self, bands: Iterable[tuple[int | None, int | None] | None]) -> None:
+        self._low, self._high = array("q"), array("q")
+        for band in bands:
+            low, high = band if band else (None, None)
+            # A row without a band stores NO_AMOUNT twice; a band is never open at both ends.
+            self._low.append(NO_AMOUNT if low is None else low)
+            self._high.append(NO_AMOUNT if high is None else high)
+
+    def __len__(self) -> int:
+        return len(self._low)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        low, high = self._low[index], self._high[index]
+        if low == NO_AMOUNT and high == NO_AMOUNT:
+            return None
+        return (None if low == NO_AMOUNT else low, None if high == NO_AMOUNT else high)
+
+
+class UnitColumn(Sequence):
+    """Each row's unit name, as an index into the unit list."""
+
+    def __init__(self, names: list[str], indexes: array) -> None:
+        self._names = names
+        self._indexes = indexes
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._names[self._indexes[index]]
+
+    def rows_of(self, name: str) -> list[int]:
+        if name not in self._names:
+            return []
+        wanted = self._names.index(name)
+        return [row for row, unit in enumerate(self._indexes) if unit == wanted]
 
 
 @dataclass
@@ -62,28 +146,40 @@ class Store:
     fold_map: dict[str, str]
     thesaurus: dict[str, tuple[str, str]]  # folded everyday word → (folded table word, as written)
     # Per row, what ranking needs without decoding the entry:
-    row_unit: list[str]
-    bands: list[tuple[int | None, int | None] | None]  # amount_range as (min, max)
-    folded: list[tuple[str, str, str]]  # matching text: item, content, business + scope notes
-    joined: list[str]
-    field_grams: list[tuple[int, int]]  # distinct bigrams in the content and in the specific field
+    row_unit: UnitColumn
+    bands: Bands  # amount_range as (min, max), or None
+    ids: Column
+    joined: Column  # folded matching text: item + content + business + scope notes
+    contents: Column  # folded 公務內容
+    specifics: Column  # folded 業務名稱 + scope notes
+    content_grams: array  # distinct bigrams in each row's content and specific field
+    specific_grams: array
     postings: dict[str, array] = field(repr=False)
-    by_id: dict[str, int] = field(repr=False)
-    rows_by_unit: dict[str, list[int]] = field(repr=False)
     source: str = ""
     key: str = ""  # the cache key it was stored under
     from_cache: bool = False
     # Scored rows per (row set, wording), kept while a batch runs (match.rank); never pickled.
     memo: dict | None = field(default=None, repr=False)
+    _by_id: dict[str, int] | None = field(default=None, repr=False)
+    _unit_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "memo": None}
+        return {**self.__dict__, "memo": None, "_by_id": None, "_unit_rows": {}}
 
     def fold(self, text: str) -> str:
         return fold(text, self.fold_map)
 
     def unit_rows(self, unit: str) -> list[int]:
-        return self.rows_by_unit.get(unit, [])
+        rows = self._unit_rows.get(unit)
+        if rows is None:
+            rows = self._unit_rows[unit] = self.row_unit.rows_of(unit)
+        return rows
+
+    @property
+    def by_id(self) -> dict[str, int]:
+        if self._by_id is None:
+            self._by_id = {entry_id.upper(): index for index, entry_id in enumerate(self.ids)}
+        return self._by_id
 
 
 def bigrams(text: str) -> set[str]:
@@ -92,52 +188,58 @@ def bigrams(text: str) -> set[str]:
 
 
 def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
-    """Compile validated entries (plain dicts, consumed one at a time) into a Store."""
+    """Compile validated entries (plain dicts, consumed one at a time) into a Store.
+
+    Each entry is folded and written into the columns as it arrives and nothing else of it is
+    kept, so a large catalogue's parsed entries are freed as they go (peak memory stays near
+    the parse itself).
+    """
     from .normalize import build_fold_map
 
-    texts: list[str] = []
-    row_unit: list[str] = []
+    entry_texts, ids, joined, contents, specifics = Column(), Column(), Column(), Column(), Column()
+    unit_index = array("I")
+    content_grams, specific_grams = array("I"), array("I")
     bands: list[tuple[int | None, int | None] | None] = []
-    raw_fields: list[tuple[str, str, str]] = []
-    ids: dict[str, int] = {}
-    # One string object per unit name, so 50,000 rows share a few strings when pickled.
-    units: dict[str, str] = {name: name for name in metadata.get("units") or []}
-    for index, entry in enumerate(entries):
-        texts.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
-        unit = units.setdefault(entry["unit"], entry["unit"])
-        row_unit.append(unit)
-        band = entry.get("amount_range")
-        bands.append((band["min"], band["max"]) if band else None)
-        raw_fields.append((entry["item"], entry["content"], _specific_text(entry)))
-        ids[entry["id"].upper()] = index
-    chars = sorted({char for fields in raw_fields for text in fields for char in text})
+    postings: dict[str, array] = {}
+    units: dict[str, int] = {name: i for i, name in enumerate(metadata.get("units") or [])}
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
-    changed = build_fold_map(chars)
-    fold_map = {char: changed.get(char, char) for char in chars}
-    folded = [tuple(fold(text, fold_map) for text in fields) for fields in raw_fields]
-    joined = ["".join(parts) for parts in folded]
-    postings: dict[str, array] = {}
-    for index, text in enumerate(joined):
-        for gram in bigrams(text):
+    fold_map: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        entry_texts.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+        ids.append(entry["id"])
+        unit_index.append(units.setdefault(entry["unit"], len(units)))
+        band = entry.get("amount_range")
+        bands.append((band["min"], band["max"]) if band else None)
+        fields = (entry["item"], entry["content"], _specific_text(entry))
+        new_chars = {char for text in fields for char in text if char not in fold_map}
+        if new_chars:
+            changed = build_fold_map(sorted(new_chars))
+            fold_map.update({char: changed.get(char, char) for char in new_chars})
+        item, content, specific = (fold(text, fold_map) for text in fields)
+        contents.append(content)
+        specifics.append(specific)
+        joined.append(item + content + specific)
+        content_grams.append(len(bigrams(content)))
+        specific_grams.append(len(bigrams(specific)))
+        for gram in bigrams(item + content + specific):
             postings.setdefault(gram, array("I")).append(index)
-    rows_by_unit: dict[str, list[int]] = {}
-    for index, unit in enumerate(row_unit):
-        rows_by_unit.setdefault(unit, []).append(index)
+    names = list(units)
     return Store(
         metadata=metadata,
-        entries=Entries(texts),
-        units=list(units),
-        fold_map=fold_map,
+        entries=Entries(entry_texts.close()),
+        units=names,
+        fold_map=dict(sorted(fold_map.items())),
         thesaurus={fold(plain): (fold(word, fold_map), word) for plain, word in THESAURUS.items()},
-        row_unit=row_unit,
-        bands=bands,
-        folded=folded,  # type: ignore[arg-type]
-        joined=joined,
-        field_grams=[(len(bigrams(content)), len(bigrams(specific))) for _, content, specific in folded],
+        row_unit=UnitColumn(names, unit_index),
+        bands=Bands(bands),
+        ids=ids.close(),
+        joined=joined.close(),
+        contents=contents.close(),
+        specifics=specifics.close(),
+        content_grams=content_grams,
+        specific_grams=specific_grams,
         postings=postings,
-        by_id=ids,
-        rows_by_unit=rows_by_unit,
         source=source,
     )
 
