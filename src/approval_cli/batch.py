@@ -80,26 +80,26 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
         raise UsageError(f"無法開啟 {path}：{exc.strerror}。", "請確認檔名與權限。") from None
     worst = 0
     store.memo = {}  # rank() scores each wording once per row set for the whole batch
-    memo: dict[tuple[str | None, str], dict] = {}
+    # Batches repeat themselves: a repeated line gets the same answer, serialised once.
+    answered: dict[str, tuple[int, str]] = {}
     with stream:
         for line_no, raw in enumerate(_lines(stream), start=1):
             try:
                 text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
             except UnicodeDecodeError:
-                answer = {
-                    "line": line_no,
+                code, body = EXIT_BAD_INPUT, json_line({
                     "input": raw.decode("utf-8", "replace"),
                     "error": "這一行不是 UTF-8 文字。",
                     "hint": "請以 UTF-8 存檔。",
                     "exit": EXIT_BAD_INPUT,
-                }
+                })  # fmt: skip
             else:
-                # Batches repeat themselves; the same line in the same unit gets the same answer.
-                key = (default_unit, text)
-                if key not in memo:
-                    memo[key] = answer_line(store, line_no, text, default_unit)
-                answer = dict(memo[key], line=line_no)
-            out.write(json_line(answer))
-            out.write("\n")
-            worst = max(worst, answer["exit"] if answer["exit"] in (EXIT_NO_MATCH, EXIT_BAD_INPUT) else 0)
+                if text not in answered:
+                    answer = answer_line(store, line_no, text, default_unit)
+                    del answer["line"]
+                    answered[text] = (answer["exit"], json_line(answer))
+                code, body = answered[text]
+            # body is a JSON object without "line": put the line number first.
+            out.write(f'{{"line":{line_no},{body[1:]}\n')
+            worst = max(worst, code if code in (EXIT_NO_MATCH, EXIT_BAD_INPUT) else 0)
     return worst

@@ -131,7 +131,7 @@ def _candidates(
     if not counts:
         # No row shares a bigram (a one-character query, a typo): rows sharing a character are
         # scored on characters alone. A query sharing not even a character has no candidates.
-        return [(index, 0) for index in pool if any(char in store.joined[index] for char in query.chars)]
+        return [(index, 0) for index in pool if not query.chars.isdisjoint(store.joined[index])]
     return counts.most_common(PREFILTER)
 
 
