@@ -241,6 +241,8 @@ def _fraction_text(scaled: int) -> str:
 
 def parse_amount(text: str) -> int:
     """The whole text as one NT$ amount in whole dollars; AmountError says why not."""
+    if text.isascii() and text.isdigit() and 0 < len(text) <= 12 and int(text) > 0:
+        return int(text)  # plain digits, the common case: no pattern compiled
     shown = _shown(text)
     s = text.translate(_HALF).strip()
     if not s:

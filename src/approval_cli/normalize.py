@@ -150,6 +150,12 @@ def clean_text(text: str) -> str:
     stays full-width, except a ， between digits, which is a thousands separator. A space
     between two CJK characters, or between a digit and a CJK character, is removed.
     """
+    if (
+        text.isprintable()
+        and not any(char.isspace() for char in text)
+        and unicodedata.is_normalized("NFKC", text)
+    ):
+        return text  # nothing to clean (a unit name, a one-word query): no pattern compiled
     text = _drop_invisible(text)
     parts = _KEEP_SPLIT_RE.split(text)
     text = "".join(
