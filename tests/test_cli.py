@@ -376,3 +376,9 @@ def test_find_list_is_styled_only_on_a_terminal(store, monkeypatch):
     plain = _Terminal()
     print_find(result, stream=plain)
     assert "\x1b[" not in plain.getvalue() and "決行：專門委員" in plain.getvalue()
+
+
+def test_list_shows_the_warnings_of_flagged_rows(capsys):
+    # Line 14 (GA-008): 核定 at col 4 then V at col 6 — decided by 承辦人員 as written, flagged.
+    code, out, _ = call(capsys, "list", "--approver", "承辦人員")
+    assert code == 0 and "GA-008" in out and "⚠" in out and "擬辦" in out

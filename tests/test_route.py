@@ -64,11 +64,57 @@ def test_amount_waiver_of_the_ethics_office(store, amount, required, waived):
         assert "1萬5,000元以下免會政風室" in result["cosign_waived"][0]["reason"]
 
 
-def test_amount_written_as_a_band_in_the_query_is_read_as_that_amount(store):
+def test_a_band_written_in_the_query_is_read_as_the_table_reads_it(store):
+    # 「15萬元以下」 is every amount up to 150,000: the 15萬元以下 band (152) holds all of it, even
+    # though 總務組's 小額採購 row (34) reads closer to 「小額」; whether 政風室 is waived
+    # (1萬5,000元以下免會) depends on the exact amount, so it stays required and the outcome says so.
     result = route(store, "採購 小額 15萬元以下", "文書組")
-    assert line_of(result) == 152  # the query's own 15萬 is read as the amount
-    assert result["amount"] == 150000
+    assert line_of(result) == 152
+    assert (result["amount"], result["amount_parsed"]["max"]) == (None, 150000)
     assert "政風室" in result["cosign_required"]
+    assert any("要看確切金額" in c["outcome"] for c in result["conditions"])
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("採購 逾15萬元、50萬元以下", 153),  # 150,001-500,000: exactly the middle band
+        ("採購 超過50萬元", 154),  # 500,001 and up: only the top band holds all of it
+        ("採購 逾15萬", None),  # 150,001 and up spans two bands (副處長 / 處長): ask, don't guess
+        ("採購 50萬以上", None),  # 500,000 is in the 15-50萬 band, 500,001 above it: ask
+        ("採購 15萬 10份", 152),  # a count after the amount is not part of it (not 150,010)
+        ("採購 30萬 5台", 153),
+    ],
+)
+def test_amount_phrases_in_the_query(store, text, line):
+    result = route(store, text, "文書組")
+    assert line_of(result) == line, result["reason"]
+    if line is None:
+        assert result["reason"] == "needs_amount"
+
+
+def test_ambiguous_amount_in_the_query_is_refused_not_dropped(store):
+    with pytest.raises(AmountError, match="兩種讀法"):
+        route(store, "採購 1萬5", "文書組")
+
+
+@pytest.mark.parametrize("text", ["他機關函請網站刊登宣導 不涉及個資", "他機關函請網站刊登宣導 未涉及個資"])
+def test_negated_trigger_does_not_apply(store, text):
+    result = route(store, text, "文書組")
+    assert (result["match"]["source_line"], result["final_approver"]) == (141, "專員")
+    assert result["conditions_applied"] == []
+
+
+def test_escalation_without_a_named_role_warns(store):
+    result = route(store, "退文改分 有爭議", "總務組")
+    assert any(w["flag"] == "escalation_applied" for w in result["warnings"])
+
+
+def test_delegation_note_is_a_warning(store):
+    # Line 70: 本處進修、跨組室及組室主管以上人員… (處長), 備考 其餘案件授權由第二層決行 (組長).
+    result = route(store, "組室主管參加他機關教育訓練", "總務組")
+    assert line_of(result) == 70
+    assert any(w["flag"] == "delegation_note" and "組長" in w["message"] for w in result["warnings"])
 
 
 def test_amount_in_the_query_is_used(store):

@@ -21,8 +21,10 @@ from .lazyre import lazy_compile
 __all__ = [
     "MAX_AMOUNT",
     "AmountMention",
+    "ambiguous_amount",
     "find_amounts",
     "format_amount",
+    "is_quantity",
     "parse_amount",
     "parse_amount_range",
     "parse_threshold_clause",
@@ -395,6 +397,24 @@ def strip_amounts(text: str) -> tuple[str, list[AmountMention]]:
         pos = suffix.end() if suffix else mention.end
     pieces.append(text[pos:])
     return _SPACES_RE.sub(" ", "".join(pieces)).strip(), mentions
+
+
+# A lone digit after 千/萬/億 that no smaller unit follows: 1萬5 (but not 1萬2千 or 1萬5,000).
+_AMBIGUOUS_RE = lazy_compile(r"(?<![0-9,.])[0-9][0-9,]*[千仟萬万億亿][0-9](?![0-9,.千仟百佰十拾])")
+_QUANTITY_RE = lazy_compile(rf"[0-9]+[{_COUNTERS}]")
+
+
+def ambiguous_amount(text: str) -> str | None:
+    """An amount in free text that parse_amount refuses as ambiguous (1萬5: 15,000 or 10,005?)."""
+    if _AMOUNT_MARKS.isdisjoint(text):
+        return None
+    found = _AMBIGUOUS_RE.search(text.translate(_HALF))
+    return found.group() if found else None
+
+
+def is_quantity(text: str) -> bool:
+    """A count of things (10份, 5台), not a word of a task description."""
+    return bool(text) and text[0].isdigit() and bool(_QUANTITY_RE.fullmatch(text.translate(_HALF)))
 
 
 def parse_amount_range(text: str) -> tuple[int | None, int | None] | None:

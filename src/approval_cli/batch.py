@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO, TextIO
 
-from .core import find, route
+from .core import find, route, unanswered
 from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+from .match import MIN_ROUTE_SCORE
 from .store import Store
 
 MAX_LINE_CHARS = 2000
@@ -32,18 +33,23 @@ def answer_line(store: Store, line_no: int, text: str, default_unit: str | None)
         base.update({"error": error.message, "hint": error.hint, "exit": error.exit_code})
         return base
     base.update(result)
-    base["exit"] = 0 if result.get("match") else EXIT_NO_MATCH
-    if result.get("match") is None and "error" not in base:
-        base["error"] = _no_match_message(result)
+    if result.get("match") is None:
+        base["error"], base["hint"] = unanswered(result)
+        # As from route: an amount-banded task without a usable amount is bad input, not no match.
+        base["exit"] = EXIT_BAD_INPUT if result.get("reason") == "needs_amount" else EXIT_NO_MATCH
+    else:
+        base["exit"] = 0
     return base
 
 
 def _route_without_unit(store: Store, description: str) -> dict:
     """No unit given: answer only when one unit clearly owns the task, else ask for the unit."""
     found = find(store, description, limit=5)
-    matches = found["matches"]
+    matches = [m for m in found["matches"] if m["score"] >= MIN_ROUTE_SCORE]
     if not matches:
-        return {"query": found["query"], "unit": None, "match": None, "references": [], "reason": "no_match"}
+        # Nothing in any unit fits well enough: the route shape, with no unit and no match.
+        return {"query": found["query"], "unit": None, "amount": found["amount"], "match": None,
+                "alternatives": [], "references": [], "reason": "no_row_in_unit"}  # fmt: skip
     top = matches[0]
     rivals = [m for m in matches[1:] if m["unit"] != top["unit"] and m["score"] >= top["score"] - 2]
     if rivals:
@@ -52,14 +58,6 @@ def _route_without_unit(store: Store, description: str) -> dict:
             "請在行首寫上單位並以 Tab 分隔。"
         )
     return route(store, description, top["unit"])
-
-
-def _no_match_message(result: dict) -> str:
-    if result.get("reason") == "needs_amount":
-        return "這項事務依金額分級，請在描述中寫上金額（例如 30萬）。"
-    if result.get("reason") == "amount_outside_bands":
-        return "金額不在任何級距內。"
-    return f"{result.get('unit') or '各單位'}的明細表沒有符合的項目。"
 
 
 def _lines(stream: BinaryIO):

@@ -10,11 +10,13 @@ from __future__ import annotations
 from .amounts import format_amount
 from .errors import UsageError
 from .match import (
+    MAX_KEY,
     MIN_ROUTE_SCORE,
     MIN_SHARE_OF_BEST,
     Hit,
     Query,
     band_holds,
+    band_overlaps,
     band_width,
     make_query,
     rank,
@@ -58,12 +60,59 @@ def source_info(store: Store) -> dict:
     }
 
 
+def _with_fit(store: Store, query: Query, out: dict, index: int) -> dict:
+    """amount_fit: inside / partial / outside the row's band (null when either has no amount)."""
+    fit = None
+    if query.span and store.bands[index]:
+        if band_holds(store, index, query.span):
+            fit = "inside"
+        else:
+            fit = "partial" if band_overlaps(store, index, query.span) else "outside"
+    out["amount_fit"] = fit
+    return out
+
+
+def unanswered(result: dict) -> tuple[str, str | None]:
+    """Why a route has no answer, as the one sentence and hint every output uses."""
+    reason, unit, amount = result.get("reason"), result.get("unit") or "各單位", result.get("amount_parsed")
+    if reason == "needs_amount" and amount:
+        return (
+            f"{unit}的這項事務依金額分級，而「{amount['display']}」跨越不只一個級距。",
+            "請給確切金額，例如 --amount 30萬。",
+        )
+    if reason == "needs_amount":
+        return (
+            f"{unit}的這項事務依金額分級，必須有金額才能判定。",
+            "請加上 --amount 30萬，或在描述中寫上金額。",
+        )
+    if reason == "amount_outside_bands":
+        return f"金額 {amount['display'] if amount else ''} 不在{unit}這項事務的任何級距內。", None
+    return (
+        f"{unit}的分層負責明細表沒有符合「{result.get('query', '')}」的項目。",
+        "其他單位的類似項目僅供參考（references）；請洽單位主管確認。",
+    )
+
+
+def span_text(span: tuple[int | None, int | None]) -> str:
+    low, high = span
+    if low == high:
+        return format_amount(low)
+    if low is None:
+        return f"{format_amount(high)}以下"
+    if high is None:
+        return f"{format_amount(low)}以上"
+    return f"{format_amount(low)}～{format_amount(high)}"
+
+
 def amount_info(query: Query) -> dict | None:
-    if query.amount is None:
+    """The amount as understood: exact (value) or a band the clerk wrote (min/max, 逾15萬 → 150,001 起)."""
+    if query.span is None:
         return None
     return {
         "value": query.amount,
-        "display": format_amount(query.amount),
+        "min": query.span[0],
+        "max": query.span[1],
+        "display": span_text(query.span),
         "from": query.amount_source,
         "text": query.amount_text,
     }
@@ -77,7 +126,7 @@ def find(
 ) -> dict:
     unit = resolve_unit(store, unit)
     query = make_query(store, text, amount)
-    if not query.terms and query.amount is None:
+    if not query.terms and query.span is None:
         raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
     hits = rank(store, query, rows, limit=limit)
@@ -86,7 +135,7 @@ def find(
         "unit": unit,
         "amount": query.amount,
         "amount_parsed": amount_info(query),
-        "matches": [entry_out(store, hit.index, hit) for hit in hits],
+        "matches": [_with_fit(store, query, entry_out(store, hit.index, hit), hit.index) for hit in hits],
         "source": source_info(store),
     }
 
@@ -94,8 +143,19 @@ def find(
 # ---------------------------------------------------------------- route
 
 
+NEGATIONS = ("不", "未", "無", "非", "沒")
+
+
 def _triggered(query: Query, triggers: list[str], store: Store) -> list[str]:
-    return [word for word in triggers if store.fold(word) and store.fold(word) in query.folded]
+    """Trigger words the task mentions, except when negated just before (不涉及個資, 無爭議)."""
+    negations = [store.fold(word) for word in NEGATIONS]
+    found = []
+    for word in triggers:
+        key = store.fold(word)
+        at = query.folded.find(key) if key else -1
+        if at >= 0 and not any(neg in query.folded[max(0, at - 3) : at] for neg in negations):
+            found.append(word)
+    return found
 
 
 def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
@@ -106,25 +166,28 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
     evaluated: list[dict] = []
     final = entry["final_approver"]
     chain = [dict(step) for step in entry["chain"]]
+    notices: list[tuple[str, str]] = []  # what a script must see beside final_approver
     for condition in entry["conditions"]:
         kind, note = condition["kind"], condition["text"]
         applied, outcome = False, ""
         if kind == "waiver" and condition.get("threshold") is not None:
             unit, limit = condition.get("unit"), condition["threshold"]
+            low, high = query.span or (None, None)
             if unit not in entry["cosign"]:
                 outcome = f"本列會辦單位不含{unit}，此備考不影響會辦。"
-            elif query.amount is None:
+            elif query.span is None:
                 outcome = f"未提供金額：金額在 {format_amount(limit)} 以下可免會{unit}，否則需會辦。"
-            elif query.amount <= limit:
+            elif high is not None and high <= limit:
                 applied = True
                 required.remove(unit)
-                waived.append({"unit": unit, "reason": f"{note}（本案 {format_amount(query.amount)}）"})
-                outcome = (
-                    f"本案金額 {format_amount(query.amount)} 在 {format_amount(limit)} 以下：免會{unit}。"
-                )
+                shown = span_text(query.span)
+                waived.append({"unit": unit, "reason": f"{note}（本案 {shown}）"})
+                outcome = f"本案金額 {shown} 在 {format_amount(limit)} 以下：免會{unit}。"
+            elif low is not None and low > limit:
+                outcome = f"本案金額 {span_text(query.span)} 逾 {format_amount(limit)}：仍需會辦{unit}。"
             else:
                 outcome = (
-                    f"本案金額 {format_amount(query.amount)} 逾 {format_amount(limit)}：仍需會辦{unit}。"
+                    f"金額 {span_text(query.span)} 跨過 {format_amount(limit)}：是否免會{unit}要看確切金額。"
                 )
         elif kind == "cosign":
             unit = condition.get("unit")
@@ -158,11 +221,14 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
                     outcome = (
                         f"描述提到「{'、'.join(hits)}」：應向上陳核，由{final or '原核定者'}的上一層決定。"
                     )
+                    notices.append(("escalation_applied", f"{outcome}表內未寫明由誰決行，請依實際陳核。"))
             else:
                 words = "、".join(condition.get("triggers", [])) or "所述情形"
                 outcome = f"描述未提到「{words}」，未套用；如有此情形：{note}。"
         elif kind == "delegation":
-            outcome = f"本列以外的其餘案件授權由{condition.get('role') or '第二層'}決行。"
+            role = condition.get("role") or "第二層主管"
+            outcome = f"本列以外的其餘案件授權由{role}決行。"
+            notices.append(("delegation_note", f"備考：{note}。本案若不屬本列所述情形，決行者為{role}。"))
         elif kind == "scope":
             outcome = f"本列適用範圍：{note}。"
         else:
@@ -176,6 +242,9 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
         "cosign_conditional": conditional,
         "conditions": evaluated,
         "conditions_applied": [c for c in evaluated if c["applied"]],
+        "condition_warnings": [
+            {"flag": code, "severity": "warning", "message": text} for code, text in notices
+        ],
     }
 
 
@@ -205,7 +274,7 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         raise UsageError("route 需要指定單位。", "例如：approval route --unit 文書組 --amount 30萬")
     unit = resolve_unit(store, unit)
     query = make_query(store, text or "", amount)
-    if not query.terms and query.amount is None:
+    if not query.terms and query.span is None:
         raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
     rows = store.unit_rows(unit)
     result: dict = {
@@ -237,12 +306,14 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
             chosen, alternatives = unit_hits[0], unit_hits[1:]
     elif unit_hits:
         top = unit_hits[0]
-        # No row anywhere scores above 100, so a strong enough row needs no comparison.
-        ceiling = 100.0
-        if top.score < MIN_SHARE_OF_BEST * ceiling:
+        # The unit has the task when its best row comes near the best row of any unit, both ranked
+        # with the amount's fit (a unit's 15萬元以下 band beats another's 小額採購 row for 15萬以下).
+        # No key exceeds MAX_KEY, so a strong enough row needs no comparison.
+        ceiling = MAX_KEY
+        if top.key < MIN_SHARE_OF_BEST * ceiling:
             anywhere = rank(store, query, None, limit=REFERENCE_POOL)
-            ceiling = anywhere[0].score if anywhere else top.score
-        if top.score >= MIN_ROUTE_SCORE and top.score >= MIN_SHARE_OF_BEST * ceiling:
+            ceiling = anywhere[0].key if anywhere else top.key
+        if top.score >= MIN_ROUTE_SCORE and top.key >= MIN_SHARE_OF_BEST * ceiling:
             chosen = top
             alternatives = [h for h in unit_hits[1:] if h.score >= top.score - 10]
     if chosen is not None and store.bands[chosen.index]:
@@ -258,9 +329,11 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         return result
     entry = store.entries[chosen.index]
     result["match"] = entry_out(store, chosen.index, chosen)
-    result.update(evaluate_conditions(store, query, entry))
+    evaluated = evaluate_conditions(store, query, entry)
+    condition_warnings = evaluated.pop("condition_warnings")
+    result.update(evaluated)
     result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
-    result["warnings"] = result["match"]["warnings"]
+    result["warnings"] = result["match"]["warnings"] + condition_warnings
     return result
 
 
@@ -270,13 +343,19 @@ def _choose_band(
     """Among the unit's banded rows of the chosen task, the band holding the amount; narrowest first."""
     item = store.entries[chosen.index]["item"]
     banded = [i for i in rows if store.bands[i] and store.entries[i]["item"] == item]
-    if query.amount is None:
+    if query.span is None:
         if len(banded) > 1:
             return None, [Hit(i, chosen.score) for i in banded], "needs_amount"
         return chosen, alternatives, None
-    holding = [i for i in banded if band_holds(store, i, query.amount)]
+    holding = [i for i in banded if band_holds(store, i, query.span)]
     if not holding:
-        return None, [Hit(i, chosen.score) for i in banded], "amount_outside_bands"
+        # 「15萬以上」 straddles two bands: ask for the amount; an amount no band covers is reported.
+        straddles = any(band_overlaps(store, i, query.span) for i in banded)
+        return (
+            None,
+            [Hit(i, chosen.score) for i in banded],
+            "needs_amount" if straddles else "amount_outside_bands",
+        )
     holding.sort(key=lambda i: (band_width(store, i), i))
     # The text chose the task, the amount its band: each band row carries the text's score.
     score = chosen.score

@@ -27,6 +27,7 @@ W_BIGRAM, W_CHAR, W_PARTIAL, W_PRECISION = 0.50, 0.20, 0.25, 0.05
 # amount lifts the row, a narrower such band a little more (總務組's 1萬元以下 row before the
 # common 15萬元以下 band); a band that excludes it sinks the row.
 AMOUNT_IN_BAND, AMOUNT_OUTSIDE_BAND, NARROW_BAND_PER_DIGIT = 20.0, -30.0, 2.0
+MAX_KEY = 100.0 + AMOUNT_IN_BAND + 12 * NARROW_BAND_PER_DIGIT  # the highest key any row can have
 # Below this a row is not offered as the answer to a route; find still lists it, ranked.
 MIN_ROUTE_SCORE = 45.0
 # A row in the asked unit must also come near the best row anywhere, or the unit lacks the task.
@@ -35,7 +36,7 @@ MIN_SHARE_OF_BEST = 0.75
 PREFILTER = 100
 MAX_QUERY_CHARS = 200
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
-STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上"})
+STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上", "逾", "超過", "未滿", "不足", "以內"})
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Query:
     chars: frozenset[str] = frozenset()
     length: int = 1  # characters in the terms, to weight each term's partial_ratio
     shown: dict[str, str] = field(default_factory=dict)  # folded term → as the clerk (or table) wrote it
+    # The amount as an inclusive (min, max), None for an open end: (n, n) for an exact amount,
+    # (150001, None) for 「逾15萬」. None when no amount was given.
+    span: tuple[int | None, int | None] | None = None
 
 
 @dataclass
@@ -59,33 +63,49 @@ class Hit:
     score: float  # text relevance, 0-100 (100 for a row chosen by its amount band alone)
     matched: list[str] = field(default_factory=list)
     parts: dict[str, float] = field(default_factory=dict)
-    key: float = 0.0  # what the ranking sorts on: relevance plus the amount's fit
+    key: float | None = None  # what the ranking sorts on: relevance plus the amount's fit
 
     def __post_init__(self) -> None:
-        self.key = self.key or self.score
+        if self.key is None:
+            self.key = self.score
 
 
 def make_query(store: Store, text: str, amount: int | None = None) -> Query:
+    from .amounts import ambiguous_amount, find_amounts, is_quantity, parse_amount, parse_amount_range
     from .normalize import clean_text
 
-    cleaned = clean_text(text or "")
+    # Cleaned part by part: clean_text would join 「15萬 10份」 into one amount, 15萬10.
+    parts = [clean_text(part) for part in (text or "").split()]
+    cleaned = " ".join(part for part in parts if part)
     if len(cleaned) > MAX_QUERY_CHARS:
         raise UsageError(
             f"查詢太長（{len(cleaned)} 字）；請用 {MAX_QUERY_CHARS} 字以內描述要辦的事。",
             "例如：approval find 採購 30萬",
         )
-    words, mentions = strip_amounts(cleaned)
     source = "option" if amount is not None else None
     amount_text = None
-    if amount is None and mentions:
-        amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
-    # Terms keep the clerk's own word breaks, which clean_text joins between Chinese characters.
+    span: tuple[int | None, int | None] | None = (amount, amount) if amount is not None else None
+    if amount is None:
+        odd = ambiguous_amount(cleaned)
+        if odd:
+            parse_amount(odd)  # raises the same message --amount gives
+        stated = parse_amount_range(cleaned)  # 逾15萬, 15萬以上: a band, read as the table reads it
+        mentions = find_amounts(cleaned)
+        if stated:
+            span, source = stated, "query"
+            amount_text = " ".join(m.text for m in mentions)
+            amount = stated[0] if stated[0] == stated[1] else None
+        elif mentions:
+            amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
+            span = (amount, amount)
+    words = strip_amounts(cleaned)[0]
+    # Terms keep the clerk's own word breaks; what is left of an amount or a count is no term.
     terms: list[str] = []
     shown: dict[str, str] = {}
-    for part in text.split():
-        typed = strip_amounts(clean_text(part))[0]
+    for part in parts:
+        typed = strip_amounts(part)[0]
         term = store.fold(typed)
-        if term and term not in STRAY_AMOUNT_WORDS:
+        if term and term not in STRAY_AMOUNT_WORDS and not is_quantity(typed):
             terms.append(term)
             shown.setdefault(term, typed)
     # Everyday words the table does not use join the query as extra terms (買 → 採購).
@@ -107,6 +127,7 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         frozenset(folded),
         len(folded) or 1,
         shown,
+        span,
     )
 
 
@@ -190,7 +211,7 @@ def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, floa
     score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
     relevance = round(max(score, 0.0) * 100, 1)
     matched = [query.shown.get(term, term) for term in query.terms if term in text] or [
-        g for g in sorted(query.grams) if g in text
+        _as_typed(query, gram) for gram in sorted(query.grams) if gram in text
     ]
     parts = {
         "bigram_cover": round(bigram_cover, 3),
@@ -199,6 +220,16 @@ def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, floa
         "precision": round(precision, 3),
     }
     return Hit(index, relevance, matched, parts, key=relevance + fit)
+
+
+def _as_typed(query: Query, gram: str) -> str:
+    """A matched bigram in the clerk's own characters (议员 typed → 议员, not its folded form)."""
+    for term in query.terms:
+        typed = query.shown.get(term, term)
+        at = term.find(gram)
+        if at >= 0 and len(typed) == len(term):
+            return typed[at : at + 2]
+    return gram
 
 
 def score_row(store: Store, query: Query, index: int, shared: int | None = None) -> Hit:
@@ -210,20 +241,35 @@ def score_row(store: Store, query: Query, index: int, shared: int | None = None)
 
 
 def amount_fit(store: Store, query: Query, index: int) -> float:
-    band = store.bands[index]
-    if query.amount is None or not band:
+    """How the amount moves a row: lifted when its band holds the whole amount (a narrower band a
+    little more), sunk when the band excludes it, unmoved when the amount straddles its edge."""
+    if query.span is None or not store.bands[index]:
         return 0.0
-    if (band[0] is None or query.amount >= band[0]) and (band[1] is None or query.amount <= band[1]):
+    if band_holds(store, index, query.span):
         width = band_width(store, index)
         narrow = 0.0 if width == float("inf") else NARROW_BAND_PER_DIGIT * (12 - math.log10(width + 1))
         return AMOUNT_IN_BAND + narrow
-    return AMOUNT_OUTSIDE_BAND
+    return 0.0 if band_overlaps(store, index, query.span) else AMOUNT_OUTSIDE_BAND
 
 
-def band_holds(store: Store, index: int, amount: int) -> bool:
+def band_holds(store: Store, index: int, span: tuple[int | None, int | None] | None) -> bool:
+    """Whether the row's band contains every amount of the span (以下 inclusive, 逾 exclusive)."""
     band = store.bands[index]
-    return (
-        band is not None and (band[0] is None or amount >= band[0]) and (band[1] is None or amount <= band[1])
+    if band is None or span is None:
+        return False
+    low, high = span
+    return (band[0] is None or (low is not None and low >= band[0])) and (
+        band[1] is None or (high is not None and high <= band[1])
+    )
+
+
+def band_overlaps(store: Store, index: int, span: tuple[int | None, int | None]) -> bool:
+    band = store.bands[index]
+    if band is None:
+        return False
+    low, high = span
+    return (band[1] is None or low is None or low <= band[1]) and (
+        band[0] is None or high is None or high >= band[0]
     )
 
 
@@ -242,10 +288,10 @@ def rank(
     those sharing a bigram with the query (for tests).
     """
     if not query.terms:
-        if query.amount is None:
+        if query.span is None:
             return []
         pool = rows if rows is not None else range(len(store.bands))
-        hits = [Hit(i, 100.0, [], {"amount_band": 1.0}) for i in pool if band_holds(store, i, query.amount)]
+        hits = [Hit(i, 100.0, [], {"amount_band": 1.0}) for i in pool if band_holds(store, i, query.span)]
         hits.sort(key=lambda h: (band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
     if store.memo is not None:

@@ -228,13 +228,9 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
             if entry["final_approver"]
             else style("原表未標示", "red")
         )
-        band = entry.get("amount_range")
-        fits = ""
-        if amount and band:
-            inside = (band["min"] is None or amount["value"] >= band["min"]) and (
-                band["max"] is None or amount["value"] <= band["max"]
-            )
-            fits = "　金額在此級距內" if inside else style("　金額不在此級距", "dim")
+        fits = {True: "　金額在此級距內", False: style("　金額不在此級距", "dim"), None: ""}[
+            entry.get("amount_fits")
+        ]
         warn = style("　⚠ 原表有疑義", "yellow") if entry["flags"] else ""
         lines.append(f"{number:>2}．{entry['unit']}（{entry['id']}）{text}")
         lines.append(f"    決行：{final}　{table_name(entry['table'])}　分數 {entry['score']}{fits}{warn}")
@@ -264,8 +260,16 @@ def print_list(result: dict) -> None:
     for entry in result["entries"]:
         text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
         final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
+        if entry["flags"]:
+            final += " [yellow]⚠[/]"
         table.add_row(entry["id"], entry["unit"], entry["table"], _escape(text), final)
     console.print(table)
+    flagged = [entry for entry in result["entries"] if entry["warnings"]]
+    if flagged:
+        console.print("[yellow]⚠ 原表有疑義的列：[/]")
+        for entry in flagged:
+            messages = "；".join(warning["message"] for warning in entry["warnings"])
+            console.print(f"  {entry['id']}：{_escape(messages)}")
 
 
 def print_units(rows: list[dict]) -> None:
@@ -399,6 +403,10 @@ def print_triage(record) -> None:
             final = role_display(match["final_approver"]) if match["final_approver"] else "原表未標示核定者"
             text = match.get("business") or match["content"]
             console.print(f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}")
+            for warning in match.get("warnings", []):
+                console.print(
+                    f"    [yellow]{SEVERITY_LABEL.get(warning['severity'], '⚠')} {_escape(warning['message'])}[/]"
+                )
         if item.match_note:
             console.print(f"  [dim]{_escape(item.match_note)}[/]")
     if record.tracking:

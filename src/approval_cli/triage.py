@@ -163,7 +163,19 @@ _VERB_BIGRAMS = frozenset({"簽陳", "呈陳", "送陳", "轉陳", "核陳", "�
 
 NO_MATCH_NOTE = "表內找不到適合的項目，請人工判斷"
 KIND_LABELS = {"directive": "交辦", "noted": "備查", "tracking": "列管"}
-CSV_HEADER = ("段落", "類別", "單位", "表外單位", "人員", "期限", "期限日期", "內容", "建議項目", "決行者")
+CSV_HEADER = (
+    "段落",
+    "類別",
+    "單位",
+    "表外單位",
+    "人員",
+    "期限",
+    "期限日期",
+    "內容",
+    "建議項目",
+    "決行者",
+    "注意事項",
+)
 
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # parse_record is also handed text directly; beyond this it reads only the beginning.
@@ -1272,6 +1284,12 @@ def to_csv(record: Record) -> str:
                     item.text,
                     "；".join(str(match.get("id", "")) for match in item.matches) or (item.match_note or ""),
                     "；".join(str(match.get("final_approver") or "") for match in item.matches),
+                    # A suggested row the source leaves unclear carries its warning here too.
+                    "；".join(
+                        f"{match.get('id')}：{warning['message']}"
+                        for match in item.matches
+                        for warning in match.get("warnings", [])
+                    ),
                 )
             ]
         )
