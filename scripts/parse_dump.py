@@ -408,7 +408,7 @@ def metadata_from_titles(pages: list[Page], source_name: str, sha256: str) -> Me
     )
 
 
-def header_mark_flags(page: Page) -> bool:
+def header_has_marks(page: Page) -> bool:
     """A header line that carries a data row's marks (媒體事務組 p.1): not a row, only noted."""
     return any(line.marks for line in page.header)
 
@@ -432,7 +432,7 @@ def parse_dump(raw: bytes, source_name: str) -> Catalogue:
             entry = build_entry(
                 row, page.unit, f"{codes[page.unit]}-{sequence[page.unit]:03d}", layout, known_units
             )
-            if index == 0 and header_mark_flags(page):
+            if index == 0 and header_has_marks(page):
                 entry.flags.append("header_marks_ignored")
             entries.append(entry)
     return Catalogue(metadata=metadata, pages=list(layouts.values()), entries=entries)

@@ -69,7 +69,9 @@ def test_human_route_shows_chain_decider_alias_and_source():
     assert "總務組、會計室、政風室" in text
     assert "112.9.21" in text and "府人管字第11201393822號" in text
     assert "\x1b[" not in text  # not a terminal: no colour codes
-    assert max(len(line) for line in text.splitlines()) <= 80 * 2  # double-width CJK cells at most
+    from rich.cells import cell_len
+
+    assert max(cell_len(line) for line in text.splitlines()) <= 80  # 80 terminal cells, CJK counted double
 
 
 def test_find_list_units_show_export_lint_run():

@@ -255,3 +255,8 @@ def test_bad_amount_is_an_amount_error():
     for text in ("-5", "abc", "1e400", "0"):
         with pytest.raises(AmountError):
             parse_amount(text)
+
+
+def test_route_survives_control_characters(store):
+    result = route(store, "採購\x00\x1b[31m 30萬\x07", "文書組")
+    assert result["match"]["source_line"] == 153 and result["amount"] == 300000

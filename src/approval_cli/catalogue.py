@@ -2,7 +2,7 @@
 
 One schema serves the parser (scripts/parse_dump.py), the loader, the exports and the tests.
 pydantic is imported here, so the hot lookup path avoids this module once a compiled cache
-exists (see cache.py).
+exists (see store.py).
 """
 
 from __future__ import annotations
@@ -37,15 +37,6 @@ class ChainStep(_Model):
 class AmountRange(_Model):
     min: int | None = Field(None, description="inclusive lower bound in NT$, null = open")
     max: int | None = Field(None, description="inclusive upper bound in NT$, null = open")
-
-    def contains(self, amount: int) -> bool:
-        return (self.min is None or amount >= self.min) and (self.max is None or amount <= self.max)
-
-    @property
-    def width(self) -> float:
-        if self.min is None or self.max is None:
-            return float("inf")
-        return self.max - self.min
 
 
 class Condition(_Model):
@@ -102,13 +93,6 @@ class Catalogue(_Model):
     metadata: Metadata
     pages: list[PageLayout] = Field(default_factory=list)
     entries: list[Entry]
-
-    def entry(self, entry_id: str) -> Entry | None:
-        wanted = entry_id.strip().upper()
-        for entry in self.entries:
-            if entry.id.upper() == wanted:
-                return entry
-        return None
 
 
 # ---------------------------------------------------------------- loading

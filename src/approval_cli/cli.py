@@ -318,16 +318,13 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _report(error.message, error.hint)
         code = error.exit_code
-    except typer.Abort:
-        code = EXIT_NO_MATCH
     except typer.TyperException as error:  # typer's (vendored click's) usage errors
         message = error.format_message() if hasattr(error, "format_message") else str(error)
-        _report(f"用法錯誤：{message}", "用 approval --help 或 approval 指令 --help 查看用法。")
+        if message.strip():  # bare `approval` prints the help itself, with an empty message
+            _report(f"用法錯誤：{message}", "用 approval --help 或 approval 指令 --help 查看用法。")
         code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         code = 130
-    except BrokenPipeError:
-        code = 0
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
         if state.debug or "--debug" in (argv or sys.argv):
             raise

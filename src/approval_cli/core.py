@@ -1,8 +1,9 @@
 """What each lookup command answers, as JSON-ready dicts. The CLI renders them; tests call them.
 
-The route's contract (README "JSON"): query, unit, amount, match (entry or null), final_approver
-and chain after conditions, cosign_required, cosign_waived [{unit, reason}], cosign_conditional,
-conditions (each evaluated), conditions_applied, alternatives, references, warnings.
+The route's contract (README "JSON contract"): query, unit, amount, amount_parsed, match (entry
+or null), final_approver and chain after conditions, cosign_required, cosign_waived [{unit,
+reason}], cosign_conditional, conditions (each evaluated), conditions_applied, alternatives,
+references, warnings, reason (null when answered), source.
 """
 
 from __future__ import annotations

@@ -42,7 +42,6 @@ STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上", "逾
 @dataclass
 class Query:
     text: str  # as typed, cleaned
-    words: str  # the description without the amounts, as typed
     folded: str  # matching key of `words`
     terms: list[str]  # folded whitespace-separated parts
     amount: int | None
@@ -98,7 +97,6 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
-    words = strip_amounts(cleaned)[0]
     # Terms keep the clerk's own word breaks; what is left of an amount or a count is no term.
     terms: list[str] = []
     shown: dict[str, str] = {}
@@ -117,7 +115,6 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
     folded = "".join(terms)
     return Query(
         cleaned,
-        words,
         folded,
         terms,
         amount,

@@ -19,8 +19,6 @@ __all__ = [
     "build_fold_map",
     "clean_text",
     "fold",
-    "has_control_chars",
-    "is_blank",
 ]
 
 # Spelling variants that OpenCC t2s does not unify, in the table's or the clerk's spelling.
@@ -134,7 +132,13 @@ def _drop_cjk_gaps(text: str) -> str:
     return " ".join(out)
 
 
+# Terminal colour/cursor sequences in pasted text (ESC [ 31 m): removed whole, not just their ESC.
+_ANSI_RE = lazy_compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def _drop_invisible(text: str) -> str:
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
     text = _C0C1_SPACE_RE.sub(" ", text)
     text = _C0C1_DROP_RE.sub("", text)
     if text.isascii():
@@ -165,16 +169,6 @@ def clean_text(text: str) -> str:
     text = _THOUSANDS_COMMA_RE.sub(",", text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
     return _drop_cjk_gaps(text)
-
-
-def has_control_chars(text: str) -> bool:
-    """True if the text holds control, format (zero-width, bidi) or lone surrogate characters."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
-
-
-def is_blank(text: str | None) -> bool:
-    """True for None, empty text, or text that is only whitespace and invisible characters."""
-    return not text or not clean_text(text)
 
 
 def build_fold_map(chars: Iterable[str]) -> dict[str, str]:

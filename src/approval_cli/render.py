@@ -36,7 +36,7 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, emoji=False)
 
 
-def chain_text(chain: list[dict], final: str | None = None, *, markup: bool = True) -> str:
+def chain_text(chain: list[dict], *, markup: bool = True) -> str:
     parts = []
     for step in chain:
         role = role_display(step["role"])
@@ -355,7 +355,7 @@ def csv_text(entries: list[dict]) -> str:
         band = e.get("amount_range") or {}
         writer.writerow([
             e["id"], e["unit"], e["table"], e["item"], e["content"], e.get("business") or "",
-            chain_text(e["chain"], e["final_approver"], markup=False), e["final_approver"] or "",
+            chain_text(e["chain"], markup=False), e["final_approver"] or "",
             "、".join(e["cosign"]), "；".join(e["notes"]), band.get("min") or "", band.get("max") or "",
             "、".join(e["flags"]), e["source_line"],
         ])  # fmt: skip

@@ -310,13 +310,7 @@ class Record:
 # --------------------------------------------------------------------------------------------
 
 
-def _pattern(source: str) -> LazyPattern:
-    """Compiled on first use: importing this module stays cheap (~40 ms of compiling is paid by the
-    `triage` command only, not by every command that imports the CLI)."""
-    return lazy_compile(source)
-
-
-_CONTROL_CHARS = _pattern(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_CHARS = lazy_compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def read_record_bytes(data: bytes) -> str:
@@ -373,11 +367,11 @@ def _not_text_error() -> UsageError:
 _CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CIRCLED = str.maketrans({chr(0x2460 + n): f"({n + 1})" for n in range(20)})  # NFKC makes ① a bare 1
 _FULL_WIDTH_PUNCT = str.maketrans({",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
-_PUNCT_NEAR_CJK = _pattern(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
-_SPACE_NEAR_CJK = _pattern(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_PUNCT_NEAR_CJK = lazy_compile(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
+_SPACE_NEAR_CJK = lazy_compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 # A hyphen is a bullet before a space, a bracket or a Chinese character (cleaning drops the space).
-_BULLET = _pattern(r"^(?:[•‧・·*●○■□◆◇▪►➢]\s*|[-–—](?:\s+|(?=[(\[〔【\u4e00-\u9fff])))")
-_PAGE_NUMBER = _pattern(
+_BULLET = lazy_compile(r"^(?:[•‧・·*●○■□◆◇▪►➢]\s*|[-–—](?:\s+|(?=[(\[〔【\u4e00-\u9fff])))")
+_PAGE_NUMBER = lazy_compile(
     r"^(?:[-–—]?\s*[0-9]{1,3}\s*[-–—]?|第[0-9]{1,3}頁(?:[，,/]?共[0-9]{1,3}頁)?|[0-9]{1,3}/[0-9]{1,3})$"
 )
 
@@ -473,7 +467,7 @@ def _add_months(start: date, months: int) -> date | None:
 
 
 _NUM = r"(?:[0-9]{1,4}|[〇零一二兩三四五六七八九十百]{1,5})"
-_MEETING_DATE = _pattern(
+_MEETING_DATE = lazy_compile(
     rf"(?P<roc>民國)?(?P<year>[0-9]{{2,4}}|[〇零一二三四五六七八九十百]{{2,5}})年(?P<month>{_NUM})月(?P<day>{_NUM})日"
     r"|(?P<y2>[0-9]{2,4})[./-](?P<m2>[0-9]{1,2})[./-](?P<d2>[0-9]{1,2})(?![0-9])"
 )
@@ -501,33 +495,38 @@ _YEAR_PREFIX = r"(?:(?P<year>今|本|明|去|[0-9]{2,4}|[〇零一二三四五�
 _DEADLINE_PATTERNS: list[tuple[str, LazyPattern]] = [
     (
         "date",
-        _pattern(
+        lazy_compile(
             rf"{_YEAR_PREFIX}(?P<month>{_NUM})月(?P<day>{_NUM})日(?:\((?:星期|週|周)?[一二三四五六日天]\))?"
             r"(?:以前|之前|前|為止|止|(?=完成|提出|提報|送|回復|回報|陳報|繳交))"
         ),
     ),
     (
         "month_part",
-        _pattern(
+        lazy_compile(
             rf"(?<!每){_YEAR_PREFIX}(?P<month>{_NUM}|本|當|下|次)(?:個)?月(?:份)?"
             r"(?P<part>底|末|上旬|中旬|下旬|初|中)(?:以前|之前|前)?"
         ),
     ),
-    ("year_end", _pattern(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
+    ("year_end", lazy_compile(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
     (
         "week",
-        _pattern(r"(?P<which>本|這|下)(?:週|周|星期|禮拜)(?P<weekday>[一二三四五六日天])(?:以前|之前|前)?"),
+        lazy_compile(
+            r"(?P<which>本|這|下)(?:週|周|星期|禮拜)(?P<weekday>[一二三四五六日天])(?:以前|之前|前)?"
+        ),
     ),
-    ("within", _pattern(rf"(?<![月0-9])(?P<count>{_NUM})(?P<unit>日|天|週|周|個星期|星期|個月)內")),
+    ("within", lazy_compile(rf"(?<![月0-9])(?P<count>{_NUM})(?P<unit>日|天|週|周|個星期|星期|個月)內")),
     (
         "recurring",
-        _pattern(r"每(?:一)?(?:個)?(?:半年|季|月|週|周|星期|年度|年|日|天|學期)(?:初|底|末|中)?|定期"),
+        lazy_compile(r"每(?:一)?(?:個)?(?:半年|季|月|週|周|星期|年度|年|日|天|學期)(?:初|底|末|中)?|定期"),
     ),
     (
         "undated",
-        _pattern(r"下次(?:處務)?會議(?:召開)?前|(?:農曆)?(?:春節|過年|農曆年|年節)(?:以前|之前|前)"),
+        lazy_compile(r"下次(?:處務)?會議(?:召開)?前|(?:農曆)?(?:春節|過年|農曆年|年節)(?:以前|之前|前)"),
     ),
-    ("by_event", _pattern(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)")),
+    (
+        "by_event",
+        lazy_compile(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)"),
+    ),
 ]
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _MONTH_PART_DAY = {"上旬": 10, "初": 5, "中": 15, "中旬": 20}
@@ -626,7 +625,7 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _UNKNOWN_PREFIX = r"(?:臺北市政府|台北市政府|本府|市府)"
-_UNIT_TOKEN = _pattern(
+_UNIT_TOKEN = lazy_compile(
     rf"(?P<expansion>{_alternation(UNIT_EXPANSIONS)})"
     rf"|(?P<unit>{_alternation(UNITS)})"
     r"|(?P<own>本組|本室)"
@@ -636,12 +635,12 @@ _UNIT_TOKEN = _pattern(
 _NOT_AN_AGENCY = ("各", "其他", "相關", "本", "該", "所屬", "有關", "秘書處")
 
 _TITLE_ALT = _alternation(TITLE_ROLES)
-_PERSON = _pattern(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?P<title>{_TITLE_ALT})")
+_PERSON = lazy_compile(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?P<title>{_TITLE_ALT})")
 
 # 請 as a request: not 申請/邀請/報請/函請/已請…, not 請假/請購/請領….
-_REQUEST = _pattern(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
+_REQUEST = lazy_compile(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
 _OUTCOME_WORDS = ("獲得", "獲致", "深獲", "圓滿", "反應熱烈")
-_ADDRESSEE_TOKEN = _pattern(
+_ADDRESSEE_TOKEN = lazy_compile(
     rf"{_UNKNOWN_PREFIX}?(?:{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
     rf"|{_alternation(UNIT_EXPANSIONS)}|{_alternation(UNITS)}|本組|本室|本中心"
     rf"|(?:歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?:{_TITLE_ALT})"
@@ -664,7 +663,7 @@ _PURPOSE_WORDS = (
     "避免",
     "藉以",
 )
-_EMPTY_CLAUSE = _pattern(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|回報|提出|處理)?$")
+_EMPTY_CLAUSE = lazy_compile(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|回報|提出|處理)?$")
 
 
 def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[UnknownUnit]]:
@@ -713,7 +712,7 @@ def find_people(text: str, extra_titles: Iterable[tuple[int, str]] = ()) -> list
     return list(people.values())
 
 
-_NEXT_CLAUSE = _pattern(r"[^，。；]*[，；](?P<clause>[^，。；]*)")
+_NEXT_CLAUSE = lazy_compile(r"[^，。；]*[，；](?P<clause>[^，。；]*)")
 
 
 def first_request(text: str) -> re.Match[str] | None:
@@ -765,24 +764,27 @@ def derive_task(text: str, deadline: Deadline | None) -> tuple[str, list[tuple[i
 # --------------------------------------------------------------------------------------------
 
 _MARKERS: list[tuple[str, LazyPattern]] = [
-    ("heavenly", _pattern(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
-    ("paren_cjk", _pattern(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
-    ("paren_arabic", _pattern(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*")),
-    ("cjk", _pattern(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
-    ("arabic", _pattern(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
+    ("heavenly", lazy_compile(r"^(?P<label>[壹貳參叁肆伍陸柒捌玖拾]{1,3})[、.．]\s*")),
+    ("paren_cjk", lazy_compile(r"^[(\[〔【](?P<label>[一二三四五六七八九十]{1,3})[)\]〕】]\s*")),
+    (
+        "paren_arabic",
+        lazy_compile(r"^(?:[(\[〔【](?P<label>[0-9]{1,2})[)\]〕】]|(?P<label2>[0-9]{1,2})\))\s*"),
+    ),
+    ("cjk", lazy_compile(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
+    ("arabic", lazy_compile(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
 ]
 _BLOCK_LABELS = ("會議結論", "主席結論", "主席裁示", "主席指示", "結論", "決議", "決定", "裁示")
-_BLOCK_LINE = _pattern(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
-_REPORT_LINE = _pattern(
+_BLOCK_LINE = lazy_compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
+_REPORT_LINE = lazy_compile(
     r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
 )
-_REPORTER_HINT = _pattern(rf"{_alternation(UNITS)}|主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
-_END_LINE = _pattern(r"^散會")  # cleaning has already dropped 「散 會」's space
-_HEADER_FIELD = _pattern(
+_REPORTER_HINT = lazy_compile(rf"{_alternation(UNITS)}|主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+_END_LINE = lazy_compile(r"^散會")  # cleaning has already dropped 「散 會」's space
+_HEADER_FIELD = lazy_compile(
     r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
     r"|出席人員|出席|列席人員|列席|請假人員|請假)\s*[:：]"
 )
-_MEETING_NAME = _pattern(
+_MEETING_NAME = lazy_compile(
     r"第(?P<number>[0-9〇零一二三四五六七八九十百]+)次(?P<kind>[\u4e00-\u9fff]{0,8}?會議)"
 )
 _TERMINAL = ("。", "！", "？", "!", "?")
@@ -1117,14 +1119,14 @@ def _canonical_field(label: str) -> str:
 
 
 # 「同意備查」「洽悉」「紀錄確定」…: an item made only of these phrases is noted, not acted on.
-_NOTED_ONLY = _pattern(
+_NOTED_ONLY = lazy_compile(
     r"^(?:(?:本案|上次會議|會議)?(?:紀錄)?(?:同意|准予|准|予以|原則同意)?"
     r"(?:備查|核備|洽悉|確定|確認|照案通過|通過|同意|知悉)(?:在案)?[，、；。\s]*)+$"
 )
-_TRACKING_ACTION = _pattern(
+_TRACKING_ACTION = lazy_compile(
     r"(?P<action>解除列管|解除追蹤|賡續列管|繼續列管|持續列管|續予列管|繼續追蹤|列入列管|新增列管|予以列管|併案列管)"
 )
-_CASE_NUMBER = _pattern(r"(?<![0-9])[0-9]{3,}(?:-[0-9]+)?(?![0-9年月日時次元萬人件])")
+_CASE_NUMBER = lazy_compile(r"(?<![0-9])[0-9]{3,}(?:-[0-9]+)?(?![0-9年月日時次元萬人件])")
 
 
 def find_tracking(text: str, section: str) -> list[TrackingChange]:
