@@ -153,6 +153,13 @@ def _candidates(
     return counts.most_common(PREFILTER)
 
 
+def _combine(bigram_cover: float, char_cover: float, partial: float, precision: float) -> float:
+    """The relevance, 0-100, from its parts (each 0-1); the same sum bounds a row before partial_ratio."""
+    return 100 * (
+        W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
+    )
+
+
 def _partial_ceiling(query: Query, text: str) -> float:
     """An upper bound of _partial(query, text), from characters alone.
 
@@ -205,8 +212,7 @@ def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, floa
     bigram_cover, char_cover, precision = cheap
     text = store.joined[index]
     partial = _partial(query, text)
-    score = W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
-    relevance = round(max(score, 0.0) * 100, 1)
+    relevance = round(max(_combine(bigram_cover, char_cover, partial, precision), 0.0), 1)
     matched = [query.shown.get(term, term) for term in query.terms if term in text] or [
         _as_typed(query, gram) for gram in sorted(query.grams) if gram in text
     ]
@@ -309,10 +315,7 @@ def _best(
         cheap = _cheap_parts(store, query, index, shared)
         fit = amount_fit(store, query, index) if with_amount else 0.0
         ceiling = _partial_ceiling(query, store.joined[index])
-        bound = (
-            100 * (W_BIGRAM * cheap[0] + W_CHAR * cheap[1] + W_PARTIAL * ceiling + W_PRECISION * cheap[2])
-            + fit
-        )
+        bound = _combine(cheap[0], cheap[1], ceiling, cheap[2]) + fit
         staged.append((bound, index, cheap, fit))
     staged.sort(key=lambda stage: -stage[0])
     hits: list[Hit] = []

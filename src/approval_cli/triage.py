@@ -41,6 +41,7 @@ from typing import Any
 
 from .errors import UsageError
 from .lazyre import LazyPattern, lazy_compile
+from .roles import ROLE_ALIASES
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -131,9 +132,8 @@ UNKNOWN_UNIT_FULL_NAMES: dict[str, str] = {
 # Title -> role in the table's chain (DOMAIN.md: 處長 is the 秘書長, 副處長 a 副秘書長).
 # None: a title with no column of its own in the table.
 TITLE_ROLES: dict[str, str | None] = {
-    "副秘書長": "副處長",
+    **ROLE_ALIASES,  # 秘書長 → 處長, 副秘書長 → 副處長 (the Secretariat's organisation rules)
     "主任秘書": None,
-    "秘書長": "處長",
     "副處長": "副處長",
     "處長": "處長",
     "專門委員": "專門委員",
