@@ -234,9 +234,9 @@ def export_command(
     elif fmt == "json":
         text = dump_json(catalogue)
     else:
-        from .render import csv_text
+        from .render import CSV_BOM, csv_text
 
-        text = csv_text(catalogue.model_dump(mode="json")["entries"])
+        text = CSV_BOM + csv_text(catalogue.model_dump(mode="json")["entries"])
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="") as handle:
@@ -292,9 +292,10 @@ def triage_command(
 
         write_json(record.to_dict())
     elif fmt == "csv":
+        from .render import CSV_BOM
         from .triage import to_csv
 
-        sys.stdout.write("\ufeff" + to_csv(record))
+        sys.stdout.write(CSV_BOM + to_csv(record))
     else:
         from .render import print_triage
 

@@ -329,8 +329,16 @@ def print_lint(report: dict) -> None:
             console.print(f"    {unit['unit']}（{unit['id']}）：決行 {final}，流程 {unit['chain_length']} 關")
 
 
+CSV_BOM = "\ufeff"  # written before any CSV so Excel opens the Chinese text as UTF-8
+
+
+def csv_cell(value: object) -> object:
+    """Keep spreadsheet programs from reading a text cell as a formula."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "@", "-") else value
+
+
 def csv_text(entries: list[dict]) -> str:
-    """UTF-8 CSV with a BOM so Excel opens the Chinese text correctly."""
+    """The catalogue as CSV, one row per entry (the caller writes CSV_BOM first)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -353,13 +361,13 @@ def csv_text(entries: list[dict]) -> str:
     )
     for e in entries:
         band = e.get("amount_range") or {}
-        writer.writerow([
+        writer.writerow([csv_cell(value) for value in (
             e["id"], e["unit"], e["table"], e["item"], e["content"], e.get("business") or "",
             chain_text(e["chain"], markup=False), e["final_approver"] or "",
             "、".join(e["cosign"]), "；".join(e["notes"]), band.get("min") or "", band.get("max") or "",
             "、".join(e["flags"]), e["source_line"],
-        ])  # fmt: skip
-    return "\ufeff" + buffer.getvalue()
+        )])  # fmt: skip
+    return buffer.getvalue()
 
 
 def print_triage(record) -> None:

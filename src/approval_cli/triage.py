@@ -1260,13 +1260,15 @@ def _score(row: dict[str, Any]) -> float:
 
 def to_csv(record: Record) -> str:
     """One row per item, header in Traditional Chinese. The caller writes it with a UTF-8 BOM."""
+    from .render import csv_cell  # one formula guard for every CSV the tool writes
+
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for item in record.items:
         writer.writerow(
             [
-                _csv_cell(value)
+                csv_cell(value)
                 for value in (
                     item.section,
                     KIND_LABELS.get(item.kind, item.kind),
@@ -1296,8 +1298,3 @@ def to_csv(record: Record) -> str:
             ]
         )
     return buffer.getvalue()
-
-
-def _csv_cell(value: str) -> str:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "@") else value
