@@ -119,3 +119,12 @@ def test_cache_key_changes_with_the_code_fingerprint(catalogue_copy, monkeypatch
     before = cache_file(catalogue_copy)
     monkeypatch.setattr(store_module, "CACHE_FORMAT", store_module.CACHE_FORMAT + 1)
     assert cache_file(catalogue_copy) != before
+
+
+def test_packed_columns_index_like_lists():
+    from approval_cli.store import Column
+
+    column = Column(["採購", "", "議員索取資料"])
+    assert [column[0], column[1], column[2], column[-1]] == ["採購", "", "議員索取資料", "議員索取資料"]
+    assert list(column) == ["採購", "", "議員索取資料"] and len(column) == 3
+    assert column[0:2] == ["採購", ""]

@@ -66,7 +66,7 @@ def _lines(stream: BinaryIO):
 
 
 def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) -> int:
-    from .render import json_line
+    from .jsonout import json_line
 
     if default_unit:
         from .match import resolve_unit

@@ -99,7 +99,7 @@ def find_command(
 
     result = find(state.store(), " ".join(query or []), unit, parse_amount_option(amount), limit)
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(result)
     else:
@@ -123,7 +123,7 @@ def route_command(
 
     result = route(state.store(), " ".join(query or []), unit, parse_amount_option(amount))
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(result)
     else:
@@ -153,7 +153,7 @@ def list_command(
 
     result = list_entries(state.store(), unit, table, approver)
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(result)
     else:
@@ -184,7 +184,7 @@ def units_command(json_output: JsonOption = False) -> None:
 
     rows = units_summary(state.store())
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(rows)
     else:
@@ -206,7 +206,7 @@ def show_command(
     store = state.store()
     entry = show(store, entry_id)
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(entry)
     else:
@@ -259,7 +259,7 @@ def lint_command(
 
     report = lint_report(state.store())
     if json_output:
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(report)
     else:
@@ -288,7 +288,7 @@ def triage_command(
         raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
     record = triage_record(state.store(), data)
     if fmt == "json":
-        from .render import write_json
+        from .jsonout import write_json
 
         write_json(record.to_dict())
     elif fmt == "csv":

@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from .roles import role_display
 
 SEVERITY_LABEL = {"warning": "⚠ 注意", "notice": "ⓘ 說明"}
-
-
-def write_json(data: Any, stream=None) -> None:
-    stream = stream or sys.stdout
-    stream.write(json.dumps(data, ensure_ascii=False, indent=2))
-    stream.write("\n")
-
-
-def json_line(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _console(stderr: bool = False):

@@ -16,7 +16,7 @@ import os
 import pickle
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ CACHE_FORMAT = 5
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 
 
-class Column(Sequence):
+class Column:
     """Many short strings kept as one string and an offset array.
 
     A 50,000-row catalogue has a few hundred thousand short texts; unpickling them one object
@@ -66,13 +66,15 @@ class Column(Sequence):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)  # as a list does; offsets[index + 1] would read the wrong row
         return self._text[self._offsets[index] : self._offsets[index + 1]]
 
 
-class Entries(Sequence):
+class Entries:
     """Entries kept as JSON text (a Column) and decoded when read: a lookup decodes only the rows it shows."""
 
     def __init__(self, texts: Column) -> None:
@@ -82,7 +84,7 @@ class Entries(Sequence):
     def __len__(self) -> int:
         return len(self._texts)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         entry = self._decoded.get(index)
@@ -97,7 +99,7 @@ class Entries(Sequence):
         self.__init__(texts)
 
 
-class Bands(Sequence):
+class Bands:
     """Each row's amount band as (min, max) with None for an open end, or None: two integer arrays."""
 
     def __init__(self, bands: Iterable[tuple[int | None, int | None] | None]) -> None:
@@ -111,14 +113,14 @@ class Bands(Sequence):
     def __len__(self) -> int:
         return len(self._low)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         low, high = self._low[index], self._high[index]
         if low == NO_AMOUNT and high == NO_AMOUNT:
             return None
         return (None if low == NO_AMOUNT else low, None if high == NO_AMOUNT else high)
 
 
-class UnitColumn(Sequence):
+class UnitColumn:
     """Each row's unit name, as an index into the unit list."""
 
     def __init__(self, names: list[str], indexes: array) -> None:
@@ -128,7 +130,7 @@ class UnitColumn(Sequence):
     def __len__(self) -> int:
         return len(self._indexes)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         return self._names[self._indexes[index]]
 
     def rows_of(self, name: str) -> list[int]:
