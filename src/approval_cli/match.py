@@ -35,6 +35,32 @@ MIN_SHARE_OF_BEST = 0.75
 # Rows scored in full per query, chosen by how many of the query's bigrams they share.
 PREFILTER = 100
 MAX_QUERY_CHARS = 200
+# Words that make an amount a band (逾15萬, 15萬以上, 10萬至50萬): see amounts.parse_amount_range.
+BAND_WORDS = (
+    "逾",
+    "超過",
+    "超过",
+    "以上",
+    "以下",
+    "以內",
+    "以内",
+    "未滿",
+    "未满",
+    "不足",
+    "滿",
+    "满",
+    "至",
+    "到",
+    "~",
+    "高於",
+    "低於",
+    "多於",
+    "少於",
+    "大於",
+    "小於",
+    "達",
+    "不到",
+)
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上", "逾", "超過", "未滿", "不足", "以內"})
 
@@ -88,7 +114,8 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         odd = ambiguous_amount(cleaned)
         if odd:
             parse_amount(odd)  # raises the same message --amount gives
-        stated = parse_amount_range(cleaned)  # 逾15萬, 15萬以上: a band, read as the table reads it
+        # 逾15萬, 15萬以上: a band, read as the table reads it (only looked for when a band word is there).
+        stated = parse_amount_range(cleaned) if any(word in cleaned for word in BAND_WORDS) else None
         mentions = find_amounts(cleaned)
         if stated:
             span, source = stated, "query"
@@ -149,7 +176,10 @@ def _candidates(
     if not counts:
         # No row shares a bigram (a one-character query, a typo): rows sharing a character are
         # scored on characters alone. A query sharing not even a character has no candidates.
-        return [(index, 0) for index in pool if not query.chars.isdisjoint(store.joined[index])]
+        sharing: set[int] = set()
+        for char in query.chars:
+            sharing.update(store.char_postings.get(char, ()))
+        return [(index, 0) for index in sorted(sharing) if allowed is None or index in allowed]
     return counts.most_common(PREFILTER)
 
 

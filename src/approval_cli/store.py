@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .normalize import fold
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 
 
@@ -157,6 +157,7 @@ class Store:
     content_grams: array  # distinct bigrams in each row's content and specific field
     specific_grams: array
     postings: dict[str, array] = field(repr=False)
+    char_postings: dict[str, array] = field(repr=False)  # for queries that share no bigram with any row
     source: str = ""
     key: str = ""  # the cache key it was stored under
     from_cache: bool = False
@@ -203,6 +204,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     content_grams, specific_grams = array("I"), array("I")
     bands: list[tuple[int | None, int | None] | None] = []
     postings: dict[str, array] = {}
+    char_postings: dict[str, array] = {}
     units: dict[str, int] = {name: i for i, name in enumerate(metadata.get("units") or [])}
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
@@ -226,6 +228,8 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         specific_grams.append(len(bigrams(specific)))
         for gram in bigrams(item + content + specific):
             postings.setdefault(gram, array("I")).append(index)
+        for char in set(item + content + specific):
+            char_postings.setdefault(char, array("I")).append(index)
     names = list(units)
     return Store(
         metadata=metadata,
@@ -242,6 +246,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         content_grams=content_grams,
         specific_grams=specific_grams,
         postings=postings,
+        char_postings=char_postings,
         source=source,
     )
 
