@@ -710,3 +710,8 @@ def test_module_imports_only_the_standard_library():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_triage_units_are_the_catalogues_units(store):
+    # triage compiles the nine unit names into its patterns; they must stay the built-in table's units.
+    assert list(UNITS) == store.units
