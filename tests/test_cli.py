@@ -384,3 +384,11 @@ def test_list_shows_the_warnings_of_flagged_rows(capsys):
     # Line 14 (GA-008): 核定 at col 4 then V at col 6 — decided by 承辦人員 as written, flagged.
     code, out, _ = call(capsys, "list", "--approver", "承辦人員")
     assert code == 0 and "GA-008" in out and "⚠" in out and "擬辦" in out
+
+
+def test_find_groups_the_same_row_across_units_and_marks_the_band(capsys):
+    # 採購 30萬: the 逾15萬元、50萬元以下 band repeats in eight units (all but 機要組), each decided
+    # by 副處長; the list shows it once, naming the units, and says the amount is in that band.
+    code, out, _ = call(capsys, "find", "採購", "30萬", "-n", "8")
+    assert code == 0
+    assert "8 個單位，決行相同" in out and "金額在此級距內" in out and "副處長（副秘書長）" in out

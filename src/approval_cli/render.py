@@ -208,24 +208,55 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
     amount = result.get("amount_parsed")
     scope = f"{result['unit']}，" if result.get("unit") else ""
     money = f"金額 {amount['display']}，" if amount else ""
-    lines = [f"「{result['query']}」{scope}{money}最相符的 {len(result['matches'])} 項："]
-    for number, entry in enumerate(result["matches"], start=1):
+    groups = _same_rows(result["matches"])
+    merged = f"（各單位相同的規定合併為 {len(groups)} 項）" if len(groups) < len(result["matches"]) else ""
+    lines = [f"「{result['query']}」{scope}{money}最相符的 {len(result['matches'])} 列{merged}："]
+    fit_note = {
+        "inside": "　金額在此級距內",
+        "partial": style("　金額部分落在此級距", "dim"),
+        "outside": style("　金額不在此級距", "dim"),
+        None: "",
+    }
+    for number, group in enumerate(groups, start=1):
+        entry = group[0]
         text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
         final = (
             style(role_display(entry["final_approver"]), "bold")
             if entry["final_approver"]
             else style("原表未標示", "red")
         )
-        fits = {True: "　金額在此級距內", False: style("　金額不在此級距", "dim"), None: ""}[
-            entry.get("amount_fits")
-        ]
-        warn = style("　⚠ 原表有疑義", "yellow") if entry["flags"] else ""
-        lines.append(f"{number:>2}．{entry['unit']}（{entry['id']}）{text}")
-        lines.append(f"    決行：{final}　{table_name(entry['table'])}　分數 {entry['score']}{fits}{warn}")
+        warn = style("　⚠ 原表有疑義", "yellow") if any(e["flags"] for e in group) else ""
+        where = f"{entry['unit']}（{entry['id']}）"
+        if len(group) > 1:
+            where = (
+                f"{len(group)} 個單位，決行相同："
+                + "、".join(f"{e['unit']}（{e['id']}）" for e in group)
+                + "\n    "
+            )
+        lines.append(f"{number:>2}．{where}{text}")
+        lines.append(
+            f"    決行：{final}　{table_name(entry['table'])}　分數 {entry['score']}"
+            f"{fit_note[entry.get('amount_fit')]}{warn}"
+        )
         if explain:
             lines.append(f"    相符字詞：{'、'.join(entry['matched']) or '（無）'}")
     lines.append(style("看完整流程：approval show 編號；依單位判定：approval route --unit 單位 事項", "dim"))
     out.write("\n".join(lines) + "\n")
+
+
+def _same_rows(matches: list[dict]) -> list[list[dict]]:
+    """Adjacent matches with the same task and decider in different units (a 機關共同乙 item repeated
+    per unit) are shown as one entry; the JSON keeps every row."""
+    groups: list[list[dict]] = []
+    for entry in matches:
+        # What the list shows; chains differ by unit (a 室 has 主任, not 股長) and route shows them.
+        key = (entry["table"], entry["content"], entry["business"], entry["final_approver"],
+               entry["score"], entry.get("amount_fit"))  # fmt: skip
+        if groups and groups[-1][0]["_same"] == key:
+            groups[-1].append(entry)
+        else:
+            groups.append([{**entry, "_same": key}])
+    return groups
 
 
 def print_list(result: dict) -> None:
