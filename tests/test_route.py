@@ -260,3 +260,28 @@ def test_bad_amount_is_an_amount_error():
 def test_route_survives_control_characters(store):
     result = route(store, "採購\x00\x1b[31m 30萬\x07", "文書組")
     assert result["match"]["source_line"] == 153 and result["amount"] == 300000
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line", "reason"),
+    [
+        # An amount split by a space is one amount when the parts read as one: 155,000 and 15,000.
+        ("文書組", "採購 15萬 5000元", 153, None),
+        ("總務組", "採購 1萬 5千", 67, None),  # 15,000: above 小額 1萬, inside 15萬元以下
+        ("文書組", "采购 大于50万", 154, None),  # Simplified 大于 is 逾: above 500,000
+        # 總務組's 採購業務管理事項 (unbanded) must not answer an amount that spans bands.
+        ("總務組", "採購 逾15萬", None, "needs_amount"),
+        ("總務組", "採購 逾50萬", 69, None),
+        # Up to 15萬 is partly inside the narrower 1萬元以下 row (組長): the exact amount decides.
+        ("總務組", "採購 15萬以下", None, "needs_amount"),
+        ("文書組", "逾15萬", None, "needs_amount"),  # amount alone, spanning two bands
+    ],
+)
+def test_amounts_the_second_review_found(store, unit, text, line, reason):
+    result = route(store, text, unit)
+    assert (line_of(result), result["reason"]) == (line, reason)
+
+
+def test_two_different_amounts_are_refused(store):
+    with pytest.raises(UsageError, match="不只一個金額"):
+        route(store, "採購 30萬 50萬", "文書組")

@@ -19,6 +19,7 @@ from .errors import AmountError
 from .lazyre import lazy_compile
 
 __all__ = [
+    "BAND_WORDS",
     "MAX_AMOUNT",
     "AmountMention",
     "ambiguous_amount",
@@ -102,6 +103,17 @@ _UPPER_EXCLUSIVE = ("未滿", "未满", "不足", "低於", "低于", "少於", 
 _LOWER_INCLUSIVE_BEFORE = ("至少", "滿", "满", "達", "达")
 _UPPER_INCLUSIVE_AFTER = ("以下", "以內", "以内")
 _RANGE_JOINERS = frozenset({"至", "到", "~", "-", "–", "—"})
+# Every word that makes an amount a band, for callers that must not read them as task words.
+BAND_WORDS = frozenset(
+    (
+        *_LOWER_EXCLUSIVE,
+        *_UPPER_EXCLUSIVE,
+        *_LOWER_INCLUSIVE_BEFORE,
+        *_UPPER_INCLUSIVE_AFTER,
+        "以上",
+        *_RANGE_JOINERS,
+    )
+)
 
 _EXAMPLES_HINT = "請輸入如 300000、300,000、30萬、三十萬元、1萬5,000元 或 新臺幣15萬元 的金額。"
 

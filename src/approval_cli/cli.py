@@ -132,9 +132,9 @@ def route_command(
         print_route(result, explain)
     if result["match"] is None:
         if result["reason"] == "needs_amount":
-            raise UsageError(
-                "這項事務依金額分級，必須提供金額才能判定。", "請加上 --amount，例如 --amount 30萬。"
-            )
+            from .core import unanswered
+
+            raise UsageError(*unanswered(result))
         raise typer.Exit(EXIT_NO_MATCH)
 
 

@@ -317,7 +317,7 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         if top.score >= MIN_ROUTE_SCORE and top.key >= MIN_SHARE_OF_BEST * ceiling:
             chosen = top
             alternatives = [h for h in unit_hits[1:] if h.score >= top.score - 10]
-    if chosen is not None and store.bands[chosen.index]:
+    if chosen is not None and (store.bands[chosen.index] or query.span is not None):
         chosen, alternatives, reason = _choose_band(store, query, rows, chosen, alternatives)
         if reason:
             result["reason"] = reason
@@ -341,23 +341,30 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
 def _choose_band(
     store: Store, query: Query, rows: list[int], chosen: Hit, alternatives: list[Hit]
 ) -> tuple[Hit | None, list[Hit], str | None]:
-    """Among the unit's banded rows of the chosen task, the band holding the amount; narrowest first."""
+    """Among the unit's banded rows of the chosen task, the band holding the amount.
+
+    Also when the text chose an unbanded row of a banded task (總務組's 採購業務管理事項 for
+    「採購 逾15萬」): an amount means the banded rows decide. The narrowest holding band wins;
+    when a narrower band holds only part of the amount (「15萬以下」 against 1萬元以下), or no
+    band holds all of it (「逾15萬」), the exact amount is needed.
+    """
     item = store.entries[chosen.index]["item"]
     banded = [i for i in rows if store.bands[i] and store.entries[i]["item"] == item]
+    if not banded:
+        return chosen, alternatives, None
     if query.span is None:
         if len(banded) > 1:
             return None, [Hit(i, chosen.score) for i in banded], "needs_amount"
         return chosen, alternatives, None
-    holding = [i for i in banded if band_holds(store, i, query.span)]
+    holding = sorted(
+        (i for i in banded if band_holds(store, i, query.span)), key=lambda i: (band_width(store, i), i)
+    )
+    partial = [i for i in banded if i not in holding and band_overlaps(store, i, query.span)]
+    everything = [Hit(i, chosen.score) for i in banded]
     if not holding:
-        # 「15萬以上」 straddles two bands: ask for the amount; an amount no band covers is reported.
-        straddles = any(band_overlaps(store, i, query.span) for i in banded)
-        return (
-            None,
-            [Hit(i, chosen.score) for i in banded],
-            "needs_amount" if straddles else "amount_outside_bands",
-        )
-    holding.sort(key=lambda i: (band_width(store, i), i))
+        return None, everything, "needs_amount" if partial else "amount_outside_bands"
+    if any(band_width(store, i) < band_width(store, holding[0]) for i in partial):
+        return None, everything, "needs_amount"
     # The text chose the task, the amount its band: each band row carries the text's score.
     score = chosen.score
     return Hit(holding[0], score, chosen.matched, chosen.parts), [Hit(i, score) for i in holding[1:]], None

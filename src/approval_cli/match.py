@@ -15,8 +15,9 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from .amounts import strip_amounts
+from .amounts import BAND_WORDS, strip_amounts
 from .errors import UnitError, UsageError
 from .roles import ROLE_ALIASES, ROLE_RANK
 from .store import Store
@@ -35,34 +36,8 @@ MIN_SHARE_OF_BEST = 0.75
 # Rows scored in full per query, chosen by how many of the query's bigrams they share.
 PREFILTER = 100
 MAX_QUERY_CHARS = 200
-# Words that make an amount a band (逾15萬, 15萬以上, 10萬至50萬): see amounts.parse_amount_range.
-BAND_WORDS = (
-    "逾",
-    "超過",
-    "超过",
-    "以上",
-    "以下",
-    "以內",
-    "以内",
-    "未滿",
-    "未满",
-    "不足",
-    "滿",
-    "满",
-    "至",
-    "到",
-    "~",
-    "高於",
-    "低於",
-    "多於",
-    "少於",
-    "大於",
-    "小於",
-    "達",
-    "不到",
-)
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
-STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", "以下", "以上", "逾", "超過", "未滿", "不足", "以內"})
+STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
 
 
 @dataclass
@@ -114,13 +89,19 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         odd = ambiguous_amount(cleaned)
         if odd:
             parse_amount(odd)  # raises the same message --amount gives
-        # 逾15萬, 15萬以上: a band, read as the table reads it (only looked for when a band word is there).
-        stated = parse_amount_range(cleaned) if any(word in cleaned for word in BAND_WORDS) else None
-        mentions = find_amounts(cleaned)
+        joined = _join_split_amounts(cleaned)
+        mentions = find_amounts(joined)
+        # 逾15萬, 15萬以上, 15萬至50萬: a band, read as the table reads its own.
+        stated = parse_amount_range(joined) if mentions else None
         if stated:
             span, source = stated, "query"
             amount_text = " ".join(m.text for m in mentions)
             amount = stated[0] if stated[0] == stated[1] else None
+        elif len({m.value for m in mentions}) > 1:
+            raise UsageError(
+                f"描述中有不只一個金額（{'、'.join(m.text for m in mentions)}），無法判定用哪一個。",
+                "請只寫一個金額；要寫級距請用「逾15萬元、50萬元以下」這類寫法。",
+            )
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
@@ -153,6 +134,24 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         shown,
         span,
     )
+
+
+def _join_split_amounts(text: str) -> str:
+    """「15萬 5000元」 → 「15萬5000元」: two amounts with only a space between them that read as one
+    amount together are one amount the clerk typed with a space. 「30萬 50萬」 stays two."""
+    from .amounts import find_amounts, parse_amount
+    from .errors import AmountError
+
+    mentions = find_amounts(text)
+    for first, second in reversed(list(pairwise(mentions))):
+        if text[first.end : second.start].strip():
+            continue
+        try:
+            parse_amount(first.text + second.text)
+        except AmountError:
+            continue
+        text = text[: first.end] + text[second.start :]
+    return text
 
 
 def _shared_count(store: Store, query: Query, index: int) -> int:
@@ -323,9 +322,15 @@ def rank(
     if not query.terms:
         if query.span is None:
             return []
+        # Bands that hold the amount first (narrowest first), then those holding part of it, so
+        # that route can tell 「逾15萬」 needs an exact amount rather than finding nothing.
         pool = rows if rows is not None else range(len(store.bands))
-        hits = [Hit(i, 100.0, [], {"amount_band": 1.0}) for i in pool if band_holds(store, i, query.span)]
-        hits.sort(key=lambda h: (band_width(store, h.index), h.index))
+        hits = [
+            Hit(i, 100.0, [], {"amount_band": 1.0}, key=100.0 + amount_fit(store, query, i))
+            for i in pool
+            if store.bands[i] and band_overlaps(store, i, query.span)
+        ]
+        hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
     if store.memo is not None:
         return _rank_memoised(store, query, rows, limit, use_index)
