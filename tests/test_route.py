@@ -285,3 +285,22 @@ def test_amounts_the_second_review_found(store, unit, text, line, reason):
 def test_two_different_amounts_are_refused(store):
     with pytest.raises(UsageError, match="不只一個金額"):
         route(store, "採購 30萬 50萬", "文書組")
+
+
+@pytest.mark.parametrize(
+    ("text", "final"),
+    [
+        ("他機關函請網站刊登宣導 不涉及個資 但附件含個資", "組長"),  # the second mention is not negated
+        ("他機關函請網站刊登宣導 無個資", "專員"),
+        ("他機關函請網站刊登宣導 非屬個資", "專員"),
+    ],
+)
+def test_negation_is_judged_per_mention(store, text, final):
+    # Line 141: 核定 by 專員; 上稿內容涉及個資者，由組長核定.
+    assert route(store, text, "文書組")["final_approver"] == final
+
+
+@pytest.mark.parametrize("text", ["退文改分 非常重大", "退文改分 不少爭議", "退文改分 是非爭議"])
+def test_words_that_only_contain_a_negation_still_trigger(store, text):
+    # Line 72: 涉及重大或爭議事項，向上陳核.
+    assert route(store, text, "總務組")["conditions_applied"]

@@ -144,18 +144,31 @@ def find(
 # ---------------------------------------------------------------- route
 
 
-NEGATIONS = ("不", "未", "無", "非", "沒")
+# A trigger is negated only by a negation ending right before it (不涉及個資, 無爭議, 非重大), not
+# by a word that merely contains one (非常重大, 不少爭議): missing an escalation is the worse mistake.
+NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
+             "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
+NOT_NEGATIONS = ("是非",)  # words ending in a negation character that negate nothing
 
 
 def _triggered(query: Query, triggers: list[str], store: Store) -> list[str]:
-    """Trigger words the task mentions, except when negated just before (不涉及個資, 無爭議)."""
+    """Trigger words the task mentions somewhere without a negation right before them."""
     negations = [store.fold(word) for word in NEGATIONS]
+    exceptions = [store.fold(word) for word in NOT_NEGATIONS]
+    text = query.folded
     found = []
     for word in triggers:
         key = store.fold(word)
-        at = query.folded.find(key) if key else -1
-        if at >= 0 and not any(neg in query.folded[max(0, at - 3) : at] for neg in negations):
-            found.append(word)
+        at = text.find(key) if key else -1
+        while at >= 0:
+            before = text[max(0, at - 4) : at]
+            negated = any(before.endswith(n) for n in negations) and not any(
+                before.endswith(x) for x in exceptions
+            )
+            if not negated:
+                found.append(word)
+                break
+            at = text.find(key, at + 1)
     return found
 
 
