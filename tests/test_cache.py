@@ -128,3 +128,16 @@ def test_packed_columns_index_like_lists():
     assert [column[0], column[1], column[2], column[-1]] == ["採購", "", "議員索取資料", "議員索取資料"]
     assert list(column) == ["採購", "", "議員索取資料"] and len(column) == 3
     assert column[0:2] == ["採購", ""]
+
+
+def test_packed_columns_refuse_rows_they_do_not_have():
+    from approval_cli.store import Column, Entries
+
+    column = Column(["採購", "議員"])
+    entries = Entries(Column(['{"id": "A"}', '{"id": "B"}']))
+    for sequence in (column, entries):
+        with pytest.raises(IndexError):
+            sequence[2]
+        with pytest.raises(IndexError):
+            sequence[-3]
+    assert entries[-1] == {"id": "B"} and [e["id"] for e in entries] == ["A", "B"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO, TextIO
 
-from .core import find, route, unanswered
+from .core import find, route, route_skeleton, unanswered
 from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
-from .match import MIN_ROUTE_SCORE
+from .match import MIN_ROUTE_SCORE, make_query
 from .store import Store
 
 MAX_LINE_CHARS = 2000
@@ -47,9 +47,8 @@ def _route_without_unit(store: Store, description: str) -> dict:
     found = find(store, description, limit=5)
     matches = [m for m in found["matches"] if m["score"] >= MIN_ROUTE_SCORE]
     if not matches:
-        # Nothing in any unit fits well enough: the route shape, with no unit and no match.
-        return {"query": found["query"], "unit": None, "amount": found["amount"], "match": None,
-                "alternatives": [], "references": [], "reason": "no_row_in_unit"}  # fmt: skip
+        # Nothing in any unit fits well enough: the route answer with no unit and no match.
+        return {**route_skeleton(store, make_query(store, description), None), "reason": "no_row_in_unit"}
     top = matches[0]
     rivals = [m for m in matches[1:] if m["unit"] != top["unit"] and m["score"] >= top["score"] - 2]
     if rivals:

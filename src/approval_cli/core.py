@@ -283,15 +283,9 @@ def _references(store: Store, anywhere: list[Hit], unit: str) -> list[dict]:
     return out
 
 
-def route(store: Store, text: str | None, unit: str | None, amount: int | None = None) -> dict:
-    if not unit:
-        raise UsageError("route 需要指定單位。", "例如：approval route --unit 文書組 --amount 30萬")
-    unit = resolve_unit(store, unit)
-    query = make_query(store, text or "", amount)
-    if not query.terms and query.span is None:
-        raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
-    rows = store.unit_rows(unit)
-    result: dict = {
+def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
+    """Every field of a route answer, unanswered: route fills it; batch uses it as it is."""
+    return {
         "query": query.text,
         "unit": unit,
         "amount": query.amount,
@@ -310,6 +304,17 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         "reason": None,
         "source": source_info(store),
     }
+
+
+def route(store: Store, text: str | None, unit: str | None, amount: int | None = None) -> dict:
+    if not unit:
+        raise UsageError("route 需要指定單位。", "例如：approval route --unit 文書組 --amount 30萬")
+    unit = resolve_unit(store, unit)
+    query = make_query(store, text or "", amount)
+    if not query.terms and query.span is None:
+        raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
+    rows = store.unit_rows(unit)
+    result = route_skeleton(store, query, unit)
     unit_hits = rank(store, query, rows, limit=1 + MAX_ALTERNATIVES)
     anywhere: list[Hit] | None = None  # the best rows of every unit, ranked once when needed
     chosen: Hit | None = None

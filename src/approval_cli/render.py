@@ -75,7 +75,7 @@ def _entry_grid(entry: dict):
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # long warnings wrap; never cropped with …
     grid.add_row("公務項目", _escape(entry["item"]))
     grid.add_row("公務內容", _escape(entry["content"]))
     if entry.get("business"):
@@ -353,7 +353,7 @@ CSV_BOM = "\ufeff"  # written before any CSV so Excel opens the Chinese text as 
 
 def csv_cell(value: object) -> object:
     """Keep spreadsheet programs from reading a text cell as a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "@", "-") else value
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "@", "-", "\t", "\r") else value
 
 
 def csv_text(entries: list[dict]) -> str:

@@ -27,6 +27,15 @@ CACHE_FORMAT = 6
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 
 
+def _position(index: int, length: int) -> int:
+    """A list's index rules: negative from the end, IndexError outside (the end stops iteration)."""
+    if index < 0:
+        index += length
+    if not 0 <= index < length:
+        raise IndexError("row index out of range")
+    return index
+
+
 class Column:
     """Many short strings kept as one string and an offset array.
 
@@ -69,9 +78,8 @@ class Column:
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)  # as a list does; offsets[index + 1] would read the wrong row
-        return self._text[self._offsets[index] : self._offsets[index + 1]]
+        at = _position(index, len(self))
+        return self._text[self._offsets[at] : self._offsets[at + 1]]
 
 
 class Entries:
@@ -87,6 +95,7 @@ class Entries:
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        index = _position(index, len(self))
         entry = self._decoded.get(index)
         if entry is None:
             entry = self._decoded[index] = json.loads(self._texts[index])
@@ -114,6 +123,8 @@ class Bands:
         return len(self._low)
 
     def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
         low, high = self._low[index], self._high[index]
         if low == NO_AMOUNT and high == NO_AMOUNT:
             return None
@@ -131,6 +142,8 @@ class UnitColumn:
         return len(self._indexes)
 
     def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
         return self._names[self._indexes[index]]
 
     def rows_of(self, name: str) -> list[int]:
