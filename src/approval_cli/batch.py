@@ -18,9 +18,9 @@ from .store import Store
 MAX_LINE_CHARS = 2000
 
 
-def answer_line(store: Store, line_no: int, text: str, default_unit: str | None) -> dict:
+def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
     """The JSON object for one input line; never raises for bad input."""
-    base: dict = {"line": line_no, "input": text}
+    base: dict = {"input": text}  # run_batch puts the line number first
     unit, _, description = text.partition("\t") if "\t" in text else (default_unit, "", text)
     unit = (unit or "").strip() or default_unit
     try:
@@ -92,8 +92,7 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
                 })  # fmt: skip
             else:
                 if text not in answered:
-                    answer = answer_line(store, line_no, text, default_unit)
-                    del answer["line"]
+                    answer = answer_line(store, text, default_unit)
                     answered[text] = (answer["exit"], json_line(answer))
                 code, body = answered[text]
             # body is a JSON object without "line": put the line number first.

@@ -264,14 +264,6 @@ def _as_typed(query: Query, gram: str) -> str:
     return gram
 
 
-def score_row(store: Store, query: Query, index: int, shared: int | None = None) -> Hit:
-    """One row's score for this query, in full."""
-    shared = _shared_count(store, query, index) if shared is None else shared
-    return _hit(
-        store, query, index, _cheap_parts(store, query, index, shared), amount_fit(store, query, index)
-    )
-
-
 def amount_fit(store: Store, query: Query, index: int) -> float:
     """How the amount moves a row: lifted when its band holds the whole amount (a narrower band a
     little more), sunk when the band excludes it, unmoved when the amount straddles its edge."""

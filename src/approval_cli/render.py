@@ -129,7 +129,6 @@ def print_route(result: dict, explain: bool = False) -> None:
 
 
 def _band_text(band: dict) -> str:
-
     if band["min"] is None:
         return f"{band['max']:,} 元以下級距"
     if band["max"] is None:

@@ -69,8 +69,3 @@ def role_display(role: str | None) -> str:
         return "（表頭未列職稱）"
     alias = ROLE_ALIAS_OF.get(role)
     return f"{role}（{alias}）" if alias else role
-
-
-def canonical_role(text: str) -> str:
-    text = text.strip()
-    return ROLE_ALIASES.get(text, text)
