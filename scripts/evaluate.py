@@ -54,6 +54,7 @@ def score_find(store, items: list[dict]) -> dict:
     from approval_cli.errors import ApprovalError
 
     totals: dict = defaultdict(lambda: [0, 0, 0])  # class → [n, top1, top3]
+    ranked_first = 0  # top-1 had nothing been refused: tells ranking from the answer threshold
     misses: list[dict] = []
     no_row = [0, 0]  # [n, refused]
     wrong_refusals = 0
@@ -73,6 +74,7 @@ def score_find(store, items: list[dict]) -> dict:
         top1 = not refused and bool(lines) and lines[0] in item["expect"]
         top3 = not refused and bool(set(lines[:3]) & set(item["expect"]))
         wrong_refusals += refused
+        ranked_first += bool(lines) and lines[0] in item["expect"]
         for key in (item["class"], "all"):
             totals[key][0] += 1
             totals[key][1] += top1
@@ -85,6 +87,7 @@ def score_find(store, items: list[dict]) -> dict:
         "top1": _share(totals["all"][1], n),
         "top3": _share(totals["all"][2], n),
         "wrong_refusals": wrong_refusals,
+        "top1_ignoring_refusals": _share(ranked_first, n),
         "no_row": no_row[0],
         "no_row_refused": no_row[1],
         "by_class": {k: {"n": v[0], "top1": _share(v[1], v[0]), "top3": _share(v[2], v[0])}
@@ -109,7 +112,10 @@ def score_route(store, items: list[dict]) -> dict:
             result = {"match": None, "reason": "error", "error": error.message}
         match = result.get("match")
         choices = result.get("choices") or []
-        got_lines = [match["source_line"]] if match else [c["source_line"] for c in choices]
+        # What the clerk is shown as the answer: the row, the parts of a split task, and the topical
+        # row shown beside a purchase's band.
+        shown = ([match] if match else []) + choices + (result.get("related") or [])
+        got_lines = list(dict.fromkeys(row["source_line"] for row in shown))
         final = canonical_role(result.get("final_approver"))
         if not item["expect"]:
             no_row += 1
@@ -122,9 +128,7 @@ def score_route(store, items: list[dict]) -> dict:
         by_class[item["class"]][0] += 1
         wanted = canonical_role(item.get("final"))
         if wanted == "ambiguous":
-            ok = len(set(got_lines) & set(item["expect"])) >= 2 or (
-                bool(got_lines) and set(got_lines) <= set(item["expect"]) and len(item["expect"]) == 1
-            )
+            ok = set(item["expect"]) <= set(got_lines)
         else:
             ok = bool(got_lines) and got_lines[0] in item["expect"] and final == wanted
         refused = match is None and not choices
@@ -213,7 +217,8 @@ def summary(report: dict) -> str:
         f = report["find"]
         lines.append(
             f"find   {f['answerable']} answerable: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, "
-            f"wrong refusals {f['wrong_refusals']}; no-row {f['no_row_refused']}/{f['no_row']} refused"
+            f"wrong refusals {f['wrong_refusals']} (top-1 {f['top1_ignoring_refusals']:.1%} had none been "
+            f"refused); no-row {f['no_row_refused']}/{f['no_row']} refused"
         )
         lines.append("       by class: " + ", ".join(
             f"{k} {v['top1']:.0%}/{v['top3']:.0%} (n={v['n']})" for k, v in f["by_class"].items()))  # fmt: skip

@@ -34,12 +34,14 @@ from approval_cli.catalogue import (  # noqa: E402
     Entry,
     Metadata,
     PageLayout,
+    VocabularyData,
     dump_yaml,
 )
 from approval_cli.normalize import clean_text  # noqa: E402
 
 DEFAULT_DUMP = ROOT / "data" / "source" / "000_e869757213248338.txt"
 DEFAULT_OUT = ROOT / "data" / "tables.yaml"
+DEFAULT_VOCABULARY = ROOT / "data" / "vocabulary.yaml"
 
 TABLE_KINDS = ("甲", "乙", "機關共同乙")
 MARKS = {"擬辦": "擬辦", "V": "陳核", "v": "陳核", "√": "陳核", "核定": "核定"}
@@ -413,7 +415,16 @@ def header_has_marks(page: Page) -> bool:
     return any(line.marks for line in page.header)
 
 
-def parse_dump(raw: bytes, source_name: str) -> Catalogue:
+def read_vocabulary(path: Path | None) -> VocabularyData | None:
+    """The office's vocabulary file, validated against the catalogue schema (None: no file)."""
+    if path is None or not path.exists():
+        return None
+    import yaml
+
+    return VocabularyData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def parse_dump(raw: bytes, source_name: str, vocabulary: VocabularyData | None = None) -> Catalogue:
     text = raw.decode("utf-8")
     pages = split_pages(text)
     if not pages:
@@ -435,17 +446,18 @@ def parse_dump(raw: bytes, source_name: str) -> Catalogue:
             if index == 0 and header_has_marks(page):
                 entry.flags.append("header_marks_ignored")
             entries.append(entry)
-    return Catalogue(metadata=metadata, pages=list(layouts.values()), entries=entries)
+    return Catalogue(metadata=metadata, vocabulary=vocabulary, pages=list(layouts.values()), entries=entries)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dump", type=Path, default=DEFAULT_DUMP)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--vocabulary", type=Path, default=DEFAULT_VOCABULARY, help="the office's vocabulary")
     parser.add_argument("--check", action="store_true", help="fail if --out differs from a fresh parse")
     args = parser.parse_args(argv)
     try:
-        catalogue = parse_dump(args.dump.read_bytes(), args.dump.name)
+        catalogue = parse_dump(args.dump.read_bytes(), args.dump.name, read_vocabulary(args.vocabulary))
     except (DumpError, OSError, UnicodeDecodeError) as exc:
         print(f"parse_dump: {args.dump}: {exc}", file=sys.stderr)
         return 2

@@ -23,7 +23,9 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 def catalogue():
     import parse_dump
 
-    return parse_dump.parse_dump(DUMP.read_bytes(), DUMP.name)
+    return parse_dump.parse_dump(
+        DUMP.read_bytes(), DUMP.name, parse_dump.read_vocabulary(parse_dump.DEFAULT_VOCABULARY)
+    )
 
 
 @pytest.fixture(scope="session")

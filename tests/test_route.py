@@ -67,11 +67,12 @@ def test_amount_waiver_of_the_ethics_office(store, amount, required, waived):
 def test_a_band_written_in_the_query_is_read_as_the_table_reads_it(store):
     # 「15萬元以下」 is every amount up to 150,000: the 15萬元以下 band (152) holds all of it, even
     # though 總務組's 小額採購 row (34) reads closer to 「小額」; whether 政風室 is waived
-    # (1萬5,000元以下免會) depends on the exact amount, so it stays required and the outcome says so.
+    # (1萬5,000元以下免會) depends on the exact amount: 政風室 is a conditional co-signer, with the rule.
     result = route(store, "採購 小額 15萬元以下", "文書組")
     assert line_of(result) == 152
     assert (result["amount"], result["amount_parsed"]["max"]) == (None, 150000)
-    assert "政風室" in result["cosign_required"]
+    assert "政風室" not in result["cosign_required"]
+    assert result["cosign_conditional"] == [{"unit": "政風室", "condition": "1萬5,000元以下免會政風室"}]
     assert any("要看確切金額" in c["outcome"] for c in result["conditions"])
 
 
@@ -175,7 +176,20 @@ def test_major_matters_escalation_is_reported(store):
     assert line_of(result) == 72
     applied = result["conditions_applied"]
     assert len(applied) == 1 and "爭議" in applied[0]["outcome"] and "向上陳核" in applied[0]["outcome"]
-    assert result["final_approver"] == "組長"  # the table names no higher role: none is invented
+    # 向上陳核 from 組長 (第二層) goes to the next decision layer, 第一層 = 處長 (DOMAIN.md): the
+    # answer names it and keeps the row's own approver in the warning, never the overruled 組長.
+    assert result["final_approver"] == "處長"
+    assert result["chain"][-1] == {"role": "處長", "action": "核定", "column": None}
+    assert any(w["flag"] == "escalation_applied" and "組長" in w["message"] for w in result["warnings"])
+    assert result["match"]["final_approver"] == "組長"  # the catalogue row itself is unchanged
+
+
+def test_no_dispute_written_on_purpose_keeps_the_row_s_approver(store):
+    # 「無爭議」 negates the trigger: line 72 is answered as written (組長), and the condition words
+    # are not task words, so the row is still found (issue 8: 「用印 無爭議」 was refused).
+    result = route(store, "退文改分 無爭議", "總務組")
+    assert (line_of(result), result["final_approver"]) == (72, "組長")
+    assert not result["conditions_applied"]
 
 
 def test_flagged_row_is_answered_with_its_warning(store):

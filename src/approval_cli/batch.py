@@ -12,7 +12,7 @@ from typing import BinaryIO, TextIO
 
 from .core import find, route, route_skeleton, unanswered
 from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
-from .match import MIN_ROUTE_SCORE, make_query
+from .match import make_query
 from .store import Store
 
 MAX_LINE_CHARS = 2000
@@ -28,6 +28,8 @@ def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
             raise UsageError(f"這一行太長（{len(text)} 字），請拆成較短的描述。")
         if not description.strip():
             raise UsageError("這一行是空的，沒有要判定的事項。")
+        if not unit:
+            unit = make_query(store, description).unit  # 「文書組 採購 30萬」: the unit written in the line
         result = route(store, description, unit) if unit else _route_without_unit(store, description)
     except ApprovalError as error:
         base.update({"error": error.message, "hint": error.hint, "exit": error.exit_code})
@@ -45,7 +47,7 @@ def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
 def _route_without_unit(store: Store, description: str) -> dict:
     """No unit given: answer only when one unit clearly owns the task, else ask for the unit."""
     found = find(store, description, limit=5)
-    matches = [m for m in found["matches"] if m["score"] >= MIN_ROUTE_SCORE]
+    matches = [m for m in found["matches"] if m["matching"]]
     if not matches:
         # Nothing in any unit fits well enough: the route answer with no unit and no match.
         return {**route_skeleton(store, make_query(store, description), None), "reason": "no_row_in_unit"}
@@ -76,7 +78,6 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
     except OSError as exc:
         raise UsageError(f"無法開啟 {path}：{exc.strerror}。", "請確認檔名與權限。") from None
     worst = 0
-    store.memo = {}  # rank() scores each wording once per row set for the whole batch
     # Batches repeat themselves: a repeated line gets the same answer, serialised once.
     answered: dict[str, tuple[int, str]] = {}
     with stream:

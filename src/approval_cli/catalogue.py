@@ -89,8 +89,33 @@ class Metadata(_Model):
     units: list[str] = Field(description="units in source order")
 
 
+class VocabularyData(_Model):
+    """How this office's clerks name its units, outside bodies and tasks (data/vocabulary.yaml)."""
+
+    unit_aliases: dict[str, str] = Field(default_factory=dict, description="short form → unit")
+    outside_bodies: dict[str, str] = Field(
+        default_factory=dict, description="a body outside the table → the unit that supervises it"
+    )
+    collective_units: dict[str, list[str]] = Field(
+        default_factory=dict, description="各組室 → units; [\"*\"] = every unit"
+    )
+    own_unit_words: list[str] = Field(default_factory=list, description="本組, 本室: the reporting unit")
+    role_aliases: dict[str, str] = Field(default_factory=dict, description="title users say → role")
+    layers: dict[str, str | None] = Field(
+        default_factory=dict, description="decision layer → role; null = the unit's own head"
+    )
+    purchase_words: list[str] = Field(default_factory=list)
+    condition_synonyms: dict[str, str] = Field(
+        default_factory=dict, description="clerk word → trigger word of the table's notes"
+    )
+    thesaurus: dict[str, list[str]] = Field(
+        default_factory=dict, description="clerk word → the table's words for the same thing"
+    )
+
+
 class Catalogue(_Model):
     metadata: Metadata
+    vocabulary: VocabularyData | None = None
     pages: list[PageLayout] = Field(default_factory=list)
     entries: list[Entry]
 
@@ -193,6 +218,7 @@ class _Head(_Model):
     """The catalogue without its entries' schema, so entries can be checked one at a time."""
 
     metadata: Metadata
+    vocabulary: VocabularyData | None = None
     pages: list[PageLayout] = Field(default_factory=list)
     entries: list[Any]  # Any: the same dicts, not validated copies
 
@@ -223,7 +249,10 @@ def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
                 raise CatalogueError(message) from None
             yield entry.model_dump(mode="json")
 
-    return head.metadata.model_dump(mode="json"), entries()
+    metadata = head.metadata.model_dump(mode="json")
+    if head.vocabulary is not None:
+        metadata["vocabulary"] = head.vocabulary.model_dump(mode="json")
+    return metadata, entries()
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Catalogue:

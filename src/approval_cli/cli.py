@@ -106,7 +106,7 @@ def find_command(
         from .render import print_find
 
         print_find(result, explain)
-    if not result["matches"]:
+    if result["status"] != "answered":
         raise typer.Exit(EXIT_NO_MATCH)
 
 

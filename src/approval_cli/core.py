@@ -8,16 +8,20 @@ references, warnings, reason (null when answered), source.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .amounts import format_amount
 from .errors import UsageError
 from .match import (
-    MAX_KEY,
-    MIN_ROUTE_SCORE,
-    MIN_SHARE_OF_BEST,
+    AMOUNT_IN_BAND as AMOUNT_LIFT,
+)
+from .match import (
     Hit,
     Query,
+    amount_fit,
     band_holds,
     band_overlaps,
+    band_rows,
     band_width,
     make_query,
     rank,
@@ -28,8 +32,22 @@ from .roles import ROLE_RANK, flag_message, flag_severity
 from .store import Store
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
+NEAREST = 5  # the unit's nearest rows shown when it has nothing close
 # Rows ranked across all units when a unit lacks the task: enough to name five other units.
 REFERENCE_POOL = 20
+# A purchase of any thing scores the unit's amount bands this high (the bands are the table's rule
+# for every purchase, lease, outsourced service or 標案), so the amount then picks the band.
+PURCHASE_SCORE = 60.0
+IMPLIED_PURCHASE_SCORE = 45.0
+UNPRICED_PURCHASE_SCORE = 35.0
+# A directive that contains this share of a row's own task text is about that row.
+MIN_CONTAINED = 60.0
+# Directive clauses shorter than this are read with the next one.
+MIN_CLAUSE = 4
+# Rows that split a task are offered as a choice only when the words rank them this close.
+CHOICE_MARGIN = 6.0
+# Words that put a task among a delegation note's 「其餘案件」 (ordinary staff, not the named cases).
+REST_WORDS = ("一般同仁", "一般人員", "一般員工", "基層同仁", "其餘", "其他同仁", "非主管")
 
 ENTRY_FIELDS = (
     "id", "unit", "table", "item", "content", "business", "chain", "final_approver", "cosign",
@@ -122,54 +140,121 @@ def amount_info(query: Query) -> dict | None:
 # ---------------------------------------------------------------- find
 
 
+def understood(query: Query, unit: str | None, unit_from: str | None) -> dict:
+    """What the text was read as: shown with every answer, so a clerk sees why."""
+    return {
+        "unit": unit,
+        "unit_from": unit_from,
+        "unit_text": query.unit_text,
+        "task": (query.shown and " ".join(query.shown.get(t, t) for t in query.terms)) or "",
+        "purchase": bool(query.purchase),
+        "conditions": [
+            {"word": c["word"], "trigger": c["trigger"], "negated": c["negated"]} for c in query.conditions
+        ],
+        "synonyms": query.synonyms,
+        "corrections": query.corrections,
+    }
+
+
+def _understand(store: Store, text: str, unit: str | None, amount: int | None) -> tuple[Query, str | None, str | None]:
+    """The query and the unit it is asked for: --unit wins, else the unit the text names."""
+    unit = resolve_unit(store, unit)
+    query = make_query(store, text, amount, unit=unit)
+    if unit:
+        return query, unit, "option"
+    if query.unit:
+        return query, query.unit, "text"
+    return query, None, None
+
+
 def find(
     store: Store, text: str, unit: str | None = None, amount: int | None = None, limit: int = 10
 ) -> dict:
-    unit = resolve_unit(store, unit)
-    query = make_query(store, text, amount)
+    query, unit, unit_from = _understand(store, text, unit, amount)
     if not query.terms and query.span is None:
         raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
-    hits = rank(store, query, rows, limit=limit)
+    hits = ranked(store, query, rows, limit=limit)
+    answered = bool(hits) and hits[0].clears_bar
+    matches = []
+    for hit in hits:
+        out = _with_fit(store, query, entry_out(store, hit.index, hit), hit.index)
+        out["matching"] = hit.clears_bar
+        matches.append(out)
     return {
         "query": query.text,
         "unit": unit,
         "amount": query.amount,
         "amount_parsed": amount_info(query),
-        "matches": [_with_fit(store, query, entry_out(store, hit.index, hit), hit.index) for hit in hits],
+        "status": "answered" if answered else "no_match",
+        "understood": understood(query, unit, unit_from),
+        "matches": matches,
         "source": source_info(store),
     }
+
+
+def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None = None) -> list[Hit]:
+    """rank(), plus the table's rule for purchases: buying, leasing or outsourcing any thing of an
+    amount follows the unit's 採購金額 band rows, whatever the thing is called (筆電, 影印紙)."""
+    hits = rank(store, query, rows)
+    implied = not query.purchase and query.span is not None and bool(query.terms)
+    if query.purchase or implied:
+        # 「碎紙機 8000元」: a thing and an amount is a purchase even unnamed as one, but then a row
+        # the words match well (通訊費用報支 3萬) is the likelier task.
+        if implied:
+            floor = IMPLIED_PURCHASE_SCORE
+        else:  # a purchase word without an amount: the bands are shown, below a row the words fit well
+            floor = PURCHASE_SCORE if query.span is not None else UNPRICED_PURCHASE_SCORE
+        seen = {hit.index for hit in hits}
+        for index in band_rows(store, rows):
+            if index in seen:
+                continue
+            hits.append(Hit(index, 0.0, [], {"cover": 0.0}))
+        for hit in hits:
+            if store.bands[hit.index] and hit.score < floor:
+                hit.score = floor
+                hit.parts = {**hit.parts, "cover": 1.0, "purchase": 1.0}
+                hit.matched = hit.matched or [query.shown.get(t, t) for t in query.terms][:1]
+            hit.key = hit.score + amount_fit(store, query, hit.index)
+        hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
+    return hits[:limit] if limit else hits
 
 
 # ---------------------------------------------------------------- route
 
 
-# A trigger is negated only by a negation ending right before it (不涉及個資, 無爭議, 非重大), not
-# by a word that merely contains one (非常重大, 不少爭議): missing an escalation is the worse mistake.
-NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
-             "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
-NOT_NEGATIONS = ("是非",)  # words ending in a negation character that negate nothing
-
-
 def _triggered(query: Query, triggers: list[str], store: Store) -> list[str]:
-    """Trigger words the task mentions somewhere without a negation right before them."""
-    negations = [store.fold(word) for word in NEGATIONS]
-    exceptions = [store.fold(word) for word in NOT_NEGATIONS]
-    text = query.folded
-    found = []
-    for word in triggers:
-        key = store.fold(word)
-        at = text.find(key) if key else -1
-        while at >= 0:
-            before = text[max(0, at - 4) : at]
-            negated = any(before.endswith(n) for n in negations) and not any(
-                before.endswith(x) for x in exceptions
-            )
-            if not negated:
-                found.append(word)
-                break
-            at = text.find(key, at + 1)
-    return found
+    """Trigger words the task mentions without a negation right before them (make_query reads them)."""
+    live = {c["trigger"] for c in query.conditions if not c["negated"]} | {
+        c["word"] for c in query.conditions if not c["negated"]
+    }
+    return [word for word in triggers if store.fold(word) in live]
+
+
+def _unit_head(store: Store, unit: str | None) -> str | None:
+    """The unit's own head (組長 or 主任): the rank-3 role its rows' chains name most."""
+    if not unit:
+        return None
+    heads = Counter(
+        step["role"]
+        for index in store.unit_rows(unit)
+        for step in store.entries[index]["chain"]
+        if step["role"] and ROLE_RANK.get(step["role"]) == ROLE_RANK["組長"]
+    )
+    return heads.most_common(1)[0][0] if heads else None
+
+
+def next_layer(store: Store, final: str | None, unit: str | None) -> str | None:
+    """The decision layer above this approver (第三層 股長 → 第二層 組長 → 第一層 處長)."""
+    if final is None or final not in ROLE_RANK:
+        return None
+    layers = []
+    for role in store.vocab.layers.values():
+        role = role or _unit_head(store, unit)
+        if role in ROLE_RANK:
+            layers.append(role)
+    above = sorted((r for r in layers if ROLE_RANK[r] > ROLE_RANK[final]), key=lambda r: ROLE_RANK[r])
+    return above[0] if above else None
 
 
 def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
@@ -200,6 +285,8 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
             elif low is not None and low > limit:
                 outcome = f"本案金額 {span_text(query.span)} 逾 {format_amount(limit)}：仍需會辦{unit}。"
             else:
+                required.remove(unit)
+                conditional.append({"unit": unit, "condition": note})
                 outcome = (
                     f"金額 {span_text(query.span)} 跨過 {format_amount(limit)}：是否免會{unit}要看確切金額。"
                 )
@@ -219,28 +306,29 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
                 outcome = f"描述未提到「{words}」：{unit}僅在符合時會辦，請自行確認。"
         elif kind == "escalation":
             hits = _triggered(query, condition.get("triggers", []), store)
-            role = condition.get("role")
-            if hits:
+            role = condition.get("role") or next_layer(store, final, entry["unit"])
+            if hits and role and final and ROLE_RANK.get(role, -1) > ROLE_RANK.get(final, 99):
                 applied = True
-                if role and final and ROLE_RANK.get(role, -1) > ROLE_RANK.get(final, 99):
-                    for step in chain:
-                        if step["action"] == "核定":
-                            step["action"] = "陳核"
-                    chain.append({"role": role, "action": "核定", "column": None})
-                    final = role
-                    outcome = f"描述提到「{'、'.join(hits)}」：改由{role}核定。"
-                elif role:
-                    outcome = f"描述提到「{'、'.join(hits)}」：由{role}核定。"
-                else:
-                    outcome = (
-                        f"描述提到「{'、'.join(hits)}」：應向上陳核，由{final or '原核定者'}的上一層決定。"
-                    )
-                    notices.append(("escalation_applied", f"{outcome}表內未寫明由誰決行，請依實際陳核。"))
+                for step in chain:
+                    if step["action"] == "核定":
+                        step["action"] = "陳核"
+                chain.append({"role": role, "action": "核定", "column": None})
+                how = "備考指定" if condition.get("role") else "向上陳核至上一決行層級"
+                outcome = f"描述提到「{'、'.join(hits)}」：依備考「{note}」，改由{role}核定（{how}）。"
+                notices.append(("escalation_applied", f"{outcome}原列決行者為{final}。"))
+                final = role
+            elif hits and role:
+                applied = True
+                outcome = f"描述提到「{'、'.join(hits)}」：依備考「{note}」，由{role}核定。"
+            elif hits:
+                applied = True
+                outcome = f"描述提到「{'、'.join(hits)}」：應向上陳核，但表內找不到{final or '原核定者'}的上一層。"
+                notices.append(("escalation_applied", f"{outcome}請依實際陳核。"))
             else:
                 words = "、".join(condition.get("triggers", [])) or "所述情形"
                 outcome = f"描述未提到「{words}」，未套用；如有此情形：{note}。"
         elif kind == "delegation":
-            role = condition.get("role") or "第二層主管"
+            role = condition.get("role") or _unit_head(store, entry["unit"]) or "第二層主管"
             outcome = f"本列以外的其餘案件授權由{role}決行。"
             notices.append(("delegation_note", f"備考：{note}。本案若不屬本列所述情形，決行者為{role}。"))
         elif kind == "scope":
@@ -264,15 +352,12 @@ def evaluate_conditions(store: Store, query: Query, entry: dict) -> dict:
 
 def _references(store: Store, anywhere: list[Hit], unit: str) -> list[dict]:
     """The same task in other units, labelled as theirs: never the answer for this unit."""
-    hits = [hit for hit in anywhere if store.row_unit[hit.index] != unit]
-    if not hits:
-        return []
-    best = hits[0].score
+    hits = [hit for hit in anywhere if store.row_unit[hit.index] != unit and hit.clears_bar]
     seen: set[str] = set()
     out = []
     for hit in hits:
         entry = store.entries[hit.index]
-        if hit.score < max(MIN_ROUTE_SCORE, best * MIN_SHARE_OF_BEST) or entry["unit"] in seen:
+        if entry["unit"] in seen:
             continue
         seen.add(entry["unit"])
         ref = entry_out(store, hit.index, hit)
@@ -290,6 +375,8 @@ def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
         "unit": unit,
         "amount": query.amount,
         "amount_parsed": amount_info(query),
+        "status": "no_row_in_unit",
+        "understood": understood(query, unit, None),
         "match": None,
         "final_approver": None,
         "chain": [],
@@ -298,7 +385,10 @@ def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
         "cosign_conditional": [],
         "conditions": [],
         "conditions_applied": [],
+        "choices": [],
+        "related": [],
         "alternatives": [],
+        "nearest": [],
         "references": [],
         "warnings": [],
         "reason": None,
@@ -307,53 +397,200 @@ def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
 
 
 def route(store: Store, text: str | None, unit: str | None, amount: int | None = None) -> dict:
+    query, unit, unit_from = _understand(store, text or "", unit, amount)
     if not unit:
-        raise UsageError("route 需要指定單位。", "例如：approval route --unit 文書組 --amount 30萬")
-    unit = resolve_unit(store, unit)
-    query = make_query(store, text or "", amount)
+        raise UsageError(
+            "route 需要指定單位。", "用 --unit 指定，或寫在描述裡，例如：approval route 文書組 採購 30萬"
+        )
     if not query.terms and query.span is None:
         raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
     rows = store.unit_rows(unit)
     result = route_skeleton(store, query, unit)
-    unit_hits = rank(store, query, rows, limit=1 + MAX_ALTERNATIVES)
-    anywhere: list[Hit] | None = None  # the best rows of every unit, ranked once when needed
+    result["understood"] = understood(query, unit, unit_from)
+    unit_hits = ranked(store, query, rows)
     chosen: Hit | None = None
     alternatives: list[Hit] = []
-    if not query.terms:
-        # Only an amount: the amount-banded task (procurement); the narrowest band wins.
-        if unit_hits:
-            chosen, alternatives = unit_hits[0], unit_hits[1:]
-    elif unit_hits:
-        top = unit_hits[0]
-        # The unit has the task when its best row comes near the best row of any unit, both ranked
-        # with the amount's fit (a unit's 15萬元以下 band beats another's 小額採購 row for 15萬以下).
-        # No key exceeds MAX_KEY, so a strong enough row needs no comparison.
-        ceiling = MAX_KEY
-        if top.key < MIN_SHARE_OF_BEST * ceiling:
-            anywhere = rank(store, query, None, limit=REFERENCE_POOL)
-            ceiling = anywhere[0].key if anywhere else top.key
-        if top.score >= MIN_ROUTE_SCORE and top.key >= MIN_SHARE_OF_BEST * ceiling:
-            chosen = top
-            alternatives = [h for h in unit_hits[1:] if h.score >= top.score - 10]
+    if unit_hits and unit_hits[0].clears_bar:
+        chosen = unit_hits[0]
+        alternatives = [h for h in unit_hits[1 : 1 + MAX_ALTERNATIVES] if h.clears_bar and h.score >= chosen.score - 10]
+    related: list[Hit] = []
+    if chosen is not None and query.span is not None and not store.bands[chosen.index] and (
+        query.purchase or chosen.score < IMPLIED_PURCHASE_SCORE + AMOUNT_LIFT
+    ):
+        # A purchase of an amount: the bands decide its approval; the topical row stays beside it.
+        band = next((h for h in unit_hits if store.bands[h.index]), None)
+        if band is not None:
+            related, chosen = [chosen], band
     if chosen is not None and (store.bands[chosen.index] or query.span is not None):
         chosen, alternatives, reason = _choose_band(store, query, rows, chosen, alternatives)
         if reason:
-            result["reason"] = reason
+            result["reason"] = result["status"] = reason
+    if chosen is not None and store.bands[chosen.index] and query.terms and not related:
+        related = [h for h in unit_hits if not store.bands[h.index] and h.clears_bar and _names_the_thing(store, query, h)][:1]
     if chosen is None:
         result["reason"] = result["reason"] or "no_row_in_unit"
-        if anywhere is None:
-            anywhere = rank(store, query, None, limit=REFERENCE_POOL)
-        result["references"] = _references(store, anywhere, unit)
+        result["status"] = result["reason"]
+        if result["reason"] == "no_row_in_unit":
+            nearest = unit_hits[:NEAREST] if unit_hits else []
+            result["nearest"] = [_labelled(store, h, "not_matching") for h in nearest]
+            result["references"] = _references(store, ranked(store, query, None, limit=REFERENCE_POOL), unit)
         result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
         return result
+    choices = _choices(store, query, chosen, unit_hits) if not store.bands[chosen.index] else []
     entry = store.entries[chosen.index]
     result["match"] = entry_out(store, chosen.index, chosen)
     evaluated = evaluate_conditions(store, query, entry)
     condition_warnings = evaluated.pop("condition_warnings")
     result.update(evaluated)
-    result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
+    result["status"] = "answered"
+    result["alternatives"] = [
+        entry_out(store, h.index, h) for h in alternatives if h.index not in {c["index"] for c in choices}
+    ]
+    result["related"] = [_labelled(store, h, "related") for h in related]
     result["warnings"] = result["match"]["warnings"] + condition_warnings
+    if len(choices) > 1:
+        result["choices"] = [
+            {key: value for key, value in choice.items() if key != "index"} for choice in choices
+        ]
+        finals = {choice["final_approver"] for choice in choices}
+        if len(finals) > 1:
+            # The table splits the task and the words do not say which part: no single 決行.
+            result["status"] = "choose_one"
+            result["final_approver"] = None
     return result
+
+
+def _names_the_thing(store: Store, query: Query, hit: Hit) -> bool:
+    """A topical row that mentions what is bought (接待、餐宴、採購 for a banquet), not just 採購."""
+    text = store.joined[hit.index]
+    buying = set(query.purchase)
+    return any(gram in text for gram in query.grams if not any(gram in word or word in gram for word in buying))
+
+
+def _labelled(store: Store, hit: Hit, label: str) -> dict:
+    out = entry_out(store, hit.index, hit)
+    out["label"] = label
+    return out
+
+
+def _deciding_words(first: str, second: str) -> tuple[str, str]:
+    """The words that tell two rows' texts apart: what is left after their common start and end."""
+    start = 0
+    while start < min(len(first), len(second)) and first[start] == second[start]:
+        start += 1
+    end = 0
+    while end < min(len(first), len(second)) - start and first[-1 - end] == second[-1 - end]:
+        end += 1
+    return first[start : len(first) - end], second[start : len(second) - end]
+
+
+def _row_text(entry: dict) -> str:
+    scopes = [c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope"]
+    return entry["content"] + (entry.get("business") or "") + "".join(scopes)
+
+
+def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[dict]:
+    """Where the unit's table splits this task in two (政策性 / 事務性, 督導 / 配合, 主管 / 不派員),
+    and the task's words do not say which part it is: every part, each with its deciding words.
+
+    Two rows split a task when they share the 公務項目 and their texts differ only in a middle part
+    (most of each text is their common start and end). A row whose note delegates 「其餘案件」 to a
+    lower layer splits itself: its own cases, and the rest.
+    """
+    top = store.entries[chosen.index]
+    top_text = _row_text(top)
+    parts: list[dict] = []
+    for hit in hits:
+        if hit.index == chosen.index or store.bands[hit.index]:
+            continue
+        other = store.entries[hit.index]
+        if other["item"] != top["item"] or other["unit"] != top["unit"]:
+            continue
+        other_text = _row_text(other)
+        mine, theirs = _deciding_words(top_text, other_text)
+        shared = len(top_text) - len(mine)
+        if shared < 0.5 * min(len(top_text), len(other_text)) or not mine or not theirs:
+            continue
+        if hit.score < chosen.score - CHOICE_MARGIN:
+            continue  # the words clearly prefer the chosen row
+        said_mine, said_theirs = _said(store, query, mine), _said(store, query, theirs)
+        if said_mine and not said_theirs:
+            continue  # the words say it is the chosen part
+        if said_theirs and not said_mine:
+            continue  # ranked below although named: the ranking decides, alternatives show it
+        if not parts:
+            parts.append(_choice(store, chosen.index, chosen, mine))
+        parts.append(_choice(store, hit.index, hit, theirs))
+    delegation = next((c for c in top["conditions"] if c["kind"] == "delegation"), None)
+    if delegation is not None:
+        own = top.get("business") or top["content"]
+        role = delegation.get("role") or _unit_head(store, top["unit"])
+        rest = _choice(store, chosen.index, chosen, f"不屬「{own}」的其餘案件")
+        rest.update({"final_approver": role, "rule": delegation["text"], "delegated": True})
+        case = _delegated_case(store, query, own, [p["deciding_words"] for p in parts[1:]])
+        if case == "rest":
+            return [rest]  # the words say it is one of the other cases: decided by the lower layer
+        if case is None:
+            if not parts:
+                parts.append(_choice(store, chosen.index, chosen, own))
+            parts.append(rest)
+    return parts
+
+
+def _delegated_case(store: Store, query: Query, own: str, others: list[str]) -> str | None:
+    """Which side of a 「其餘案件授權由第二層決行」 row the task is on: "own" when it names the row's
+    own case (主管, 跨組室, 進修), "rest" when it names another (一般同仁, 非主管), None when it
+    does not say. The row's own case words are those its split siblings do not share."""
+    key = store.fold(own)
+    distinct = key
+    for other in others:
+        distinct = "".join(ch for ch in distinct if ch not in store.fold(other))
+    words = [w for w in _words_of(store, own) if len(w) >= 2 and any(ch in distinct for ch in w)]
+    text = query.folded
+    negated = any(
+        text.find(word) > 0 and text[text.find(word) - 1] in "非不無未" for word in words
+    ) or any(store.fold(w) in text for w in REST_WORDS)
+    if negated:
+        return "rest"
+    if any(word in text for word in words) or any(
+        any(w in key for w, _ in query.alternatives.get(g, ())) and g in text for g in query.grams
+    ):
+        return "own"
+    return None
+
+
+def _words_of(store: Store, text: str) -> list[str]:
+    """A row's text cut at its punctuation and function characters (、及或之以上) into words."""
+    import re
+
+    return [w for w in re.split(r"[、，,及或與之以上人員參加辦理本處他機關]+", store.fold(text)) if w]
+
+
+def _said(store: Store, query: Query, words: str) -> bool:
+    """Whether the task's words name this part (most of its rare bigrams, or a clerk word for it)."""
+    key = store.fold(words)
+    grams = {key[i : i + 2] for i in range(len(key) - 1)}
+    if not grams:
+        return False
+    shared = sum(1 for g in grams if g in query.grams or any(key.find(w) >= 0 for w, _ in query.alternatives.get(g, ())))
+    return shared >= max(1, len(grams) // 2)
+
+
+def _choice(store: Store, index: int, hit: Hit, deciding: str) -> dict:
+    entry = store.entries[index]
+    return {
+        "index": index,
+        "id": entry["id"],
+        "source_line": entry["source_line"],
+        "content": entry["content"],
+        "business": entry.get("business"),
+        "deciding_words": deciding.strip("，、,；"),
+        "final_approver": entry["final_approver"],
+        "chain": entry["chain"],
+        "score": hit.score,
+        "rule": None,
+        "delegated": False,
+    }
 
 
 def _choose_band(
@@ -486,6 +723,27 @@ def lint_report(store: Store) -> dict:
 # ---------------------------------------------------------------- triage
 
 
+def _clauses(task: str) -> list[str]:
+    """A directive's clauses (split at ，；。), short ones joined to the next, longest first kept whole."""
+    import re
+
+    # An aside in brackets (「公務車輛(含駕駛)統一調派」) interrupts the words the table writes together.
+    task = re.sub(r"[（(][^（）()]{1,12}[）)]", "", task)
+    pieces = [p.strip() for p in re.split(r"[，,；;。]", task) if p.strip()]
+    clauses: list[str] = []
+    carry = ""
+    for piece in pieces:
+        piece = carry + piece
+        if len(piece) < MIN_CLAUSE:
+            carry = piece
+            continue
+        clauses.append(piece)
+        carry = ""
+    if carry:
+        clauses.append(carry)
+    return clauses or [task]
+
+
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
     from .errors import ApprovalError
@@ -494,15 +752,27 @@ def triage_record(store: Store, data: bytes):
     record = parse_record(read_record_bytes(data))
 
     def matcher(task: str, unit: str | None) -> list[dict]:
-        try:
-            matches = find(store, task, unit, limit=10)["matches"]
-        except ApprovalError:  # a task that is all amount, or too long to be a task
-            return []
-        # A directive is a long sentence, so little of it is covered by any row; what tells is how
-        # much of a row's own task text the sentence contains (公務車輛統一調派 in a 車輛 directive).
-        for match in matches:
-            match["query_score"] = match["score"]
-            match["score"] = max(match["score"], round(100 * match["score_parts"].get("precision", 0.0), 1))
-        return sorted(matches, key=lambda m: -m["score"])
+        # A directive is a long sentence of several clauses, each its own request or its context
+        # (「市長宣示…，即時發布新聞稿周知市民，並於社群平台同步露出」): each clause is asked on its own
+        # and a row keeps its best clause. A clause naming another unit is asked for that unit.
+        best: dict[int, dict] = {}
+        for clause in _clauses(task):
+            try:
+                matches = find(store, clause, unit, limit=5)["matches"]
+            except ApprovalError:  # a clause that is all amount, or too long to be a task
+                continue
+            for match in matches:
+                # What also tells is how much of a row's own task text the clause contains
+                # (公務車輛統一調派 in a 車輛 directive).
+                contained = round(100 * match["score_parts"].get("precision", 0.0), 1)
+                if not (match.pop("matching") or contained >= MIN_CONTAINED):
+                    continue
+                match["query_score"] = match["score"]
+                match["score"] = max(match["score"], contained)
+                match["clause"] = clause
+                line = match["source_line"]
+                if line not in best or match["score"] > best[line]["score"]:
+                    best[line] = match
+        return sorted(best.values(), key=lambda m: -m["score"])
 
-    return route_items(record, matcher, min_score=MIN_ROUTE_SCORE)
+    return route_items(record, matcher, min_score=0.0)

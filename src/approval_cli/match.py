@@ -1,17 +1,21 @@
-"""Ranking rows for a task description, and deciding the one row a task routes to.
+"""Understanding a task description and ranking the table's rows for it.
 
-A clerk's query is short (「議員要資料」, 「採購 30萬」) and a row's text is long, so a plain
-edit distance says little. The score mixes how much of the query the row covers, in character
-bigrams and single characters (both folded to one script, so 「采购」 meets 「採購」), with
-rapidfuzz's partial_ratio, which rewards the query appearing nearly verbatim somewhere in the
-row. An amount in the query or in --amount then lifts the rows whose band contains it.
-A bigram inverted index keeps a 50,000-row catalogue fast: only rows sharing a bigram with the
-query are scored.
+One understanding step serves find, route, batch and triage (make_query): the unit named in the
+text (full name, short form, 本組 in a report), the amount, purchase words, condition words (with
+their negation) and the remaining task words. The catalogue's vocabulary (store.vocabulary) says
+how this office's clerks name its units and tasks; nothing office-specific is written here.
+
+A row is scored by how much of the task it covers, each character bigram of the task weighted by
+how rare it is in the table (事項, 本府 tell little; 議員, 退文 tell a lot). A bigram is covered
+when the row holds it, when it belongs to a clerk word whose table word the row holds (性平 →
+兩性平權), or, for a bigram no row holds, when the row holds a homophone of it (採構 → 採購, a
+typing slip of the phonetic input method). Character coverage, rapidfuzz's partial_ratio and
+how much of the row's own task the words fill complete the score. An amount then lifts the rows
+whose band holds it.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,39 +26,73 @@ from .errors import UnitError, UsageError
 from .roles import ROLE_ALIASES, ROLE_RANK
 from .store import Store
 
-# Weights of the score's parts, tuned on tests/data/queries.yaml (see tests/test_accuracy.py).
-W_BIGRAM, W_CHAR, W_PARTIAL, W_PRECISION = 0.50, 0.20, 0.25, 0.05
+# Weights of the score's parts (sum 1): weighted bigram coverage, character coverage,
+# partial_ratio, and how much of the row's own task field the query fills.
+W_COVER, W_CHAR, W_PARTIAL, W_PRECISION = 0.55, 0.15, 0.20, 0.10
 # How an amount moves a row in the ranking (not its displayed relevance): a band that holds the
 # amount lifts the row, a narrower such band a little more (總務組's 1萬元以下 row before the
 # common 15萬元以下 band); a band that excludes it sinks the row.
 AMOUNT_IN_BAND, AMOUNT_OUTSIDE_BAND, NARROW_BAND_PER_DIGIT = 20.0, -30.0, 2.0
-MAX_KEY = 100.0 + AMOUNT_IN_BAND + 12 * NARROW_BAND_PER_DIGIT  # the highest key any row can have
-# Below this a row is not offered as the answer to a route; find still lists it, ranked.
-MIN_ROUTE_SCORE = 45.0
-# A row in the asked unit must also come near the best row anywhere, or the unit lacks the task.
-MIN_SHARE_OF_BEST = 0.75
-# Rows scored in full per query, chosen by how many of the query's bigrams they share.
-PREFILTER = 100
+# A row whose note names a condition the clerk wrote moves up this much per condition.
+CONDITION_FIT = 3.0
+# A row that says the opposite of the clerk's words (非府層級 for 府層級, 不派員 for 派員) loses this.
+CONTRADICTION = 12.0
+NEGATING_CHARS = frozenset("非不未免無")
+# A row is an answer (route answers with it, find does not say "nothing matches") when its
+# relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
+MIN_ROUTE_SCORE = 30.0
+MIN_COVER = 0.25
+# Rows scored in full per query, chosen by the weight of the query's bigrams they share.
+PREFILTER = 120
 MAX_QUERY_CHARS = 200
+# Covering a bigram through a homophone is weaker evidence than holding it; only words this
+# short are read for typing slips.
+HOMOPHONE_CREDIT = 0.85
+MAX_TYPO_TERM = 8
+# partial_ratio says something only for a word or two; a sentence is judged by its coverage.
+MAX_PARTIAL_TERM = 10
+# Terms longer than this are sentences and are cut into words first.
+SEGMENT_ABOVE = 6
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
+# Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
+FILLER_CHARS = frozenset("的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉該需得能可以會跟和與及或等一下些被將")
+FILLER_WEIGHT = 0.25
+# Negations that end right before a condition word (不涉及個資, 無爭議) and words that merely end
+# in a negation character (是非).
+NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
+             "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
+NOT_NEGATIONS = ("是非",)
+CONDITION_AFFIXES_BEFORE = ("涉及", "涉", "屬於", "屬", "有")
+CONDITION_AFFIXES_AFTER = ("事項", "案件", "者", "之")
 
 
 @dataclass
 class Query:
     text: str  # as typed, cleaned
-    folded: str  # matching key of `words`
-    terms: list[str]  # folded whitespace-separated parts
+    folded: str  # matching key of the task words
+    terms: list[str]  # folded task words, the clerk's own word breaks
     amount: int | None
     amount_source: str | None  # "option", "query" or None
     amount_text: str | None
     grams: frozenset[str] = frozenset()  # distinct bigrams inside the terms (never across two terms)
     chars: frozenset[str] = frozenset()
     length: int = 1  # characters in the terms, to weight each term's partial_ratio
-    shown: dict[str, str] = field(default_factory=dict)  # folded term → as the clerk (or table) wrote it
+    shown: dict[str, str] = field(default_factory=dict)  # folded term → as the clerk wrote it
     # The amount as an inclusive (min, max), None for an open end: (n, n) for an exact amount,
     # (150001, None) for 「逾15萬」. None when no amount was given.
     span: tuple[int | None, int | None] | None = None
+    unit: str | None = None  # the unit the text names (a --unit option wins over it)
+    unit_text: str | None = None  # as written: 國際組
+    purchase: list[str] = field(default_factory=list)  # purchase words in the text: 買, 租賃
+    conditions: list[dict] = field(default_factory=list)  # {word, trigger, negated}
+    weights: dict[str, float] = field(default_factory=dict)  # bigram → weight
+    # bigram → [(folded table word that covers it, credit)], from the thesaurus and homophones
+    alternatives: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    corrections: list[dict] = field(default_factory=list)  # {typed, read_as}: homophone readings
+    synonyms: list[dict] = field(default_factory=list)  # {typed, table}: thesaurus readings
+    whole_grams: frozenset[str] = frozenset()  # bigrams of the words before a sentence is cut
+    loose_chars: frozenset[str] = frozenset()  # characters of no bigram any row (or clerk word) has
 
 
 @dataclass
@@ -69,8 +107,25 @@ class Hit:
         if self.key is None:
             self.key = self.score
 
+    @property
+    def cover(self) -> float:
+        return self.parts.get("cover", 1.0)
 
-def make_query(store: Store, text: str, amount: int | None = None) -> Query:
+    @property
+    def clears_bar(self) -> bool:
+        """Good enough to be an answer, not just the nearest row."""
+        return self.score >= MIN_ROUTE_SCORE and self.cover >= MIN_COVER
+
+
+# ---------------------------------------------------------------- understanding the text
+
+
+def make_query(store: Store, text: str, amount: int | None = None, *, unit: str | None = None) -> Query:
+    """What the clerk asked: unit, amount, purchase and condition words, and the task words.
+
+    `unit` is the unit already chosen (--unit, the batch line's unit, the directive's unit): a
+    mention of it in the text is not a task word, and no other mention overrides it.
+    """
     from .amounts import ambiguous_amount, find_amounts, is_quantity, parse_amount, parse_amount_range
     from .normalize import clean_text
 
@@ -105,35 +160,233 @@ def make_query(store: Store, text: str, amount: int | None = None) -> Query:
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
+    vocabulary = store.vocab
+    named_unit, unit_text, parts = _take_unit(store, parts, unit)
+    conditions, parts = _take_conditions(store, parts)
     # Terms keep the clerk's own word breaks; what is left of an amount or a count is no term.
     terms: list[str] = []
     shown: dict[str, str] = {}
+    whole: set[str] = set()  # bigrams of the unsegmented words: how much of a row's field they fill
     for part in parts:
         typed = strip_amounts(part)[0]
-        term = store.fold(typed)
-        if term and term not in STRAY_AMOUNT_WORDS and not is_quantity(typed):
-            terms.append(term)
-            shown.setdefault(term, typed)
-    # Everyday words the table does not use join the query as extra terms (買 → 採購).
-    for plain, (table_word, written) in store.thesaurus.items():
-        if table_word not in terms and any(plain in term for term in terms):
-            terms.append(table_word)
-            shown[table_word] = written
-    grams = frozenset(term[i : i + 2] for term in terms for i in range(len(term) - 1))
+        for piece in typed.split():
+            term = store.fold(piece)
+            whole.update(_grams(term))
+            if not term or term in STRAY_AMOUNT_WORDS or is_quantity(piece):
+                continue
+            if len(term) <= SEGMENT_ABOVE:
+                terms.append(term)
+                shown.setdefault(term, piece)
+                continue
+            # A sentence: its words, so that pairs of characters across two words (全府公務車 → 府公)
+            # neither count against a row nor match one by chance.
+            for word, written in _segment(store, piece, term):
+                if len(word) == 1 and word in FILLER_CHARS:
+                    continue
+                terms.append(word)
+                shown.setdefault(word, written)
     folded = "".join(terms)
-    return Query(
-        cleaned,
-        folded,
-        terms,
-        amount,
-        source,
-        amount_text,
-        grams,
-        frozenset(folded),
-        len(folded) or 1,
-        shown,
-        span,
+    purchase = [word for word in vocabulary.purchase_words if word in folded]
+    query = Query(
+        text=cleaned,
+        folded=folded,
+        terms=terms,
+        amount=amount,
+        amount_source=source,
+        amount_text=amount_text,
+        grams=frozenset(term[i : i + 2] for term in terms for i in range(len(term) - 1)),
+        chars=frozenset(ch for ch in folded if ch not in FILLER_CHARS) or frozenset(folded),
+        length=len(folded) or 1,
+        shown=shown,
+        span=span,
+        unit=named_unit,
+        unit_text=unit_text,
+        purchase=purchase,
+        conditions=conditions,
+        whole_grams=frozenset(whole),
     )
+    _weigh(store, query)
+    return query
+
+
+def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
+    """A long folded term cut into words (jieba, on the folded text it knows best), each with the
+    characters the clerk typed for it. Without jieba the term stays whole."""
+    global _jieba
+    if _jieba is None:
+        try:
+            import jieba
+
+            jieba.setLogLevel(60)
+            _jieba = jieba.Tokenizer()
+            _jieba.tmp_dir = None
+            _jieba.cache_file = _segmenter_cache()
+        except Exception:  # a missing or broken jieba must not break a lookup
+            _jieba = False
+    if not _jieba:
+        return [(term, typed)]
+    # Where each folded character came from in the typed text (fold drops punctuation, spaces).
+    origins: list[int] = []
+    for at, char in enumerate(typed):
+        origins.extend([at] * len(store.fold(char)))
+    aligned = len(origins) == len(term)
+    out: list[tuple[str, str]] = []
+    position = 0
+    for word in _protected_cut(store, term):
+        end = position + len(word)
+        written = typed[origins[position] : origins[end - 1] + 1] if aligned and word else word
+        out.append((word, written))
+        position = end
+    return out
+
+
+def _protected_cut(store: Store, term: str) -> list[str]:
+    """jieba's words, except that a clerk word of the thesaurus (性別平等) stays one word."""
+    words: list[str] = []
+    position = 0
+    for word, _ in store.vocab.thesaurus_in(term):
+        at = term.find(word, position)
+        if at < 0:
+            continue
+        if at > position:
+            words += _jieba.lcut(term[position:at], HMM=True)
+        words.append(word)
+        position = at + len(word)
+    if position < len(term):
+        words += _jieba.lcut(term[position:], HMM=True)
+    return words
+
+
+_jieba = None
+
+
+def _segmenter_cache() -> str | None:
+    """jieba keeps its parsed dictionary in a file it reads back; only in our own cache folder."""
+    from .store import cache_dir
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+        import os
+
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            return None
+    except OSError:
+        return None
+    return str(folder / "jieba.cache")
+
+
+def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str | None, str | None, list[str]]:
+    """The unit the text names, and the text without that mention.
+
+    A mention right after 會辦/會/送 names a co-signer, not the unit doing the task. With a unit
+    already chosen, only mentions of that unit are taken out; other units stay task words.
+    """
+    names = store.vocab.unit_names  # folded name or short form → unit
+    if not names:
+        return None, None, parts
+    found: str | None = None
+    written: str | None = None
+    out: list[str] = []
+    for part in parts:
+        key = store.fold(part)
+        hit = _unit_mention(key, names)
+        while hit is not None:
+            start, end, unit = hit
+            if key[max(0, start - 2) : start] in ("會辦", "會同") or key[max(0, start - 1) : start] in ("會", "送"):
+                break
+            if chosen is not None and unit != chosen:
+                break
+            if found is not None and unit != found:
+                break
+            found, written = unit, written or _typed_span(part, key, start, end)
+            key = key[:start] + " " + key[end:]
+            part = _drop_typed(part, written)
+            hit = _unit_mention(key, names)
+        out.append(part)
+    return found, written, [p for p in (" ".join(x.split()) for x in out) if p]
+
+
+def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | None:
+    best: tuple[int, int, str] | None = None
+    for name, unit in names.items():
+        at = key.find(name)
+        if at >= 0 and (best is None or at < best[0] or (at == best[0] and at + len(name) > best[1])):
+            best = (at, at + len(name), unit)
+    return best
+
+
+def _typed_span(part: str, key: str, start: int, end: int) -> str:
+    """The mention as the clerk typed it (國際組, not its folded key)."""
+    from .normalize import fold
+
+    wanted = key[start:end]
+    for i in range(len(part)):
+        for j in range(i + 1, min(len(part), i + len(wanted) + 3) + 1):
+            if fold(part[i:j]) == wanted:
+                return part[i:j]
+    return wanted
+
+
+def _drop_typed(part: str, written: str) -> str:
+    at = part.find(written)
+    if at < 0:
+        return part
+    rest = part[:at] + " " + part[at + len(written) :]
+    return rest.strip(" ,，:：、;；")
+
+
+def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[str]]:
+    """Condition words (重大, 無爭議, 不涉及個資, 資通安全 → 資安), each with its negation.
+
+    A condition word the table's task texts never use (重大, 爭議, 個資) is taken out of the task
+    words together with its negation and affixes (「不涉及個資者」): it says which note applies, not
+    which row. One the tasks use (銷毀, 資訊安全) stays a task word as well.
+    """
+    vocabulary = store.vocab
+    words = vocabulary.condition_words  # folded word → folded trigger
+    if not words:
+        return [], parts
+    negations = [store.fold(n) for n in NEGATIONS]
+    exceptions = [store.fold(n) for n in NOT_NEGATIONS]
+    found: list[dict] = []
+    out: list[str] = []
+    for part in parts:
+        key = store.fold(part)
+        removals: list[tuple[int, int]] = []
+        for word in sorted(words, key=len, reverse=True):
+            at = key.find(word)
+            while at >= 0:
+                if any(s <= at < e for s, e in removals):
+                    at = key.find(word, at + 1)
+                    continue
+                start = at
+                for affix in CONDITION_AFFIXES_BEFORE:
+                    if key[:start].endswith(affix):
+                        start -= len(affix)
+                        break
+                before = key[max(0, start - 4) : start]
+                negation = next((n for n in negations if before.endswith(n)), None)
+                if negation and any(before.endswith(x) for x in exceptions):
+                    negation = None
+                if negation:
+                    start -= len(negation)
+                end = at + len(word)
+                for affix in CONDITION_AFFIXES_AFTER:
+                    if key[end:].startswith(affix):
+                        end += len(affix)
+                        break
+                found.append({"word": word, "trigger": words[word], "negated": bool(negation)})
+                if negation or word in vocabulary.condition_only:
+                    removals.append((start, end))
+                at = key.find(word, at + len(word))
+        if removals and key:
+            kept = "".join(" " if any(s <= i < e for s, e in removals) else ch for i, ch in enumerate(key))
+            # The folded key replaces the part: what remains is matched folded anyway.
+            part = " ".join(kept.split())
+        out.append(part)
+    return found, [p for p in out if p]
 
 
 def _join_split_amounts(text: str) -> str:
@@ -154,104 +407,184 @@ def _join_split_amounts(text: str) -> str:
     return text
 
 
-def _shared_count(store: Store, query: Query, index: int) -> int:
-    text = store.joined[index]
-    return sum(gram in text for gram in query.grams)
-
-
-def _candidates(
-    store: Store, query: Query, rows: list[int] | None, use_index: bool = True
-) -> list[tuple[int, int]]:
-    """Rows worth scoring, each with how many of the query's bigrams it contains."""
-    pool = rows if rows is not None else range(len(store.joined))
-    if not use_index:
-        return [(index, _shared_count(store, query, index)) for index in pool]
-    allowed = None if rows is None else set(rows)
-    counts: Counter[int] = Counter()
+def _weigh(store: Store, query: Query) -> None:
+    """Each bigram's weight (rarer in the table, heavier) and what else covers it."""
+    rows = max(len(store.joined), 1)
+    vocabulary = store.vocab
+    weights: dict[str, float] = {}
     for gram in query.grams:
+        frequency = len(store.postings.get(gram, ()))
+        weight = math.log((rows + 1) / (frequency + 1)) + 1.0
+        if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS:
+            weight = min(weight, FILLER_WEIGHT)
+        weights[gram] = weight
+    alternatives: dict[str, list[tuple[str, float]]] = {}
+    for term in query.terms:
+        for word, table_words in vocabulary.thesaurus_in(term):
+            at = term.find(word)
+            grams = [term[i : i + 2] for i in range(at, at + len(word) - 1)] or [term[at : at + 2]]
+            for gram in grams:
+                if gram in weights:
+                    alternatives.setdefault(gram, []).extend((t, 1.0) for t in table_words)
+            query.synonyms.append({"typed": query.shown.get(term, term), "word": word, "table": table_words})
+    # A slip of the phonetic input method changes one character of a word into one that sounds
+    # the same (採構 for 採購, 姿料 for 資料). Only in short words: across the words of a sentence,
+    # chance pairs of characters sound like something too (一般事 → 辦事).
+    short = {g for term in query.terms if len(term) <= MAX_TYPO_TERM for g in _grams(term)}
+    unknown = [g for g in short if g not in store.postings and g not in alternatives and weights[g] > 1]
+    for gram in unknown:
+        sounds = [s for s in store.homophones(gram) if s[0] == gram[0] or s[1] == gram[1]]
+        covering: list[tuple[str, float]] = []
+        for sound in sounds:
+            # A slip in a clerk word (嘉將 for 嘉獎) reads as the table words that word stands for.
+            targets = vocabulary.thesaurus.get(sound) if sound not in store.postings else None
+            covering += [(t, HOMOPHONE_CREDIT) for t in (targets or [sound])]
+        if covering:
+            alternatives[gram] = covering
+            query.corrections.append({"typed": gram, "read_as": [_display(store, s) for s in sounds]})
+    query.weights = weights
+    query.alternatives = alternatives
+    found = {g for g in query.grams if g in store.postings or g in alternatives}
+    seen = {ch for g in found for ch in g}
+    query.loose_chars = frozenset(ch for ch in query.chars if ch not in seen)
+
+
+def _grams(term: str) -> list[str]:
+    return [term[i : i + 2] for i in range(len(term) - 1)]
+
+
+def _display(store: Store, folded: str) -> str:
+    """A folded catalogue bigram in the table's own characters (采购 → 採購)."""
+    return store.unfold(folded)
+
+
+# ---------------------------------------------------------------- scoring rows
+
+
+def _candidates(store: Store, query: Query, rows: list[int] | None, prefilter: int | None) -> list[int]:
+    """Rows worth scoring: those sharing a bigram (or a covering word) with the task, heaviest first."""
+    allowed = None if rows is None else set(rows)
+    weight: Counter[int] = Counter()
+    for gram, value in query.weights.items():
         for index in store.postings.get(gram, ()):
-            if allowed is None or index in allowed:
-                counts[index] += 1
-    if not counts:
+            weight[index] += value
+        for word, credit in query.alternatives.get(gram, ()):
+            for index in _rows_with(store, word):
+                weight[index] += value * credit
+    if allowed is not None:
+        weight = Counter({i: w for i, w in weight.items() if i in allowed})
+    if not weight:
         # No row shares a bigram (a one-character query, a typo): rows sharing a character are
         # scored on characters alone. A query sharing not even a character has no candidates.
         sharing: set[int] = set()
         for char in query.chars:
             sharing.update(store.char_postings.get(char, ()))
-        return [(index, 0) for index in sorted(sharing) if allowed is None or index in allowed]
-    return counts.most_common(PREFILTER)
+        return sorted(i for i in sharing if allowed is None or i in allowed)
+    return [index for index, _ in weight.most_common(prefilter)]
 
 
-def _combine(bigram_cover: float, char_cover: float, partial: float, precision: float) -> float:
-    """The relevance, 0-100, from its parts (each 0-1); the same sum bounds a row before partial_ratio."""
-    return 100 * (
-        W_BIGRAM * bigram_cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision
-    )
+def _rows_with(store: Store, word: str) -> set[int]:
+    """Rows whose matching text holds a folded word (through the bigram index)."""
+    if len(word) < 2:
+        return set(store.char_postings.get(word, ()))
+    grams = [word[i : i + 2] for i in range(len(word) - 1)]
+    postings = [set(store.postings.get(g, ())) for g in grams]
+    rows = set.intersection(*postings) if postings else set()
+    return {i for i in rows if word in store.joined[i]}
 
 
-def _partial_ceiling(query: Query, text: str) -> float:
-    """An upper bound of _partial(query, text), from characters alone.
-
-    partial_ratio is the Indel ratio 2·LCS/(L+w) of a term of length L against its best window
-    (length w ≤ L, shorter at the text's borders) of the text, and the LCS cannot exceed c, the
-    number of the term's characters found in the text at all: the ratio is at most 2c/(L+c).
-    A text shorter than the term is aligned the other way round, so it gets no bound.
-    """
-    total = 0.0
-    for term in query.terms:
-        length = len(term)
-        if len(text) < length:
-            total += length
-            continue
-        found = sum(char in text for char in term)
-        total += length * (2 * found / (length + found) if found else 0.0)
-    return total / query.length
-
-
-def _cheap_parts(store: Store, query: Query, index: int, shared: int) -> tuple[float, float, float]:
-    """Everything in the score but partial_ratio, the one costly part."""
+def _score(store: Store, query: Query, index: int) -> Hit:
     text = store.joined[index]
-    bigram_cover = shared / len(query.grams) if query.grams else 0.0
-    char_cover = sum(char in text for char in query.chars) / len(query.chars) if query.chars else 0.0
-    # Length normalisation per field: a short field the query nearly fills (處務會議議程及紀錄) says
-    # more than a long one that merely lists the words among many (…處務會議等之會議紀錄，另包含…).
-    # Only the task fields count; 公務項目 is a category many rows share.
+    total = covered = 0.0
+    via: list[str] = []
+    for gram, weight in query.weights.items():
+        total += weight
+        if gram in text:
+            covered += weight
+            continue
+        best = 0.0
+        for word, credit in query.alternatives.get(gram, ()):
+            if credit > best and word in text:
+                best = credit
+                via.append(word)
+        covered += weight * best
+    cover = covered / total if total else 0.0
+    # Characters are the fallback for what bigrams cannot see (a one-character slip, a one-character
+    # query): counted over the characters of the bigrams that found nothing, so that characters of
+    # words already matched, or met by chance elsewhere in a long row, do not count twice.
+    loose = query.loose_chars
+    char_cover = sum(ch in text for ch in loose) / len(loose) if loose else cover
+    partial = _partial(query, text, query.alternatives and via)
     precision = 0.0
-    if shared:
-        for field, size in (
+    if query.grams:
+        grams = query.whole_grams or query.grams
+        for field_text, size in (
             (store.contents[index], store.content_grams[index]),
             (store.specifics[index], store.specific_grams[index]),
         ):
             if size:
-                precision = max(precision, sum(gram in field for gram in query.grams) / size)
-    return bigram_cover, char_cover, precision
+                inside = sum(1 for g in grams if g in field_text) + sum(
+                    1 for word in set(via) if word in field_text
+                )
+                precision = max(precision, min(inside / size, 1.0))
+    relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
+    if _contradicts(query, text):
+        relevance -= CONTRADICTION
+    matched = [query.shown.get(term, term) for term in query.terms if term in text]
+    matched += [_display(store, word) for word in dict.fromkeys(via) if word not in matched]
+    if not matched:
+        matched = [_as_typed(query, gram) for gram in sorted(query.grams) if gram in text]
+    parts = {
+        "cover": round(cover, 3),
+        "char_cover": round(char_cover, 3),
+        "partial_ratio": round(partial, 3),
+        "precision": round(precision, 3),
+    }
+    return Hit(index, round(max(relevance, 0.0), 1), matched, parts)
 
 
-def _partial(query: Query, text: str) -> float:
-    global _fuzz
-    if _fuzz is None:
-        from rapidfuzz import fuzz as _fuzz
-    return sum(_fuzz.partial_ratio(term, text) * len(term) for term in query.terms) / query.length / 100
+def _contradicts(query: Query, text: str) -> bool:
+    """The row negates a word of the task that the task itself does not negate (非府層級 against
+    府層級): the row is about the opposite case."""
+    for term in query.terms:
+        for gram in {term[i : i + 2] for i in range(len(term) - 1)}:
+            at = text.find(gram)
+            while at > 0:
+                if text[at - 1] in NEGATING_CHARS:
+                    mine = query.folded.find(gram)
+                    if mine <= 0 or query.folded[mine - 1] != text[at - 1]:
+                        return True
+                at = text.find(gram, at + 1)
+    return False
 
 
 _fuzz = None
 
 
-def _hit(store: Store, query: Query, index: int, cheap: tuple[float, float, float], fit: float) -> Hit:
-    bigram_cover, char_cover, precision = cheap
-    text = store.joined[index]
-    partial = _partial(query, text)
-    relevance = round(max(_combine(bigram_cover, char_cover, partial, precision), 0.0), 1)
-    matched = [query.shown.get(term, term) for term in query.terms if term in text] or [
-        _as_typed(query, gram) for gram in sorted(query.grams) if gram in text
-    ]
-    parts = {
-        "bigram_cover": round(bigram_cover, 3),
-        "char_cover": round(char_cover, 3),
-        "partial_ratio": round(partial, 3),
-        "precision": round(precision, 3),
-    }
-    return Hit(index, relevance, matched, parts, key=relevance + fit)
+def _partial(query: Query, text: str, via) -> float:
+    global _fuzz
+    if _fuzz is None:
+        from rapidfuzz import fuzz as _fuzz
+    if not query.terms:
+        return 0.0
+    total = 0.0
+    for term in query.terms:
+        if len(term) > MAX_PARTIAL_TERM:
+            grams = _grams(term)
+            weight = sum(query.weights.get(g, 0.0) for g in grams)
+            ratio = 100 * sum(query.weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
+            total += ratio * len(term)
+            continue
+        ratio = _fuzz.partial_ratio(term, text)
+        if via:
+            # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
+            for gram, options in query.alternatives.items():
+                if gram in term:
+                    for word, credit in options:
+                        if word in text:
+                            ratio = max(ratio, credit * _fuzz.partial_ratio(word, text))
+        total += ratio * len(term)
+    return total / query.length / 100
 
 
 def _as_typed(query: Query, gram: str) -> str:
@@ -262,6 +595,15 @@ def _as_typed(query: Query, gram: str) -> str:
         if at >= 0 and len(typed) == len(term):
             return typed[at : at + 2]
     return gram
+
+
+def _condition_fit(store: Store, live: set[str], index: int) -> float:
+    """A row whose own note names the condition the clerk wrote (涉及資安政策) fits a little better."""
+    if not live:
+        return 0.0
+    entry = store.entries[index]
+    named = {store.fold(t) for c in entry["conditions"] for t in c.get("triggers", [])}
+    return CONDITION_FIT * len(named & live)
 
 
 def amount_fit(store: Store, query: Query, index: int) -> float:
@@ -297,100 +639,6 @@ def band_overlaps(store: Store, index: int, span: tuple[int | None, int | None])
     )
 
 
-def rank(
-    store: Store,
-    query: Query,
-    rows: list[int] | None = None,
-    limit: int | None = None,
-    *,
-    use_index: bool = True,
-) -> list[Hit]:
-    """Rows best first. With no description, only an amount: the banded rows that contain it.
-
-    With a limit, partial_ratio (the costly part) is computed only for rows whose other parts
-    leave them a chance to enter the top `limit`. use_index=False scores every row instead of
-    those sharing a bigram with the query (for tests).
-    """
-    if not query.terms:
-        if query.span is None:
-            return []
-        # Bands that hold the amount first (narrowest first), then those holding part of it, so
-        # that route can tell 「逾15萬」 needs an exact amount rather than finding nothing.
-        pool = rows if rows is not None else range(len(store.bands))
-        hits = [
-            Hit(i, 100.0, [], {"amount_band": 1.0}, key=100.0 + amount_fit(store, query, i))
-            for i in pool
-            if store.bands[i] and band_overlaps(store, i, query.span)
-        ]
-        hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
-        return hits[:limit] if limit else hits
-    if store.memo is not None:
-        return _rank_memoised(store, query, rows, limit, use_index)
-    candidates = _candidates(store, query, rows, use_index)
-    hits = _best(store, query, candidates, limit, with_amount=True)
-    hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
-    return hits[:limit] if limit else hits
-
-
-def _best(
-    store: Store, query: Query, candidates: list[tuple[int, int]], limit: int | None, *, with_amount: bool
-) -> list[Hit]:
-    """Score candidates, computing partial_ratio (the costly part) only for rows whose other parts
-    leave them a chance to enter the top `limit` (all rows when limit is None). Unsorted."""
-    staged = []
-    for index, shared in candidates:
-        cheap = _cheap_parts(store, query, index, shared)
-        fit = amount_fit(store, query, index) if with_amount else 0.0
-        ceiling = _partial_ceiling(query, store.joined[index])
-        bound = _combine(cheap[0], cheap[1], ceiling, cheap[2]) + fit
-        staged.append((bound, index, cheap, fit))
-    staged.sort(key=lambda stage: -stage[0])
-    hits: list[Hit] = []
-    best_keys: list[float] = []  # a min-heap of the `limit` best keys so far
-    for bound, index, cheap, fit in staged:
-        # Rounding moves a key by at most 0.05; what cannot reach the top `limit` is not scored.
-        if limit and len(best_keys) == limit and bound + 0.1 < best_keys[0]:
-            break
-        hit = _hit(store, query, index, cheap, fit)
-        hits.append(hit)
-        if limit:
-            (heapq.heappush if len(best_keys) < limit else heapq.heappushpop)(best_keys, hit.key)
-    return hits
-
-
-MEMO_LIMIT = 20_000
-MEMO_DEPTH = 20  # unbanded rows kept per wording: the most any batch call asks for
-
-
-def _rank_memoised(
-    store: Store, query: Query, rows: list[int] | None, limit: int | None, use_index: bool
-) -> list[Hit]:
-    """rank() for a batch: each row set and wording is scored once, whatever the amount.
-
-    Relevance depends only on the rows and the words; an amount only lifts or sinks banded rows.
-    So the memo keeps every banded candidate and the best unbanded ones by relevance, enough
-    for any amount, and each call adds its amount's fit and sorts.
-    """
-    key = (None if rows is None else tuple(rows), tuple(query.terms), use_index)
-    depth = max(limit or 0, MEMO_DEPTH) if limit else None
-    known = store.memo.get(key)
-    if known is None or (known[0] is not None and (depth is None or depth > known[0])):
-        candidates = _candidates(store, query, rows, use_index)
-        banded = [c for c in candidates if store.bands[c[0]]]
-        plain = [c for c in candidates if not store.bands[c[0]]]
-        scored = _best(store, query, banded, None, with_amount=False)
-        scored += _best(store, query, plain, depth, with_amount=False)
-        if len(store.memo) >= MEMO_LIMIT:
-            store.memo.clear()
-        known = store.memo[key] = (depth, scored)
-    hits = [
-        Hit(h.index, h.score, h.matched, h.parts, key=h.score + amount_fit(store, query, h.index))
-        for h in known[1]
-    ]
-    hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
-    return hits[:limit] if limit else hits
-
-
 def band_width(store: Store, index: int) -> float:
     """How wide a row's amount band is (narrower bands win ties); infinite when open or absent."""
     band = store.bands[index]
@@ -403,11 +651,52 @@ def band_width(store: Store, index: int) -> float:
     return float(band[1] - band[0])
 
 
+def band_rows(store: Store, rows: list[int] | None) -> list[int]:
+    """The amount-banded rows (採購金額…以下 / 逾…) among these rows."""
+    pool = rows if rows is not None else range(len(store.bands))
+    return [i for i in pool if store.bands[i]]
+
+
+def rank(
+    store: Store,
+    query: Query,
+    rows: list[int] | None = None,
+    limit: int | None = None,
+    *,
+    prefilter: int | None = PREFILTER,
+) -> list[Hit]:
+    """Rows best first. With no task words, only an amount: the banded rows that contain it.
+
+    Only the `prefilter` rows sharing the most bigram weight with the task are scored in full
+    (None: every row sharing any; tests compare the two)."""
+    if not query.terms:
+        if query.span is None:
+            return []
+        # Bands that hold the amount first (narrowest first), then those holding part of it, so
+        # that route can tell 「逾15萬」 needs an exact amount rather than finding nothing.
+        hits = [
+            Hit(i, 100.0, [], {"amount_band": 1.0, "cover": 1.0}, key=100.0 + amount_fit(store, query, i))
+            for i in band_rows(store, rows)
+            if band_overlaps(store, i, query.span)
+        ]
+        hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
+        return hits[:limit] if limit else hits
+    hits = []
+    live = {c["trigger"] for c in query.conditions if not c["negated"]}
+    for index in _candidates(store, query, rows, prefilter):
+        hit = _score(store, query, index)
+        hit.key = hit.score + amount_fit(store, query, index) + _condition_fit(store, live, index)
+        hits.append(hit)
+    hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
+    return hits[:limit] if limit else hits
+
+
 # ---------------------------------------------------------------- units and roles
 
 
 def resolve_unit(store: Store, text: str | None) -> str | None:
-    """A full unit name or an unambiguous prefix (文書 → 文書組); otherwise an error naming the nearest."""
+    """A full unit name, a short form (國際組) or an unambiguous prefix (文書 → 文書組); otherwise
+    an error naming the nearest."""
     if text is None:
         return None
     from .normalize import clean_text
@@ -418,9 +707,9 @@ def resolve_unit(store: Store, text: str | None) -> str | None:
     if wanted in store.units:
         return wanted
     folded = store.fold(wanted)
-    exact = [unit for unit in store.units if store.fold(unit) == folded]
-    if exact:
-        return exact[0]
+    named = store.vocab.unit_names.get(folded)
+    if named:
+        return named
     prefixed = [unit for unit in store.units if store.fold(unit).startswith(folded)]
     if len(prefixed) == 1:
         return prefixed[0]

@@ -33,6 +33,9 @@ FOLD_VARIANTS: dict[str, str] = {
     "姊": "姐",
     "臺": "台",
     "着": "著",  # Simplified text writes 隨着 where the table writes 隨著; t2s keeps both
+    "提贈": "題贈",  # 機要組 writes both for the same 題詞 task
+    "回覆": "回復",  # both spellings are current; the table writes 回復 / 核復
+    "答覆": "答復",
 }
 
 # FOLD_VARIANTS after t2s, applied again after character folding so that Simplified input
@@ -41,6 +44,7 @@ _FOLDED_VARIANTS: dict[str, str] = {
     "遴定": "选定",
     "贵宾": "外宾",
     "分辨": "分办",
+    "提赠": "题赠",
     "姊": "姐",
     "着": "著",
 }

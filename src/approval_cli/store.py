@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .normalize import fold
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 
 
@@ -159,7 +159,7 @@ class Store:
     entries: Entries
     units: list[str]
     fold_map: dict[str, str]
-    thesaurus: dict[str, tuple[str, str]]  # folded everyday word → (folded table word, as written)
+    vocabulary: dict  # compiled office vocabulary (vocabulary.compile_vocabulary), plain data
     # Per row, what ranking needs without decoding the entry:
     row_unit: UnitColumn
     bands: Bands  # amount_range as (min, max), or None
@@ -174,16 +174,59 @@ class Store:
     source: str = ""
     key: str = ""  # the cache key it was stored under
     from_cache: bool = False
-    # Scored rows per (row set, wording), kept while a batch runs (match.rank); never pickled.
-    memo: dict | None = field(default=None, repr=False)
     _by_id: dict[str, int] | None = field(default=None, repr=False)
     _unit_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _vocab: object = field(default=None, repr=False)
+    _sounds: dict | None = field(default=None, repr=False)
+    _unfold: dict | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "memo": None, "_by_id": None, "_unit_rows": {}}
+        return {**self.__dict__, "_by_id": None, "_unit_rows": {}, "_vocab": None,
+                "_sounds": None, "_unfold": None}  # fmt: skip
 
     def fold(self, text: str) -> str:
         return fold(text, self.fold_map)
+
+    @property
+    def vocab(self):  # -> vocabulary.Vocabulary
+        if self._vocab is None:
+            from .vocabulary import from_plain
+
+            self._vocab = from_plain(self.vocabulary)
+        return self._vocab
+
+    def unfold(self, folded: str) -> str:
+        """Folded catalogue text back in the table's characters (采购 → 採購), as far as known."""
+        if self._unfold is None:
+            reverse: dict[str, str] = {}
+            for char, target in self.fold_map.items():
+                reverse.setdefault(target, char)
+            self._unfold = reverse
+        return "".join(self._unfold.get(ch, ch) for ch in folded)
+
+    def homophones(self, gram: str) -> list[str]:
+        """Catalogue bigrams that sound like this one (採構 → 採購): how a phonetic-input slip reads.
+
+        Built on first use from the index's bigrams with pypinyin (toneless readings); a catalogue
+        whose text has no such bigram, or a missing pypinyin, gives none.
+        """
+        if self._sounds is None:
+            self._sounds = {}
+            try:
+                from pypinyin import Style, lazy_pinyin
+            except ImportError:  # a broken install must not break a lookup
+                return []
+            words = [w for w in self.vocab.thesaurus if len(w) == 2]  # clerk words: 嘉獎
+            for known in [*self.postings, *words]:
+                key = " ".join(lazy_pinyin(self.unfold(known), style=Style.NORMAL, errors="ignore"))
+                if key.count(" ") == 1 and known not in self._sounds.get(key, []):
+                    self._sounds.setdefault(key, []).append(known)
+        if not self._sounds:
+            return []
+        from pypinyin import Style, lazy_pinyin
+
+        key = " ".join(lazy_pinyin(self.unfold(gram), style=Style.NORMAL, errors="ignore"))
+        return [known for known in self._sounds.get(key, []) if known != gram]
 
     def unit_rows(self, unit: str) -> list[int]:
         rows = self._unit_rows.get(unit)
@@ -222,7 +265,9 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
     fold_map: dict[str, str] = {}
+    triggers: set[str] = set()
     for index, entry in enumerate(entries):
+        triggers.update(t for c in entry.get("conditions", []) for t in c.get("triggers", []))
         entry_texts.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
         ids.append(entry["id"])
         unit_index.append(units.setdefault(entry["unit"], len(units)))
@@ -244,12 +289,25 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         for char in set(item + content + specific):
             char_postings.setdefault(char, array("I")).append(index)
     names = list(units)
+    from .vocabulary import compile_vocabulary
+
+    joined.close()
+    vocabulary_data = metadata.get("vocabulary") or {}
+    words = [*vocabulary_data.get("unit_aliases", {}), *vocabulary_data.get("thesaurus", {}),
+             *vocabulary_data.get("condition_synonyms", {}), *vocabulary_data.get("purchase_words", [])]  # fmt: skip
+    new_chars = {char for word in words for char in word if char not in fold_map}
+    if new_chars:
+        changed = build_fold_map(sorted(new_chars))
+        fold_map.update({char: changed.get(char, char) for char in new_chars})
+    vocabulary = compile_vocabulary(
+        vocabulary_data, names, sorted(triggers), lambda text: fold(text, fold_map), joined._text
+    )
     return Store(
-        metadata=metadata,
+        metadata={key: value for key, value in metadata.items() if key != "vocabulary"},
         entries=Entries(entry_texts.close()),
         units=names,
         fold_map=dict(sorted(fold_map.items())),
-        thesaurus={fold(plain): (fold(word, fold_map), word) for plain, word in THESAURUS.items()},
+        vocabulary=vocabulary,
         row_unit=UnitColumn(names, unit_index),
         bands=Bands(bands),
         ids=ids.close(),
@@ -265,37 +323,12 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
 
 
 def _specific_text(entry: dict) -> str:
-    """業務名稱 plus scope notes (「資訊、檔案業務」), which tell apart rows of the same task."""
-    scopes = [c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope"]
-    return "".join([entry.get("business") or "", *scopes])
+    """業務名稱 plus scope notes (「資訊、檔案業務」), which tell apart rows of the same task, and
+    notes that describe the task (「涉及中央主計總處所主管車輛購置租賃規範…事項」)."""
+    notes = [c["text"] for c in entry.get("conditions", []) if c["kind"] in ("scope", "other")]
+    return "".join([entry.get("business") or "", *notes])
 
 
-# Words clerks type that the table never uses, mapped to the table's own word for the same thing.
-# Each adds a term to the query; nothing typed is replaced.
-THESAURUS = {
-    "買": "採購",
-    "購買": "採購",
-    "購置": "採購",
-    "採買": "採購",
-    "要資料": "索取資料",
-    "市政府": "本府",
-    "市府": "本府",
-    "颱風": "災害",
-    "地震": "災害",
-    "水災": "災害",
-    "國中": "中等以下學校",
-    "國小": "中等以下學校",
-    "高中": "中等以下學校",
-    "大印": "印信",
-    "關防": "印信",
-    "志願者": "志工",
-    "義工": "志工",
-    "性別平等": "兩性平權",
-    "搜集": "蒐集",
-    "移給": "移文",
-    "轉給": "移文",
-    "題字": "題詞",
-}
 
 
 def cache_dir() -> Path:
@@ -318,7 +351,7 @@ def _code_fingerprint() -> str:
     from .normalize import FOLD_VARIANTS
 
     shape = [f.name for f in fields(Store)]
-    return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}|{sorted(THESAURUS.items())}"
+    return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}"
 
 
 def cache_location(path: Path) -> tuple[Path, str] | None:

@@ -1166,16 +1166,25 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
     return _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
 
 
+_OWN_COMMITMENT = lazy_compile(
+    r"(?:本組|本室|本中心)(?:[^，。；]{0,12}?)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在)(?!於.{0,6}完成後)"
+)
+
+
 def _report_item(text: str, section: str, block: _Block | None, reference: date | None) -> Item | None:
     """The sentences of a report paragraph that ask someone to act, as one directive; else None."""
     sentences = re.findall(r"[^。！？]+[。！？]?", text)
-    asking = [sentence for sentence in sentences if first_request(sentence)]
+    owner = block.owner_unit if block else None
+    # In a unit's own report, 「本組將…」 is work the unit takes on: it needs routing as much as a
+    # request does (taken when the paragraph asks nobody else). 「本組已…」 reports what was done.
+    asking = [s for s in sentences if first_request(s)]
+    if not asking and owner:
+        asking = [s for s in sentences if _OWN_COMMITMENT.search(s)]
     if not asking:
         return None
     scope = "".join(asking)
     source = block.source if block else "內文"
     topic = block.topic if block else None
-    owner = block.owner_unit if block else None
     return _directive(
         scope, section, source, topic, owner, reference, context=text if scope != text else None
     )

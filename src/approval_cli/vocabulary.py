@@ -1,0 +1,135 @@
+"""The office's vocabulary as the matcher uses it: unit names and short forms, outside bodies,
+collective names, condition words, purchase words and the clerks' thesaurus.
+
+It is data that travels with the catalogue (the catalogue's `vocabulary` section, written from
+data/vocabulary.yaml by the parser), compiled here into folded lookup tables. Another agency's
+catalogue brings its own; a catalogue without one still gets its units (from metadata), the short
+forms derived from their names and its notes' trigger words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+# Characters dropped to derive a short form (國際事務組 → 國際組, 媒體事務組 → 媒體組).
+_DERIVED_DROP = ("事務", "服務", "業務")
+
+
+@dataclass
+class Vocabulary:
+    units: list[str]
+    unit_names: dict[str, str]  # folded full name or short form → unit
+    outside_bodies: dict[str, str]  # name as written → the unit that supervises it
+    collective_units: dict[str, list[str]]  # 各組室 → units
+    own_unit_words: list[str]
+    role_aliases: dict[str, str]
+    layers: dict[str, str | None]
+    purchase_words: list[str]  # folded
+    condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
+    condition_only: frozenset[str]  # folded condition words no row's task text uses
+    thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
+    _by_first: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def thesaurus_in(self, term: str) -> list[tuple[str, list[str]]]:
+        """Clerk words found inside a folded term, longest first, not overlapping."""
+        if not self._by_first:
+            for word in sorted(self.thesaurus, key=len, reverse=True):
+                self._by_first.setdefault(word[0], []).append(word)
+        found: list[tuple[str, list[str]]] = []
+        taken = [False] * len(term)
+        for start, char in enumerate(term):
+            for word in self._by_first.get(char, ()):
+                end = start + len(word)
+                if term.startswith(word, start) and not any(taken[start:end]):
+                    found.append((word, self.thesaurus[word]))
+                    for i in range(start, end):
+                        taken[i] = True
+                    break
+        return found
+
+    def units_named(self, collective: str) -> list[str]:
+        named = self.collective_units.get(collective, [])
+        return list(self.units) if "*" in named else [u for u in named if u in self.units]
+
+
+def compile_vocabulary(
+    data: dict | None,
+    units: list[str],
+    triggers: Iterable[str],
+    fold: Callable[[str], str],
+    row_text: str,
+) -> dict:
+    """The plain-data form kept in the store: folded tables ready for lookups.
+
+    `row_text` is every row's folded matching text joined, to tell which condition words are
+    task words too (銷毀) and which only say which note applies (重大, 爭議).
+    """
+    data = data or {}
+    names: dict[str, set[str]] = {}
+
+    def name(form: str, unit: str) -> None:
+        key = fold(form)
+        if key:
+            names.setdefault(key, set()).add(unit)
+
+    for unit in units:
+        name(unit, unit)
+        stem = unit
+        for drop in _DERIVED_DROP:
+            if drop in stem[1:-1]:
+                stem = stem.replace(drop, "", 1)
+        if stem != unit and len(stem) >= 3:
+            name(stem, unit)  # 國際事務組 → 國際組
+    for form, unit in (data.get("unit_aliases") or {}).items():
+        if unit in units:
+            name(form, unit)
+    # A form that could be two units names neither.
+    unit_names = {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+    condition_words: dict[str, str] = {}
+    for trigger in triggers:
+        key = fold(trigger)
+        if len(key) >= 2:
+            condition_words[key] = key
+    for word, trigger in (data.get("condition_synonyms") or {}).items():
+        key, target = fold(word), fold(trigger)
+        if key and target in condition_words:
+            condition_words[key] = target
+    thesaurus: dict[str, list[str]] = {}
+    for word, table_words in (data.get("thesaurus") or {}).items():
+        key = fold(word)
+        targets = [fold(t) for t in (table_words if isinstance(table_words, list) else [table_words])]
+        targets = [t for t in targets if t and t != key]
+        if key and targets:
+            thesaurus.setdefault(key, [])
+            thesaurus[key] += [t for t in targets if t not in thesaurus[key]]
+    return {
+        "units": list(units),
+        "unit_names": dict(sorted(unit_names.items())),
+        "outside_bodies": dict(data.get("outside_bodies") or {}),
+        "collective_units": {k: list(v) for k, v in (data.get("collective_units") or {}).items()},
+        "own_unit_words": list(data.get("own_unit_words") or []),
+        "role_aliases": dict(data.get("role_aliases") or {}),
+        "layers": dict(data.get("layers") or {}),
+        "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=len, reverse=True),
+        "condition_words": dict(sorted(condition_words.items())),
+        # A condition word that is also a clerk word for a task (資安 → 資訊安全) stays a task word.
+        "condition_only": sorted(w for w in condition_words if w not in row_text and w not in thesaurus),
+        "thesaurus": dict(sorted(thesaurus.items())),
+    }
+
+
+def from_plain(data: dict) -> Vocabulary:
+    return Vocabulary(
+        units=list(data.get("units", [])),
+        unit_names=dict(data.get("unit_names", {})),
+        outside_bodies=dict(data.get("outside_bodies", {})),
+        collective_units=dict(data.get("collective_units", {})),
+        own_unit_words=list(data.get("own_unit_words", [])),
+        role_aliases=dict(data.get("role_aliases", {})),
+        layers=dict(data.get("layers", {})),
+        purchase_words=list(data.get("purchase_words", [])),
+        condition_words=dict(data.get("condition_words", {})),
+        condition_only=frozenset(data.get("condition_only", [])),
+        thesaurus=dict(data.get("thesaurus", {})),
+    )
