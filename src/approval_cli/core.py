@@ -448,7 +448,9 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
     ]
     result["related"] = [_labelled(store, h, "related") for h in related]
     result["warnings"] = result["match"]["warnings"] + condition_warnings
-    if len(choices) > 1:
+    if len(choices) == 1 and choices[0]["delegated"]:
+        _apply_delegation(result, choices[0])
+    elif len(choices) > 1:
         result["choices"] = [
             {key: value for key, value in choice.items() if key != "index"} for choice in choices
         ]
@@ -458,6 +460,31 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
             result["status"] = "choose_one"
             result["final_approver"] = None
     return result
+
+
+def _apply_delegation(result: dict, rest: dict) -> None:
+    """The words put the task among the row's 「其餘案件」: the delegated layer decides. The chain
+    stops there; the steps above it are not taken."""
+    role = rest["final_approver"]
+    rank = ROLE_RANK.get(role, -1)
+    chain = []
+    for step in result["chain"]:
+        step_rank = ROLE_RANK.get(step["role"], -1) if step["role"] else -1
+        if step_rank > rank:
+            break
+        chain.append({**step, "action": "核定" if step["role"] == role else step["action"]})
+    if not chain or chain[-1]["role"] != role:
+        chain.append({"role": role, "action": "核定", "column": None})
+    outcome = f"描述屬「{rest['deciding_words']}」：依備考「{rest['rule']}」，由{role}決行。"
+    result["chain"] = chain
+    result["final_approver"] = role
+    result["conditions"] = [
+        {**c, "applied": True, "outcome": outcome} if c["kind"] == "delegation" else c for c in result["conditions"]
+    ]
+    result["conditions_applied"] = [c for c in result["conditions"] if c["applied"]]
+    result["warnings"] = [w for w in result["warnings"] if w["flag"] != "delegation_note"] + [
+        {"flag": "delegation_applied", "severity": "notice", "message": outcome}
+    ]
 
 
 def _names_the_thing(store: Store, query: Query, hit: Hit) -> bool:
@@ -474,14 +501,23 @@ def _labelled(store: Store, hit: Hit, label: str) -> dict:
 
 
 def _deciding_words(first: str, second: str) -> tuple[str, str]:
-    """The words that tell two rows' texts apart: what is left after their common start and end."""
+    """The words that tell two rows' texts apart: what is left after their common start and end,
+    widened to whole words (不派 → 不派員)."""
+    from .match import word_bounds
+
     start = 0
     while start < min(len(first), len(second)) and first[start] == second[start]:
         start += 1
     end = 0
     while end < min(len(first), len(second)) - start and first[-1 - end] == second[-1 - end]:
         end += 1
-    return first[start : len(first) - end], second[start : len(second) - end]
+    out = []
+    for text in (first, second):
+        bounds = word_bounds(text)
+        low = max((b for b in bounds if b <= start), default=0)
+        high = min((b for b in bounds if b >= len(text) - end), default=len(text))
+        out.append(text[low:high])
+    return out[0], out[1]
 
 
 def _row_text(entry: dict) -> str:
@@ -521,18 +557,27 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
         if not parts:
             parts.append(_choice(store, chosen.index, chosen, mine))
         parts.append(_choice(store, hit.index, hit, theirs))
-    delegation = next((c for c in top["conditions"] if c["kind"] == "delegation"), None)
-    if delegation is not None:
-        own = top.get("business") or top["content"]
-        role = delegation.get("role") or _unit_head(store, top["unit"])
-        rest = _choice(store, chosen.index, chosen, f"不屬「{own}」的其餘案件")
+    # A row whose note delegates 「其餘案件」 splits itself: its own cases, and the rest.
+    owner_index = next(
+        (p["index"] for p in parts or [{"index": chosen.index}]
+         if any(c["kind"] == "delegation" for c in store.entries[p["index"]]["conditions"])),
+        None,
+    )  # fmt: skip
+    if owner_index is not None:
+        owner = store.entries[owner_index]
+        delegation = next(c for c in owner["conditions"] if c["kind"] == "delegation")
+        own = owner.get("business") or owner["content"]
+        role = delegation.get("role") or _unit_head(store, owner["unit"])
+        owner_hit = next((h for h in hits if h.index == owner_index), chosen)
+        rest = _choice(store, owner_index, owner_hit, f"不屬「{own}」的其餘案件")
         rest.update({"final_approver": role, "rule": delegation["text"], "delegated": True})
-        case = _delegated_case(store, query, own, [p["deciding_words"] for p in parts[1:]])
+        others = [_row_text(store.entries[p["index"]]) for p in parts if p["index"] != owner_index]
+        case = _delegated_case(store, query, own, others)
         if case == "rest":
             return [rest]  # the words say it is one of the other cases: decided by the lower layer
         if case is None:
             if not parts:
-                parts.append(_choice(store, chosen.index, chosen, own))
+                parts.append(_choice(store, owner_index, owner_hit, own))
             parts.append(rest)
     return parts
 

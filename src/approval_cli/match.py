@@ -212,17 +212,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
 def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
     """A long folded term cut into words (jieba, on the folded text it knows best), each with the
     characters the clerk typed for it. Without jieba the term stays whole."""
-    global _jieba
-    if _jieba is None:
-        try:
-            import jieba
-
-            jieba.setLogLevel(60)
-            _jieba = jieba.Tokenizer()
-            _jieba.tmp_dir = None
-            _jieba.cache_file = _segmenter_cache()
-        except Exception:  # a missing or broken jieba must not break a lookup
-            _jieba = False
+    _segment_ready()
     if not _jieba:
         return [(term, typed)]
     # Where each folded character came from in the typed text (fold drops punctuation, spaces).
@@ -238,6 +228,19 @@ def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
         out.append((word, written))
         position = end
     return out
+
+
+def word_bounds(text: str) -> set[int]:
+    """Positions in a text where a word starts or ends (jieba's words; every position without it)."""
+    _segment_ready()
+    if not _jieba:
+        return set(range(len(text) + 1))
+    bounds = {0}
+    position = 0
+    for word in _jieba.lcut(text, HMM=True):
+        position += len(word)
+        bounds.add(position)
+    return bounds
 
 
 def _protected_cut(store: Store, term: str) -> list[str]:
@@ -258,6 +261,20 @@ def _protected_cut(store: Store, term: str) -> list[str]:
 
 
 _jieba = None
+
+
+def _segment_ready() -> None:
+    global _jieba
+    if _jieba is None:
+        try:
+            import jieba
+
+            jieba.setLogLevel(60)
+            _jieba = jieba.Tokenizer()
+            _jieba.tmp_dir = None
+            _jieba.cache_file = _segmenter_cache()
+        except Exception:  # a missing or broken jieba must not break a lookup
+            _jieba = False
 
 
 def _segmenter_cache() -> str | None:

@@ -105,7 +105,10 @@ def print_route(result: dict, explain: bool = False) -> None:
         grid.add_row("金額", f"{amount['display']}" + (f" → 屬於 {_band_text(band)}" if band else ""))
     grid.add_row("流程", chain_grid(result["chain"]))
     final = result["final_approver"]
-    grid.add_row("決行", f"[bold]{role_display(final)}[/]" if final else "[bold red]原表未標示核定者[/]")
+    if result.get("status") == "choose_one":
+        grid.add_row("決行", "[bold]依情形而定：見下方各情形[/]")
+    else:
+        grid.add_row("決行", f"[bold]{role_display(final)}[/]" if final else "[bold red]原表未標示核定者[/]")
     grid.add_row("會辦", "、".join(result["cosign_required"]) or "（無）")
     for waived in result["cosign_waived"]:
         grid.add_row("免會", f"{waived['unit']}：{_escape(waived['reason'])}")
@@ -119,13 +122,47 @@ def print_route(result: dict, explain: bool = False) -> None:
             SEVERITY_LABEL.get(warning["severity"], "⚠"), f"[yellow]{_escape(warning['message'])}[/]"
         )
     console.print(Panel(grid, title=_escape(entry_heading(entry)), title_align="left"))
+    _print_choices(console, result)
+    for related in result.get("related", []):
+        console.print(
+            f"相關項目：{_escape(_one_line(related))}\n"
+            "  採購程序依上面的金額級距決行；這件業務本身（接待、設備租用等）依此列辦理。"
+        )
     if result["alternatives"]:
         console.print("其他也可能適用的列：")
         for alt in result["alternatives"]:
             console.print(f"  ・{_escape(_one_line(alt))}")
+    _print_understood(console, result)
     console.print(f"[dim]{_escape(_source_line(result['source']))}[/]")
     if explain:
         print_explain(console, result)
+
+
+def _print_choices(console, result: dict) -> None:
+    """Where the table splits the task and the words did not say which part: every part."""
+    choices = result.get("choices") or []
+    if not choices:
+        return
+    console.print("[bold]原表把這件事分成幾種情形，請依實際情形選擇：[/]")
+    for choice in choices:
+        final = role_display(choice["final_approver"]) if choice["final_approver"] else "原表未標示核定者"
+        rule = f"（備考：{choice['rule']}）" if choice.get("rule") else ""
+        console.print(
+            f"  ・{_escape(choice['deciding_words'])} → 決行 [bold]{final}[/]"
+            f"　{choice['id']}，原表第 {choice['source_line']} 行{_escape(rule)}"
+        )
+
+
+def _print_understood(console, result: dict) -> None:
+    """How the words were read, when the tool read more than it was told."""
+    understood = result.get("understood") or {}
+    notes = []
+    if understood.get("unit_from") == "text":
+        notes.append(f"單位依描述中的「{understood.get('unit_text')}」判定為{result.get('unit')}")
+    for fix in understood.get("corrections", []):
+        notes.append(f"「{fix['typed']}」讀作「{'／'.join(fix['read_as'])}」（同音字）")
+    if notes:
+        console.print(f"[dim]判讀：{_escape('；'.join(notes))}[/]")
 
 
 def _band_text(band: dict) -> str:
@@ -155,11 +192,15 @@ def _print_no_match(console, result: dict) -> None:
             console.print(f"  ・{_escape(_one_line(alt))}")
         return
     console.print(f"[bold]{result['unit']}的分層負責明細表沒有符合「{_escape(result['query'])}」的項目。[/]")
+    if result.get("nearest"):
+        console.print(f"{result['unit']}最接近的項目（都不夠相符，請自行判斷是否適用）：")
+        for near in result["nearest"]:
+            console.print(f"  ・{_escape(_one_line(near))}")
     if result["references"]:
         console.print("其他單位有類似項目（屬於那些單位，不能直接套用到本單位）：")
         for ref in result["references"]:
             console.print(f"  ・{_escape(_one_line(ref))}")
-    console.print("[dim]請洽單位主管或人事室確認；或用 approval find 查看所有單位。[/]")
+    console.print("[dim]請洽單位主管確認；或用 approval find 查看所有單位。[/]")
 
 
 def print_explain(console, result: dict) -> None:
@@ -204,6 +245,8 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
     if not result["matches"]:
         out.write(f"找不到符合「{result['query']}」的項目。\n")
         return
+    if result.get("status") == "no_match":
+        out.write(style("找不到夠相符的項目；以下是最接近的列，都不相符，僅供參考：", "bold") + "\n")
     amount = result.get("amount_parsed")
     scope = f"{result['unit']}，" if result.get("unit") else ""
     money = f"金額 {amount['display']}，" if amount else ""
