@@ -11,10 +11,22 @@ import typer
 
 from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
 
+# What the clerk meets in every answer, said once under `approval --help` (and in the README).
+GLOSSARY = (
+    "用語：\n"
+    "・甲表：由府（市長）決行；乙表：本處內決行（至多處長）。\n"
+    "・機關共同乙：各單位都有的乙表事項（議會、檔案、採購級距等），流程依單位而異。\n"
+    "・第一層＝處長（秘書長），第二層＝組長或主任，第三層＝股長；「授權由第二層決行」即由組長或主任決行。\n"
+    "・⚠注意：原表此列有疑義，答案本身可能不對，請查原表。ⓘ說明：原表寫法特殊，但決行者明確。\n"
+    "・待查（units的欄位）：帶有⚠或ⓘ的列數。表頭未列職稱：標記落在表頭沒有職稱的欄位。\n"
+    "・--debug可寫在指令前後（出錯時顯示程式追蹤）；--version顯示版本。"
+)
+
 app = typer.Typer(
     name="approval",
     help="臺北市政府秘書處分層負責明細表查詢：誰擬辦、誰陳核、誰決行。"
     "（Who drafts, who reviews and who decides, per the Secretariat's delegation-of-authority table.）",
+    epilog=GLOSSARY,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -67,6 +79,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="輸出 JSON（給程�
 ExplainOption = Annotated[bool, typer.Option("--explain", help="說明為什麼是這一列。[why this row]")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"approval {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def options(
     catalogue: Annotated[
@@ -78,7 +98,15 @@ def options(
             show_envvar=True,
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="出錯時顯示程式追蹤資訊。[show tracebacks]")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="出錯時顯示程式追蹤資訊；也可寫在指令之後。[show tracebacks]")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="顯示版本後結束。[print the version]"
+        ),
+    ] = False,
 ) -> None:
     state.catalogue = catalogue
     state.debug = debug
@@ -310,24 +338,62 @@ def _report(message: str, hint: str | None = None) -> None:
         sys.stderr.write(f"  {hint}\n")
 
 
+def _hoist_debug(args: list[str]) -> list[str]:
+    """`--debug` is accepted anywhere before a `--`: moved in front of the command, where the
+    app-wide option is parsed (`approval route … --debug` as the README says)."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
+
+
+def _fold_long_help_words() -> None:
+    """rich crops a help cell's unbroken run of CJK text with …; fold it onto the next line
+    instead. Only when help is shown, so ordinary runs never import rich."""
+    from rich.text import Text
+    from typer import rich_utils
+
+    original = getattr(rich_utils, "_make_rich_text", None)
+    if original is None or getattr(original, "_folds", False):
+        return
+
+    def make_rich_text(*args, **kwargs):
+        text = original(*args, **kwargs)
+        if isinstance(text, Text):
+            text.overflow = "fold"
+        return text
+
+    make_rich_text._folds = True  # type: ignore[attr-defined]
+    rich_utils._make_rich_text = make_rich_text
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes a message and an exit code, never a traceback."""
+    args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
+    if not args or any(arg in ("-h", "--help") for arg in args):
+        _fold_long_help_words()
     try:
-        code = app(args=argv, prog_name="approval", standalone_mode=False)
+        code = app(args=args, prog_name="approval", standalone_mode=False)
     except ApprovalError as error:
         if state.debug:
             raise
         _report(error.message, error.hint)
         code = error.exit_code
     except typer.TyperException as error:  # typer's (vendored click's) usage errors
-        message = error.format_message() if hasattr(error, "format_message") else str(error)
-        if message.strip():  # bare `approval` prints the help itself, with an empty message
-            _report(f"用法錯誤：{message}", "用 approval --help 或 approval 指令 --help 查看用法。")
+        from typer._click.exceptions import NoArgsIsHelpError
+
+        if isinstance(error, NoArgsIsHelpError):  # bare `approval`: the help, on stdout
+            sys.stdout.write(error.format_message() + "\n")
+        else:
+            from .usage import translate
+
+            message, hint = translate(error, [c.name for c in app.registered_commands if c.name])
+            _report(f"用法錯誤：{message}", hint)
         code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         code = 130
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
-        if state.debug or "--debug" in (argv or sys.argv):
+        if state.debug or "--debug" in args:
             raise
         _report(
             f"程式內部錯誤（{type(error).__name__}：{error}）。",

@@ -1,0 +1,115 @@
+"""Issue 11: the frictions a clerk met in the trial — options, messages, layout, batch, slip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from approval_cli.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_MINUTES = ROOT / "tests" / "data" / "minutes_seed_108.txt"
+
+
+def call(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+# ---------------------------------------------------------------- options and usage messages
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("find", "採購", "--debug"),
+        ("route", "--unit", "文書組", "--amount", "30萬", "--debug"),
+        ("list", "--unit", "文書組", "--debug"),
+        ("batch", "-", "--debug"),
+        ("units", "--debug"),
+        ("show", "DOC-056", "--debug"),
+        ("export", "--format", "json", "--debug"),
+        ("lint", "--debug"),
+        ("triage", str(SEED_MINUTES), "--debug"),
+    ],
+)
+def test_debug_is_accepted_after_every_command(capsys, monkeypatch, args):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = call(capsys, *args)
+    assert code == 0, err
+    from approval_cli.cli import state
+
+    assert state.debug is True
+
+
+def test_debug_after_the_command_shows_the_traceback(monkeypatch):
+    import approval_cli.core as core
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(core, "units_summary", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["units", "--debug"])
+
+
+def test_version(capsys):
+    from approval_cli import __version__
+
+    code, out, _ = call(capsys, "--version")
+    assert code == 0 and out.strip() == f"approval {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("show",), "缺少參數「ID」"),
+        (("route", "--bogus"), "沒有「--bogus」這個選項"),
+        (("find", "--limit", "x", "採購"), "「--limit」的值不正確：「x」不是整數"),
+        (("find", "--limit", "0", "採購"), "0 不在允許的範圍（1～200）內"),
+        (("list", "--unit"), "選項「--unit」後面要接一個值"),
+        (("rout",), "沒有「rout」這個指令"),
+        (("show", "DOC-056", "extra"), "多了參數：extra"),
+    ],
+)
+def test_usage_errors_are_in_traditional_chinese(capsys, args, expected):
+    code, _, err = call(capsys, *args)
+    assert code == 2
+    assert expected in err
+    for english in ("Missing", "No such", "Invalid value", "requires", "Got unexpected", "Try '"):
+        assert english not in err
+
+
+def test_mistyped_option_and_command_suggest_the_right_one(capsys):
+    assert "--unit" in call(capsys, "route", "--uni", "文書組")[2]
+    assert "route" in call(capsys, "rout")[2]
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_help_never_cuts_its_own_text(capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    for command in ("find", "route", "list", "batch", "show", "export", "lint", "triage", "units"):
+        code, out, _ = call(capsys, command, "--help")
+        assert code == 0 and "…" not in out, (command, columns)
+    code, out, _ = call(capsys, "find", "--help")
+    assert "NT$300,000" in out.replace("│", "").replace(" ", "").replace("\n", "")
+
+
+def test_top_level_help_explains_the_terms(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, _ = call(capsys, "--help")
+    assert code == 0
+    for term in ("甲表", "乙表", "機關共同乙", "第二層", "待查", "表頭未列職稱", "⚠", "ⓘ", "--version"):
+        assert term in out, term
+
+
+def test_readme_explains_the_terms_where_the_clerk_meets_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### 用語與標記") : readme.index("### 結束代碼")]
+    for term in ("甲表", "乙表", "機關共同乙", "第二層", "待查", "表頭未列職稱", "⚠", "ⓘ", "--debug", "--version"):
+        assert term in section, term
