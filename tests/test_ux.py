@@ -74,7 +74,7 @@ def test_version(capsys):
         (("find", "--limit", "0", "採購"), "0 不在允許的範圍（1～200）內"),
         (("list", "--unit"), "選項「--unit」後面要接一個值"),
         (("rout",), "沒有「rout」這個指令"),
-        (("show", "DOC-056", "extra"), "多了參數：extra"),
+        (("units", "extra"), "多了參數：extra"),
     ],
 )
 def test_usage_errors_are_in_traditional_chinese(capsys, args, expected):
@@ -113,3 +113,27 @@ def test_readme_explains_the_terms_where_the_clerk_meets_them():
     section = readme[readme.index("### 用語與標記") : readme.index("### 結束代碼")]
     for term in ("甲表", "乙表", "機關共同乙", "第二層", "待查", "表頭未列職稱", "⚠", "ⓘ", "--debug", "--version"):
         assert term in section, term
+
+
+# ---------------------------------------------------------------- show: ids as people type them
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["DOC-056", "doc-56", "DOC56", "DOC 56", "ＤＯＣ－５６", "doc_056", "L153", "l153", "153", "第153行",
+     "第 153 行", "原表第153行"],
+)  # fmt: skip
+def test_show_accepts_what_a_person_types(capsys, typed):
+    # Line 153 of the dump is 文書組's 採購金額逾新臺幣15萬元、50萬元以下案件, numbered DOC-056.
+    import json
+
+    code, out, err = call(capsys, "show", *typed.split(" ") if " " in typed and "第" not in typed else [typed],
+                          "--json")  # fmt: skip
+    assert code == 0, err
+    entry = json.loads(out)
+    assert entry["id"] == "DOC-056" and entry["source_line"] == 153
+
+
+def test_show_still_refuses_what_is_not_an_id(capsys):
+    code, _, err = call(capsys, "show", "DOC-999")
+    assert code == 2 and "找不到編號" in err

@@ -224,7 +224,10 @@ def units_command(json_output: JsonOption = False) -> None:
 @app.command("show")
 def show_command(
     entry_id: Annotated[
-        str, typer.Argument(metavar="ID", help="項目編號（如 DOC-056）或原表行號（如 L153）。")
+        list[str],
+        typer.Argument(
+            metavar="ID", help="項目編號（如 DOC-056，也可打 doc-56、DOC 56）或原表行號（如 L153、第153行）。"
+        ),
     ],
     json_output: JsonOption = False,
 ) -> None:
@@ -232,7 +235,7 @@ def show_command(
     from .core import show, source_info
 
     store = state.store()
-    entry = show(store, entry_id)
+    entry = show(store, " ".join(entry_id))
     if json_output:
         from .jsonout import write_json
 

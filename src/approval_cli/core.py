@@ -430,14 +430,35 @@ def units_summary(store: Store) -> list[dict]:
     return rows
 
 
+def _entry_index(store: Store, key: str) -> int | None:
+    """The row a person means: DOC-056 as doc-56, DOC56, DOC 56, ＤＯＣ－５６; a source line as
+    L153, 153, 第153行 or 原表第 153 行."""
+    import re
+    import unicodedata
+
+    wanted = re.sub(r"[\s_‐‑‒–—―−]+", "", unicodedata.normalize("NFKC", key)).upper()
+    wanted = wanted.replace("-", "")
+    index = store.by_id.get(key.strip().upper())
+    if index is not None:
+        return index
+    line = re.fullmatch(r"(?:原表)?第?L?(\d+)行?", wanted)
+    if line:
+        number = int(line.group(1))
+        return next((i for i, e in enumerate(store.entries) if e["source_line"] == number), None)
+    found = re.fullmatch(r"([A-Z]+)0*(\d+)", wanted)
+    if found:
+        prefix, number = found.group(1), int(found.group(2))
+        for entry_id, i in store.by_id.items():
+            head, _, digits = entry_id.rpartition("-")
+            if head == prefix and digits.isdigit() and int(digits) == number:
+                return i
+    return None
+
+
 def show(store: Store, key: str) -> dict:
-    """One entry by id (GA-001) or by its source line (L153 or 153)."""
+    """One entry by id (GA-001, as typed: doc-56, ＤＯＣ５６) or by its source line (L153, 第153行)."""
     wanted = key.strip().upper()
-    index = store.by_id.get(wanted)
-    if index is None:
-        number = wanted.removeprefix("L")
-        if number.isdigit():
-            index = next((i for i, e in enumerate(store.entries) if e["source_line"] == int(number)), None)
+    index = _entry_index(store, key)
     if index is None:
         from rapidfuzz import process
 
