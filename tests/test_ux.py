@@ -137,3 +137,22 @@ def test_show_accepts_what_a_person_types(capsys, typed):
 def test_show_still_refuses_what_is_not_an_id(capsys):
     code, _, err = call(capsys, "show", "DOC-999")
     assert code == 2 and "找不到編號" in err
+
+
+# ---------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize(
+    ("unit", "ask", "never"),
+    [
+        ("人事室", "請洽人事室主任確認", "或人事室"),
+        ("政風室", "請洽政風室主任或人事室", "單位主管或人事室"),
+        ("機要組", "請洽機要組組長或人事室", "單位主管或人事室"),
+    ],
+)
+def test_refusal_says_whom_to_ask_for_each_unit(capsys, unit, ask, never):
+    # 硬碟報廢 is 文書組's row (line 137); no other unit has it.
+    code, out, _ = call(capsys, "route", "--unit", unit, "硬碟報廢")
+    assert code == 1
+    text = out.replace("\n", "")
+    assert ask in text and never not in text

@@ -159,7 +159,18 @@ def _print_no_match(console, result: dict) -> None:
         console.print("其他單位有類似項目（屬於那些單位，不能直接套用到本單位）：")
         for ref in result["references"]:
             console.print(f"  ・{_escape(_one_line(ref))}")
-    console.print("[dim]請洽單位主管或人事室確認；或用 approval find 查看所有單位。[/]")
+    console.print(f"[dim]{_escape(whom_to_ask(result.get('unit')))}或用 approval find 查看所有單位。[/]")
+
+
+def whom_to_ask(unit: str | None) -> str:
+    """Who can confirm what the table leaves out: the unit's head, and 人事室 (which keeps the
+    table) unless the unit is 人事室 itself."""
+    if not unit:
+        return "請洽承辦單位主管或人事室確認；"
+    head = "主任" if unit.endswith("室") else "組長"
+    if unit == "人事室":
+        return f"請洽人事室{head}確認（人事室即分層負責明細表的主管單位）；"
+    return f"請洽{unit}{head}或人事室（分層負責明細表的主管單位）確認；"
 
 
 def print_explain(console, result: dict) -> None:
