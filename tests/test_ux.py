@@ -156,3 +156,41 @@ def test_refusal_says_whom_to_ask_for_each_unit(capsys, unit, ask, never):
     assert code == 1
     text = out.replace("\n", "")
     assert ask in text and never not in text
+
+
+# ---------------------------------------------------------------- a row without 核定 is not an answer
+
+
+def test_route_of_a_row_without_a_decider_is_not_an_answer(capsys):
+    # Lines 149/150 of the dump, 文書組 議會案件: 擬辦 then four V, and no 核定 in any column.
+    import json
+
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "議會案件", "--json")
+    data = json.loads(out)
+    assert data["match"]["source_line"] in (149, 150)
+    assert data["final_approver"] is None
+    assert data["answered"] is False and data["status"] == "no_final_approver"
+    assert code == 4
+    assert call(capsys, "route", "--unit", "文書組", "議會案件")[0] == 4
+
+
+def test_route_answer_and_refusal_carry_their_status(capsys):
+    import json
+
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--json")
+    assert code == 0 and json.loads(out)["answered"] is True and json.loads(out)["status"] == "answered"
+    code, out, _ = call(capsys, "route", "--unit", "機要組", "採購", "30萬", "--json")
+    assert code == 1 and json.loads(out)["status"] == "no_row_in_unit" and json.loads(out)["answered"] is False
+
+
+def test_batch_line_without_a_decider_has_its_own_exit(capsys, monkeypatch, tmp_path):
+    import json
+
+    source = tmp_path / "tasks.txt"
+    source.write_text("文書組\t採購 30萬\n文書組\t議會案件\n", encoding="utf-8")
+    code, out, _ = call(capsys, "batch", str(source))
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["answered"] is True and first["exit"] == 0
+    assert second["answered"] is False and second["status"] == "no_final_approver" and second["exit"] == 4
+    assert "核定" in second["error"]
+    assert code == 4

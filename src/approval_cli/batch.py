@@ -1,8 +1,8 @@
 """`approval batch`: one task per line in, one JSON object per line out, in order, none dropped.
 
 A line is `description` or `unit<TAB>description`. A line that cannot be routed still gets its
-object, with an `error` field. The exit code summarises: 0 all answered, 1 some had no match,
-2 some lines (or the file itself) were bad input.
+object, with an `error` field. The exit code is the worst line's: 2 some lines (or the file
+itself) were bad input, else 4 some rows name no decider, else 1 some had no match, else 0.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO, TextIO
 
-from .core import find, route, route_skeleton, unanswered
-from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+from .core import find, route, route_skeleton, unanswered, with_status
+from .errors import EXIT_BAD_INPUT, EXIT_NO_DECIDER, EXIT_NO_MATCH, EXIT_SEVERITY, ApprovalError, UsageError
 from .match import MIN_ROUTE_SCORE, make_query
 from .store import Store
 
@@ -30,13 +30,16 @@ def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
             raise UsageError("這一行是空的，沒有要判定的事項。")
         result = route(store, description, unit) if unit else _route_without_unit(store, description)
     except ApprovalError as error:
-        base.update({"error": error.message, "hint": error.hint, "exit": error.exit_code})
+        base.update({"answered": False, "status": "bad_input", "error": error.message, "hint": error.hint,
+                     "exit": error.exit_code})  # fmt: skip
         return base
-    base.update(result)
-    if result.get("match") is None:
+    base.update(with_status(result))
+    if not base["answered"]:
         base["error"], base["hint"] = unanswered(result)
         # As from route: an amount-banded task without a usable amount is bad input, not no match.
-        base["exit"] = EXIT_BAD_INPUT if result.get("reason") == "needs_amount" else EXIT_NO_MATCH
+        base["exit"] = {"needs_amount": EXIT_BAD_INPUT, "no_final_approver": EXIT_NO_DECIDER}.get(
+            base["status"], EXIT_NO_MATCH
+        )
     else:
         base["exit"] = 0
     return base
@@ -86,6 +89,8 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
             except UnicodeDecodeError:
                 code, body = EXIT_BAD_INPUT, json_line({
                     "input": raw.decode("utf-8", "replace"),
+                    "answered": False,
+                    "status": "bad_input",
                     "error": "這一行不是 UTF-8 文字。",
                     "hint": "請以 UTF-8 存檔。",
                     "exit": EXIT_BAD_INPUT,
@@ -97,5 +102,6 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO) ->
                 code, body = answered[text]
             # body is a JSON object without "line": put the line number first.
             out.write(f'{{"line":{line_no},{body[1:]}\n')
-            worst = max(worst, code if code in (EXIT_NO_MATCH, EXIT_BAD_INPUT) else 0)
+            if EXIT_SEVERITY.get(code, 0) > EXIT_SEVERITY[worst]:
+                worst = code
     return worst

@@ -1,7 +1,8 @@
 """The `approval` command: parse arguments, call core, hand the result to render.
 
 Errors become one stderr paragraph and an exit code here and nowhere else:
-0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error.
+0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error,
+4 the row is found but the source marks no 核定 (route/batch).
 """
 
 import sys
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+from .errors import EXIT_BAD_INPUT, EXIT_NO_DECIDER, EXIT_NO_MATCH, ApprovalError, UsageError
 
 # What the clerk meets in every answer, said once under `approval --help` (and in the README).
 GLOSSARY = (
@@ -147,9 +148,9 @@ def route_command(
     explain: ExplainOption = False,
 ) -> None:
     """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
-    from .core import route
+    from .core import route, with_status
 
-    result = route(state.store(), " ".join(query or []), unit, parse_amount_option(amount))
+    result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
     if json_output:
         from .jsonout import write_json
 
@@ -158,11 +159,13 @@ def route_command(
         from .render import print_route
 
         print_route(result, explain)
-    if result["match"] is None:
-        if result["reason"] == "needs_amount":
-            from .core import unanswered
+    if result["status"] == "needs_amount":
+        from .core import unanswered
 
-            raise UsageError(*unanswered(result))
+        raise UsageError(*unanswered(result))
+    if result["status"] == "no_final_approver":
+        raise typer.Exit(EXIT_NO_DECIDER)
+    if not result["answered"]:
         raise typer.Exit(EXIT_NO_MATCH)
 
 

@@ -73,9 +73,29 @@ def _with_fit(store: Store, query: Query, out: dict, index: int) -> dict:
     return out
 
 
+def route_status(result: dict) -> str:
+    """What a route answer is, for scripts: answered, no_final_approver (the row is found but the
+    source marks no 核定), or why there is no row (no_row_in_unit, needs_amount, amount_outside_bands)."""
+    if result.get("match") is None:
+        return result.get("reason") or "no_row_in_unit"
+    return "answered" if result.get("final_approver") else "no_final_approver"
+
+
+def with_status(result: dict) -> dict:
+    """The route answer with `answered` (true only when a decider is named) and `status` in front."""
+    status = route_status(result)
+    return {"answered": status == "answered", "status": status, **result}
+
+
 def unanswered(result: dict) -> tuple[str, str | None]:
     """Why a route has no answer, as the one sentence and hint every output uses."""
     reason, unit, amount = result.get("reason"), result.get("unit") or "各單位", result.get("amount_parsed")
+    match = result.get("match")
+    if match is not None and not result.get("final_approver"):
+        return (
+            f"{match['unit']}的這一列（{match['id']}，原表第 {match['source_line']} 行）沒有「核定」，無法判定決行者。",
+            "流程照原表列在 chain；請查原表或洽承辦單位。",
+        )
     if reason == "needs_amount" and amount:
         return (
             f"{unit}的這項事務依金額分級，而「{amount['display']}」跨越不只一個級距。",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 EXIT_NO_MATCH = 1
 EXIT_BAD_INPUT = 2
+EXIT_NO_DECIDER = 4  # the row is found but the source marks no 核定: not an answer
+# batch's summary exit code is its worst line's, in this order (bad input first).
+EXIT_SEVERITY = {0: 0, EXIT_NO_MATCH: 1, EXIT_NO_DECIDER: 2, EXIT_BAD_INPUT: 3}
 
 
 class ApprovalError(Exception):
