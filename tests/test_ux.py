@@ -194,3 +194,91 @@ def test_batch_line_without_a_decider_has_its_own_exit(capsys, monkeypatch, tmp_
     assert second["answered"] is False and second["status"] == "no_final_approver" and second["exit"] == 4
     assert "核定" in second["error"]
     assert code == 4
+
+
+# ---------------------------------------------------------------- wrapping at the terminal width
+
+ID = r"\b[A-Z]+-\d{3}\b"
+LINE_START_PUNCTUATION = tuple("、，。；：）」』】")
+
+
+def _cell_len(line: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(line)
+
+
+def test_wrap_keeps_ids_whole_and_punctuation_off_the_line_start():
+    from approval_cli.wrap import wrap
+
+    text = " 1．5 個單位，決行相同：總務組（GA-047）、文書組（DOC-056）、媒體事務組（MEDIA-012）、政風室（ETH-004）"
+    for width in (24, 30, 40, 60):
+        lines = wrap(text, width, "    ")
+        assert all(_cell_len(line) <= width for line in lines), (width, lines)
+        assert all(line.startswith("    ") for line in lines[1:])
+        assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
+        joined = "\n".join(lines)
+        for entry_id in ("GA-047", "DOC-056", "MEDIA-012", "ETH-004"):
+            assert entry_id in joined, (width, joined)
+        # Nothing lost: the lines put back together are the text.
+        assert "".join(line.removeprefix("    ") if n else line for n, line in enumerate(lines)) == text
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_find_wraps_itself_at_the_terminal_width(capsys, monkeypatch, columns):
+    import json
+    import re
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = call(capsys, "find", "採購", "30萬", "-n", "10")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= columns for line in lines), max(lines, key=_cell_len)
+    ids = {m["id"] for m in json.loads(call(capsys, "find", "採購", "30萬", "-n", "10", "--json")[1])["matches"]}
+    assert ids and ids == set(re.findall(ID, out))  # every id whole, none split across lines
+    # Continuation lines are indented; nothing starts at column 0 but the heading and the footer.
+    flush = [line for line in lines if line and not line.startswith(" ")]
+    assert flush[0].startswith("「採購 30萬」")
+    assert flush[1:] == ["看完整流程：approval show 編號", "依單位判定：approval route --unit 單位 事項"]
+    assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
+
+
+def test_lint_keeps_the_label_with_its_message_and_hangs_the_rest(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = call(capsys, "lint")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= 60 for line in lines)
+    labels = [line for line in lines if "⚠ 注意" in line or "ⓘ 說明" in line]
+    assert labels and all(len(line.split("：", 1)[1]) > 0 for line in labels)  # never alone on a line
+    assert not any(line.strip() in ("⚠ 注意", "ⓘ 說明") for line in lines)
+    assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
+    # A warning's continuation lines hang under its message, past the label.
+    at = lines.index(labels[0])
+    message_column = _cell_len(labels[0].split("：", 1)[0] + "：")
+    assert lines[at + 1].startswith(" " * message_column) and lines[at + 1][message_column] != " "
+
+
+def test_triage_wraps_with_hanging_indents(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = call(capsys, "triage", str(SEED_MINUTES))
+    assert code == 0
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= 60 for line in lines)
+    assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
+    # Past the header, every line at column 0 is a section heading (參、…).
+    body = lines[lines.index(next(line for line in lines if line.startswith("交辦事項"))) + 1 :]
+    assert all(line.startswith(("參", "列管案號")) for line in body if line and not line.startswith(" "))
+
+
+def test_route_alternatives_hang_and_a_pipe_has_no_highlight_padding(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "--amount", "30萬")
+    assert code == 0
+    # Line 153: 承辦人員 擬辦, V, V, V, V, 核定 by 副處長 — the sixth step, in a pipe without padding.
+    assert "6 副處長（副秘書長）" in out and "6  副處長" not in out
+    code, out, _ = call(capsys, "route", "--unit", "人事室", "硬碟報廢")
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= 60 for line in lines)
+    assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
+    assert all(line.startswith(("  ", "人事室", "其他單位", "請洽")) for line in lines if line)
