@@ -282,3 +282,48 @@ def test_route_alternatives_hang_and_a_pipe_has_no_highlight_padding(capsys, mon
     assert all(_cell_len(line) <= 60 for line in lines)
     assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
     assert all(line.startswith(("  ", "人事室", "其他單位", "請洽")) for line in lines if line)
+
+
+# ---------------------------------------------------------------- list
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_list_is_readable_at_every_width(capsys, monkeypatch, columns):
+    import json
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    args = ("list", "-u", "文書組", "--approver", "副秘書長")
+    entries = json.loads(call(capsys, *args, "--json")[1])["entries"]
+    code, out, _ = call(capsys, *args)
+    assert code == 0 and entries
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= columns for line in lines)
+    assert len(lines) <= 4 * len(entries) + 12  # no row spread over ~25 blank lines
+    flat = "".join(part.strip(" │┃") for part in out.replace("│", "\n").splitlines())
+    for entry in entries:
+        assert entry["id"] in out
+        assert entry["content"] in flat, entry["content"]  # the text is there, not a one-cell column
+    # One unit asked for: no 單位 column, the unit is named once, in the title.
+    assert "單位" not in out and out.count("文書組") == 1
+    # 會辦 shown: line 153 (DOC-056) co-signs 總務組 會計室 政風室.
+    assert "總務組、會計室、政風室" in flat
+
+
+def test_list_filters_by_cosigning_unit_and_words(capsys):
+    import json
+
+    def lines(*args):
+        code, out, _ = call(capsys, "list", *args, "--json")
+        entries = json.loads(out)["entries"]
+        return code, {e["source_line"] for e in entries}, entries
+
+    # 文書組's rows that co-sign 政風室 include 本處資訊安全相關事項 (line 142) and the three
+    # procurement bands (lines 152–154, 會辦 總務組會計室政風室).
+    code, found, entries = lines("-u", "文書組", "--cosign", "政風室")
+    assert code == 0 and {142, 152, 153, 154} <= found
+    assert all("政風室" in e["cosign"] for e in entries)
+    # Words, on folded text: 採購 in 文書組 is the three bands; Simplified 采购 finds the same.
+    assert lines("-u", "文書組", "採購")[1] == {152, 153, 154}
+    assert lines("-u", "文書組", "采购")[1] == {152, 153, 154}
+    assert lines("-u", "文書組", "--grep", "採購", "逾新臺幣50萬元")[1] == {154}
+    assert call(capsys, "list", "-u", "文書組", "沒有這種事")[0] == 1

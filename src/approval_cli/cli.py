@@ -171,18 +171,28 @@ def route_command(
 
 @app.command("list")
 def list_command(
+    words: Annotated[
+        list[str] | None, typer.Argument(metavar="[關鍵字]...", help="只列出含這些字的項目（每個字都要有）。")
+    ] = None,
     unit: UnitOption = None,
     table: Annotated[str | None, typer.Option("--table", "-t", help="表別：甲、乙、機關共同乙。")] = None,
     approver: Annotated[
         str | None,
         typer.Option("--approver", help="決行者職稱，例如 副處長（也可寫 副秘書長）。[final approver]"),
     ] = None,
+    cosign: Annotated[
+        str | None, typer.Option("--cosign", "-c", help="只列出要會辦此單位的項目，例如 政風室。[co-signing unit]")
+    ] = None,
+    grep: Annotated[
+        str | None, typer.Option("--grep", "-g", help="關鍵字，同位置參數（台／臺、簡體字都可以）。[keyword]")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """列出符合條件的項目，例如某單位由副處長決行的所有事項。[filter the catalogue]"""
     from .core import list_entries
 
-    result = list_entries(state.store(), unit, table, approver)
+    text = " ".join([*(words or []), *([grep] if grep else [])])
+    result = list_entries(state.store(), unit, table, approver, cosign, text)
     if json_output:
         from .jsonout import write_json
 

@@ -412,24 +412,48 @@ def _choose_band(
 
 
 def list_entries(
-    store: Store, unit: str | None = None, table: str | None = None, approver: str | None = None
+    store: Store,
+    unit: str | None = None,
+    table: str | None = None,
+    approver: str | None = None,
+    cosign: str | None = None,
+    text: str | None = None,
 ) -> dict:
+    """Rows by unit, 表別, decider, co-signing unit and words (every word, on folded text:
+    台/臺, 姊/姐 and Simplified characters match the table's spelling)."""
     unit = resolve_unit(store, unit)
     role = resolve_role(approver) if approver else None
+    cosign_unit = resolve_unit(store, cosign) if cosign else None
+    if table is not None:
+        table = {"甲表": "甲", "乙表": "乙"}.get(table.strip(), table.strip())
     if table is not None and table not in ("甲", "乙", "機關共同乙"):
         raise UsageError(f"表別「{table}」不存在。", "可用：甲、乙、機關共同乙。")
+    words = [store.fold(word) for word in (text or "").split()]
+    words = [word for word in words if word]
+
+    def has_words(entry: dict) -> bool:
+        if not words:
+            return True
+        parts = (entry["item"], entry["content"], entry.get("business") or "", *entry["notes"])
+        folded = store.fold(" ".join(parts))
+        return all(word in folded for word in words)
+
     rows = [
         i
         for i, e in enumerate(store.entries)
         if (unit is None or e["unit"] == unit)
         and (table is None or e["table"] == table)
         and (role is None or e["final_approver"] == role)
+        and (cosign_unit is None or cosign_unit in e["cosign"])
+        and has_words(e)
     ]
     return {
         "unit": unit,
         "table": table,
         "approver": role,
         "approver_as_typed": approver,
+        "cosign": cosign_unit,
+        "text": text or None,
         "entries": [entry_out(store, i) for i in rows],
         "source": source_info(store),
     }

@@ -303,36 +303,73 @@ def _same_rows(matches: list[dict]) -> list[list[dict]]:
     return groups
 
 
-def print_list(result: dict) -> None:
-    from rich.table import Table
+# Below this width a table's 事項 column shrinks to nothing: list switches to two lines a row.
+LIST_TABLE_MIN_WIDTH = 100
 
+
+def print_list(result: dict) -> None:
     console = _console()
     what = []
     if result["unit"]:
         what.append(result["unit"])
     if result["table"]:
-        what.append(f"{result['table']}表")
+        what.append(table_name(result["table"]))
     if result["approver"]:
         what.append(f"由{role_display(result['approver'])}決行")
-    table = Table(title=f"{'、'.join(what) or '全部'}：{len(result['entries'])} 項", show_lines=False)
-    table.add_column("編號", no_wrap=True)
-    table.add_column("單位", no_wrap=True)
-    table.add_column("表別", no_wrap=True)
-    table.add_column("事項", overflow="fold", ratio=1)
-    table.add_column("決行", no_wrap=True)
-    for entry in result["entries"]:
-        text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
-        final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
-        if entry["flags"]:
-            final += " [yellow]⚠[/]"
-        table.add_row(entry["id"], entry["unit"], entry["table"], _escape(text), final)
-    console.print(table)
+    if result.get("cosign"):
+        what.append(f"會辦{result['cosign']}")
+    if result.get("text"):
+        what.append(f"含「{_escape(result['text'])}」")
+    title = f"{'、'.join(what) or '全部'}：{len(result['entries'])} 項"
+    one_unit = bool(result["unit"])  # the title names it: no 單位 column
+    if console.width >= LIST_TABLE_MIN_WIDTH:
+        _list_table(console, result["entries"], title, one_unit)
+    else:
+        _list_compact(console, result["entries"], title, one_unit)
     flagged = [entry for entry in result["entries"] if entry["warnings"]]
     if flagged:
         console.print("[yellow]⚠ 原表有疑義的列：[/]")
         for entry in flagged:
             messages = "；".join(warning["message"] for warning in entry["warnings"])
-            console.print(f"  {entry['id']}：{_escape(messages)}")
+            _say(console, f"  {entry['id']}：{_escape(messages)}", 4)
+
+
+def _list_final(entry: dict) -> str:
+    final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
+    return final + (" [yellow]⚠[/]" if entry["flags"] else "")
+
+
+def _list_text(entry: dict) -> str:
+    return _escape(entry["content"] + (f"／{entry['business']}" if entry["business"] else ""))
+
+
+def _list_table(console, entries: list[dict], title: str, one_unit: bool) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    table.add_column("編號", no_wrap=True)
+    if not one_unit:
+        table.add_column("單位", no_wrap=True)
+    table.add_column("表別", no_wrap=True)
+    table.add_column("事項", overflow="fold", ratio=3)
+    table.add_column("決行", no_wrap=True)
+    table.add_column("會辦", overflow="fold")
+    for entry in entries:
+        unit = [] if one_unit else [entry["unit"]]
+        cosign = "、".join(entry["cosign"]) or "—"
+        table.add_row(entry["id"], *unit, entry["table"], _list_text(entry), _list_final(entry), cosign)
+    console.print(table)
+
+
+def _list_compact(console, entries: list[dict], title: str, one_unit: bool) -> None:
+    """Two lines a row for a narrow terminal: who decides, then what it is and who co-signs."""
+    _say(console, f"[bold]{title}[/]")
+    for entry in entries:
+        unit = "" if one_unit else f"　{entry['unit']}"
+        _say(console, f"[bold]{entry['id']}[/]{unit}　{table_name(entry['table'])}　決行：{_list_final(entry)}",
+             2, at_spaces=True)  # fmt: skip
+        cosign = "、".join(entry["cosign"])
+        _say(console, f"  {_list_text(entry)}" + (f"　會辦：{cosign}" if cosign else ""), 2, at_spaces=True)
 
 
 def print_units(rows: list[dict]) -> None:
