@@ -327,3 +327,52 @@ def test_list_filters_by_cosigning_unit_and_words(capsys):
     assert lines("-u", "文書組", "采购")[1] == {152, 153, 154}
     assert lines("-u", "文書組", "--grep", "採購", "逾新臺幣50萬元")[1] == {154}
     assert call(capsys, "list", "-u", "文書組", "沒有這種事")[0] == 1
+
+
+# ---------------------------------------------------------------- batch
+
+
+def _batch(capsys, tmp_path, text: str, *options: str):
+    source = tmp_path / "tasks.txt"
+    source.write_text(text, encoding="utf-8")
+    return call(capsys, "batch", str(source), *options)
+
+
+def test_batch_skips_blank_and_comment_lines_but_keeps_numbering(capsys, tmp_path):
+    import json
+
+    text = "# 本週待辦\n文書組\t採購 30萬\n\n   \n＃ 全形井號也是註解\n硬碟報廢\n"
+    code, out, _ = _batch(capsys, tmp_path, text)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["line"] for a in answers] == [2, 6]
+    assert answers[0]["match"]["source_line"] == 153  # 文書組 逾15萬元、50萬元以下
+    assert answers[1]["match"]["source_line"] == 137  # 本處電腦硬碟報廢業務, 文書組's only
+    assert code == 0
+
+
+def test_batch_needs_amount_hint_says_to_write_it_in_the_line(capsys, tmp_path):
+    import json
+
+    code, out, _ = _batch(capsys, tmp_path, "文書組\t採購\n文書組\t採購 逾15萬\n")
+    for answer in map(json.loads, out.splitlines()):
+        assert answer["status"] == "needs_amount" and answer["exit"] == 2
+        assert "--amount" not in answer["hint"] and "這一行" in answer["hint"]
+    assert code == 2
+
+
+def test_batch_csv_for_excel(capsys, tmp_path):
+    import csv
+    import io
+
+    text = "文書組\t採購 30萬\n\n# 註解\n文書組\t議會案件\n=HYPERLINK(\"x\")\n"
+    code, out, _ = _batch(capsys, tmp_path, text, "--format", "csv", "--unit", "文書組")
+    assert out.startswith("\ufeff行號,")
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
+    assert [row["行號"] for row in rows] == ["1", "4", "5"]  # one row per task line, numbers kept
+    first, council, formula = rows
+    assert first["編號"] == "DOC-056" and first["決行"] == "副處長（副秘書長）"
+    assert first["會辦"] == "總務組、會計室、政風室" and first["結束代碼"] == "0"
+    assert council["原表行號"] in ("149", "150") and council["決行"] == "" and council["結束代碼"] == "4"
+    assert "核定" in council["說明"]
+    assert formula["輸入"].startswith("'=")  # a cell that would run as a formula is quoted
+    assert code == 4

@@ -207,13 +207,22 @@ def list_command(
 
 @app.command("batch")
 def batch_command(
-    file: Annotated[str, typer.Argument(help="每行一件事；可寫「單位<TAB>描述」。用 - 代表標準輸入。")] = "-",
+    file: Annotated[
+        str,
+        typer.Argument(help="每行一件事；可寫「單位<TAB>描述」，金額寫在描述裡。空白行與 # 開頭的行略過。用 - 代表標準輸入。"),
+    ] = "-",
     unit: UnitOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl（預設）或 csv（含 BOM，Excel 可直接開）。")
+    ] = "jsonl",
 ) -> None:
-    """整批判定：每行輸出一個 JSON 物件（JSON Lines），不漏行。[one JSON line per input line]"""
+    """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
     from .batch import run_batch
 
-    code = run_batch(state.store(), file, unit, sys.stdout)
+    fmt = fmt.lower()
+    if fmt not in ("jsonl", "json", "csv"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：jsonl、csv。")
+    code = run_batch(state.store(), file, unit, sys.stdout, "csv" if fmt == "csv" else "jsonl")
     if code:
         raise typer.Exit(code)
 

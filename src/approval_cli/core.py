@@ -87,24 +87,27 @@ def with_status(result: dict) -> dict:
     return {"answered": status == "answered", "status": status, **result}
 
 
-def unanswered(result: dict) -> tuple[str, str | None]:
-    """Why a route has no answer, as the one sentence and hint every output uses."""
+def unanswered(result: dict, in_batch: bool = False) -> tuple[str, str | None]:
+    """Why a route has no answer, as the one sentence and hint every output uses. A batch line
+    cannot take --amount: its hint says to write the amount in the line."""
     reason, unit, amount = result.get("reason"), result.get("unit") or "各單位", result.get("amount_parsed")
     match = result.get("match")
     if match is not None and not result.get("final_approver"):
         return (
             f"{match['unit']}的這一列（{match['id']}，原表第 {match['source_line']} 行）沒有「核定」，無法判定決行者。",
-            "流程照原表列在 chain；請查原表或洽承辦單位。",
+            "流程照原表列出；請查原表或洽承辦單位。",
         )
     if reason == "needs_amount" and amount:
         return (
             f"{unit}的這項事務依金額分級，而「{amount['display']}」跨越不只一個級距。",
-            "請給確切金額，例如 --amount 30萬。",
+            "請在這一行寫確切金額，例如「採購 30萬」。" if in_batch else "請給確切金額，例如 --amount 30萬。",
         )
     if reason == "needs_amount":
         return (
             f"{unit}的這項事務依金額分級，必須有金額才能判定。",
-            "請加上 --amount 30萬，或在描述中寫上金額。",
+            "請在這一行的描述中寫上金額，例如「採購 30萬」。"
+            if in_batch
+            else "請加上 --amount 30萬，或在描述中寫上金額。",
         )
     if reason == "amount_outside_bands":
         return f"金額 {amount['display'] if amount else ''} 不在{unit}這項事務的任何級距內。", None
