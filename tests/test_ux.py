@@ -376,3 +376,59 @@ def test_batch_csv_for_excel(capsys, tmp_path):
     assert "核定" in council["說明"]
     assert formula["輸入"].startswith("'=")  # a cell that would run as a formula is quoted
     assert code == 4
+
+
+# ---------------------------------------------------------------- the routing slip
+
+
+def _joined(text: str) -> str:
+    return "".join(line.strip() for line in text.splitlines())
+
+
+def test_slip_is_plain_text_that_pastes(capsys):
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--format", "slip")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(_cell_len(line) <= 60 for line in lines)
+    assert not any("\u2500" <= char <= "\u257f" for char in out)  # no box drawing
+    assert "\x1b[" not in out
+    out.encode("big5")  # a Big5-only web form takes every character
+    # Line 153: 擬辦 by 承辦人員, V under 股長 專員 組長 專門委員, 核定 under 副處長;
+    # 會辦 總務組會計室政風室; the 乙 side's document, effective 112.9.21.
+    assert "擬辦：承辦人員" in lines
+    assert "陳核：股長 → 專員 → 組長 → 專門委員" in lines
+    assert "決行：副處長（副秘書長）" in lines
+    assert "會辦：總務組、會計室、政風室" in lines
+    flat = _joined(out)
+    assert "原表第153行" in flat and "民國112年9月21日" in flat and "府人管字第11201393822號" in flat
+
+
+def test_slip_names_a_waiver_and_its_reason(capsys):
+    # Line 152 (15萬元以下): 「1萬5,000元以下免會政風室」; 15,000 is at the threshold, so waived.
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "採購", "1萬5,000元", "--format", "slip")
+    assert code == 0
+    assert "會辦：總務組、會計室" in out.splitlines()
+    assert "免會：政風室：1萬5,000元以下免會政風室" in _joined(out)
+
+
+def test_slip_of_a_row_without_a_decider_says_so(capsys):
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "議會案件", "--format", "slip")
+    assert code == 4
+    assert "決行：原表此列未標示核定者" in _joined(out)
+
+
+def test_markdown_slip_and_format_json(capsys):
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--format", "markdown")
+    assert code == 0
+    assert "| 步驟 | 職稱 | 動作 |" in out
+    assert "| 6 | **副處長（副秘書長）** | **核定（決行）** |" in out
+    assert "- **會辦**：總務組、會計室、政風室" in out
+    as_option = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--format", "json")[1]
+    as_flag = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--json")[1]
+    assert as_option == as_flag
+
+
+def test_readme_shows_the_slip_as_the_program_prints_it(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--format", "slip")[1]
+    assert out in readme

@@ -145,16 +145,31 @@ def route_command(
     unit: UnitOption = None,
     amount: AmountOption = None,
     json_output: JsonOption = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text（預設）、slip（可貼進公文系統的簽核流程）、markdown 或 json（同 --json）。",
+        ),
+    ] = "text",
     explain: ExplainOption = False,
 ) -> None:
     """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
     from .core import route, with_status
 
+    fmt = "json" if json_output else {"md": "markdown"}.get(fmt.lower(), fmt.lower())
+    if fmt not in ("text", "json", "slip", "markdown"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、slip、markdown、json。")
     result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
-    if json_output:
+    if fmt == "json":
         from .jsonout import write_json
 
         write_json(result)
+    elif fmt in ("slip", "markdown"):
+        from .slip import render_markdown, render_slip
+
+        sys.stdout.write(render_slip(result) if fmt == "slip" else render_markdown(result))
     else:
         from .render import print_route
 
