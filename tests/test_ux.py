@@ -432,3 +432,61 @@ def test_readme_shows_the_slip_as_the_program_prints_it(capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     out = call(capsys, "route", "--unit", "文書組", "--amount", "30萬", "--format", "slip")[1]
     assert out in readme
+
+
+# ---------------------------------------------------------------- triage
+
+
+def _seed_items(capsys):
+    import json
+
+    record = json.loads(call(capsys, "triage", str(SEED_MINUTES), "--json")[1])
+    return {item["section"]: item for item in record["items"]}
+
+
+def test_triage_tells_invited_from_assigned(capsys):
+    # 文書組補充報告 (四): 「處長及副處長部分，再請秘書協助邀請加入群組」 — 秘書 acts; 處長 and
+    # 副處長 are the ones to be invited.
+    item = _seed_items(capsys)["參、三、文書組高組長補充報告、(四)"]
+    assert [p["name"] for p in item["people"]] == ["秘書"]
+    assert [p["name"] for p in item["invited"]] == ["處長", "副處長"]
+    out = call(capsys, "triage", str(SEED_MINUTES))[1]
+    assert "承辦：秘書（秘書、視察、專員）" in out and "邀請：處長、副處長" in out
+
+
+def test_invited_as_the_object_of_an_invitation():
+    from approval_cli.triage import find_people, split_invited
+
+    body = "請文書組邀請林副秘書長出席座談"
+    assigned, invited = split_invited(body, find_people(body))
+    assert [p.name for p in invited] == ["林副秘書長"] and assigned == []
+
+
+def test_triage_keeps_a_rule_addressed_to_every_unit(capsys):
+    # 政風室補充 (一): no 請, but 「…時，皆應於公文中加註「就涉及本人獎勵部分為自行迴避之意思表示」」
+    # binds every unit; the titles in its parenthesis are whom it concerns, not assignees.
+    item = _seed_items(capsys)["參、三、政風室劉主任補充報告、(一)"]
+    assert item["kind"] == "directive" and item["rule"] is True
+    assert len(item["units"]) == 9
+    assert "皆應於公文中加註" in item["text"] and "擇期逐一至各組室宣導" not in item["text"]
+    assert item["people"] == [] and item["invited"] == []
+
+
+def test_triage_csv_one_row_per_tracking_change_and_a_note_column(capsys):
+    import csv
+    import io
+
+    out = call(capsys, "triage", str(SEED_MINUTES), "--format", "csv")[1]
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
+    tracking = [row for row in rows if row["類別"] == "列管"]
+    # 「列管案號 10606、10701、10702、10703 及 10704 同意解除列管；列管案號 9903、9904、10502 及 10705 賡續列管」
+    assert [(row["列管案號"], row["列管異動"]) for row in tracking] == [
+        *((case, "解除列管") for case in ("10606", "10701", "10702", "10703", "10704")),
+        *((case, "賡續列管") for case in ("9903", "9904", "10502", "10705")),
+    ]
+    assert all(row["段落"] == "參、二、(二)" for row in tracking)
+    # 建議項目 holds row ids only; the 「請人工判斷」 sentence is in 說明.
+    assert not any("請人工判斷" in row["建議項目"] for row in rows)
+    assert any("請人工判斷" in row["說明"] for row in rows)
+    invited = next(row for row in rows if row["段落"] == "參、三、文書組高組長補充報告、(四)")
+    assert invited["人員"] == "秘書（秘書、視察、專員）" and invited["邀請"] == "處長、副處長"

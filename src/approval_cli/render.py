@@ -477,6 +477,10 @@ def csv_text(entries: list[dict]) -> str:
     return buffer.getvalue()
 
 
+def _triage_people(people) -> str:
+    return "、".join(f"{p.name}" + (f"（{p.role}）" if p.role and p.role != p.title else "") for p in people)
+
+
 def print_triage(record) -> None:
     """One compact block per directive: where it came from, who, by when, what, and who decides."""
     from .triage import UNITS as ALL_UNITS
@@ -505,10 +509,12 @@ def print_triage(record) -> None:
         line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"
         if outside:
             line += f"　表外：{_escape(outside)}"
+        if item.rule:
+            line += "　全體適用的規定"
         if item.people:
-            line += "　" + "、".join(
-                f"{p.name}" + (f"（{p.role}）" if p.role and p.role != p.title else "") for p in item.people
-            )
+            line += "　承辦：" + _triage_people(item.people)
+        if getattr(item, "invited", None):
+            line += "　邀請：" + _triage_people(item.invited)
         if item.deadline:
             when = item.deadline.date or ("定期" if item.deadline.recurring else "")
             line += f"　期限：{_escape(item.deadline.text)}" + (f"（{when}）" if when else "")
