@@ -490,3 +490,19 @@ def test_triage_csv_one_row_per_tracking_change_and_a_note_column(capsys):
     assert any("請人工判斷" in row["說明"] for row in rows)
     invited = next(row for row in rows if row["段落"] == "參、三、文書組高組長補充報告、(四)")
     assert invited["人員"] == "秘書（秘書、視察、專員）" and invited["邀請"] == "處長、副處長"
+
+
+# ---------------------------------------------------------------- the README's two commands
+
+
+def test_readme_commands_are_quiet_and_ci_still_reads_the_test_command():
+    import subprocess
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("<!-- quick-start -->", 1)[1].split("```", 2)[1]
+    assert "pip install -q ." in quick  # the answer, not forty pip lines, is what a newcomer sees
+    # .ci/run reads the test command between the markers with this awk program, verbatim.
+    awk = r"/<!-- test-command -->/{f=1;next} /<!-- \/test-command -->/{f=0} f && !/^```/"
+    command = subprocess.run(["awk", awk, str(ROOT / "README.md")], capture_output=True, text=True).stdout
+    assert command.strip() == 'python3 -m venv .venv && .venv/bin/pip install -q ".[test]" && .venv/bin/pytest'
+    assert awk in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
