@@ -18,9 +18,18 @@ import unicodedata
 NO_START = set("、。，．；：！？）」』】〕》〉｝］…‥・ー,.;:!?)]}%％'\"”’")
 # Never at the end of a line.
 NO_END = set("（「『【〔《〈｛［([{“‘$＄#＃")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ANSI_SOURCE = r"\x1b\[[0-9;]*m"
 # Characters of one unbreakable run: an ASCII word, id, option, amount or path.
-_ASCII_RUN = re.compile(r"[!-~]+")
+_ASCII_RUN_SOURCE = r"[!-~]+"
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(source: str) -> re.Pattern[str]:
+    """Compiled on first use: find imports this module on every run and most runs wrap little."""
+    found = _compiled.get(source)
+    if found is None:
+        found = _compiled[source] = re.compile(source)
+    return found
 
 
 def char_cells(char: str) -> int:
@@ -31,7 +40,7 @@ def char_cells(char: str) -> int:
 
 def cells(text: str) -> int:
     """Terminal cells the text takes (ANSI colour codes take none)."""
-    return sum(char_cells(char) for char in _ANSI.sub("", text))
+    return sum(char_cells(char) for char in _pattern(_ANSI_SOURCE).sub("", text))
 
 
 def terminal_width(default: int = 80) -> int:
@@ -47,11 +56,12 @@ def terminal_width(default: int = 80) -> int:
 
 def _units(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, is_space) pieces that may not be split, in order."""
+    ansi_pattern, ascii_run = _pattern(_ANSI_SOURCE), _pattern(_ASCII_RUN_SOURCE)
     pieces: list[list] = []  # [start, end, is_space]
     position = 0
     while position < len(text):
         char = text[position]
-        ansi = _ANSI.match(text, position)
+        ansi = ansi_pattern.match(text, position) if char == "\x1b" else None
         if ansi:  # zero-width: glued to what follows (or, a reset, to what precedes)
             end = ansi.end()
             if ansi.group(0) == "\x1b[0m" and pieces and not pieces[-1][2]:
@@ -67,7 +77,7 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
             pieces.append([position, end, True])
             position = end
             continue
-        run = _ASCII_RUN.match(text, position)
+        run = ascii_run.match(text, position)
         end = run.end() if run and run.end() > position + 1 else position + 1
         pieces.append([position, end, False])
         position = end
@@ -82,12 +92,12 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
         if carry is not None:
             piece = [carry[0], piece[1], piece[2]]
             carry = None
-        first = _ANSI.sub("", text[piece[0] : piece[1]])[:1]
+        first = ansi_pattern.sub("", text[piece[0] : piece[1]])[:1]
         if glued and not piece[2] and not glued[-1][2] and first in NO_START:
             glued[-1][1] = piece[1]
             continue
         if glued and not glued[-1][2] and not piece[2]:
-            last = _ANSI.sub("", text[glued[-1][0] : glued[-1][1]])[-1:]
+            last = ansi_pattern.sub("", text[glued[-1][0] : glued[-1][1]])[-1:]
             # 「（」 stays with what follows; a number with the character next to it
             # (第11201393822號, 30萬, 153行).
             if last in NO_END or (last.isdigit() and first and char_cells(first) == 2) or (
