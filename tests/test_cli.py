@@ -263,7 +263,7 @@ def test_long_query_and_control_characters_answered_or_refused_fast(tmp_path):
 def test_batch_keeps_every_line_in_order(tmp_path):
     lines = [
         "文書組\t採購 30萬",
-        "",
+        "文書組\t",  # a unit and no task
         "資訊局\t採購 30萬",  # unknown unit
         "硬碟報廢",  # no unit, one unit owns it
         "議員索取資料",  # no unit, every unit has it: ask for one

@@ -187,16 +187,13 @@ SEED_REPORT_DIRECTIVES = [
     ("參、三、文書組高組長補充報告、(二)", ALL, [], [], None),
     # 「本組將於每月初…發送各組室…，請各組室同仁配合辦理」: 本組 is 文書組, the reporter.
     ("參、三、文書組高組長補充報告、(三)", OTHERS_AFTER["文書組"], [], [], ("每月初", None)),
-    # 「處長及副處長部分，再請秘書協助邀請加入群組」: the titles are people; 秘書 is asked.
-    (
-        "參、三、文書組高組長補充報告、(四)",
-        [],
-        [],
-        [("處長", "處長"), ("副處長", "副處長"), ("秘書", "秘書、視察、專員")],
-        None,
-    ),
+    # 「處長及副處長部分，再請秘書協助邀請加入群組」: 秘書 is asked; 處長 and 副處長 are to be
+    # invited (Item.invited), not assigned.
+    ("參、三、文書組高組長補充報告、(四)", [], [], [("秘書", "秘書、視察、專員")], None),
     # 「請相關組室長官預作準備」: 相關組室 names no unit.
     ("參、三、機要組涂組長補充報告、(二)", [], [], [], None),
+    # 「簽辦獎勵案件時，…皆應於公文中加註…」: a rule for every unit, asking no one by name.
+    ("參、三、政風室劉主任補充報告、(一)", ALL, [], [], None),
     # 「政風處已於臺北 e 大製播課程，請各主管轉知同仁於今年 8 月 30 日前完成點讀」.
     (
         "參、三、政風室劉主任補充報告、(二)",
@@ -221,9 +218,8 @@ def test_seed_report_sentences_that_ask_nobody_are_not_items(seed):
     assert "參、三、國際事務組陳組長補充報告、(二)" not in sections
     # 「已請 B1、B2 餐廳…回報」: already asked, nothing for the meeting to route.
     assert "參、三、公管中心趙主任補充報告、(一)" not in sections
-    # 市民服務組 suggests (建議可先蒐集…); 政風室 (一) announces its own plan (將擇期…宣導).
+    # 市民服務組 suggests (建議可先蒐集…).
     assert not any(section.startswith("參、三、市民服務組") for section in sections)
-    assert "參、三、政風室劉主任補充報告、(一)" not in sections
 
 
 def test_seed_report_item_keeps_the_whole_paragraph_as_context(seed):
@@ -584,7 +580,9 @@ def test_to_csv(seed):
     assert not text.startswith("\ufeff")  # the caller adds the BOM
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_HEADER
-    assert len(rows) == len(seed.items) + 1
+    # One row per item, except a 列管 item: one row per change (參、二、(二) holds nine).
+    tracking_items = sum(item.kind == "tracking" for item in seed.items)
+    assert len(rows) == len(seed.items) - tracking_items + len(seed.tracking) + 1
     row = dict(zip(rows[0], next(row for row in rows if row[0] == "參、三、(三)"), strict=True))
     assert row["類別"] == "交辦" and row["單位"] == "文書組"
     assert row["期限"] == "一月底前" and row["期限日期"] == "2022-01-31"
@@ -593,14 +591,15 @@ def test_to_csv(seed):
     assert recurring["表外單位"] == "公管中心（臺北市市政大樓公共事務管理中心）"
     assert recurring["期限日期"] == "定期"
     person = dict(zip(rows[0], next(row for row in rows if row[0] == "參、三、(九)"), strict=True))
-    assert person["人員"] == "林副秘書長（副處長）" and person["建議項目"] == NO_MATCH_NOTE
+    assert person["人員"] == "林副秘書長（副處長）" and person["建議項目"] == ""
+    assert person["說明"] == NO_MATCH_NOTE
     assert {row[1] for row in rows[1:]} == {"交辦", "備查", "列管"}
 
 
 def test_to_csv_defuses_formulas():
     record = parse_record("會議結論：\n(一) =1+1 請文書組辦理。\n")
     rows = list(csv.reader(io.StringIO(to_csv(record))))
-    assert rows[1][7] == "'=1+1請文書組辦理。"
+    assert rows[1][CSV_HEADER.index("內容")] == "'=1+1請文書組辦理。"
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The `approval` command: parse arguments, call core, hand the result to render.
 
 Errors become one stderr paragraph and an exit code here and nowhere else:
-0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error.
+0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error,
+4 the row is found but the source marks no 核定 (route/batch).
 """
 
 import sys
@@ -9,12 +10,24 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, ApprovalError, UsageError
+from .errors import EXIT_BAD_INPUT, EXIT_NO_DECIDER, EXIT_NO_MATCH, ApprovalError, UsageError
+
+# What the clerk meets in every answer, said once under `approval --help` (and in the README).
+GLOSSARY = (
+    "用語：\n"
+    "・甲表：由府（市長）決行；乙表：本處內決行（至多處長）。\n"
+    "・機關共同乙：各單位都有的乙表事項（議會、檔案、採購級距等），流程依單位而異。\n"
+    "・第一層＝處長（秘書長），第二層＝組長或主任，第三層＝股長；「授權由第二層決行」即由組長或主任決行。\n"
+    "・⚠注意：原表此列有疑義，答案本身可能不對，請查原表。ⓘ說明：原表寫法特殊，但決行者明確。\n"
+    "・待查（units的欄位）：帶有⚠或ⓘ的列數。表頭未列職稱：標記落在表頭沒有職稱的欄位。\n"
+    "・--debug可寫在指令前後（出錯時顯示程式追蹤）；--version顯示版本。"
+)
 
 app = typer.Typer(
     name="approval",
     help="臺北市政府秘書處分層負責明細表查詢：誰擬辦、誰陳核、誰決行。"
     "（Who drafts, who reviews and who decides, per the Secretariat's delegation-of-authority table.）",
+    epilog=GLOSSARY,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -67,6 +80,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="輸出 JSON（給程�
 ExplainOption = Annotated[bool, typer.Option("--explain", help="說明為什麼是這一列。[why this row]")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"approval {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def options(
     catalogue: Annotated[
@@ -78,7 +99,15 @@ def options(
             show_envvar=True,
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="出錯時顯示程式追蹤資訊。[show tracebacks]")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="出錯時顯示程式追蹤資訊；也可寫在指令之後。[show tracebacks]")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="顯示版本後結束。[print the version]"
+        ),
+    ] = False,
 ) -> None:
     state.catalogue = catalogue
     state.debug = debug
@@ -116,42 +145,69 @@ def route_command(
     unit: UnitOption = None,
     amount: AmountOption = None,
     json_output: JsonOption = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text（預設）、slip（可貼進公文系統的簽核流程）、markdown 或 json（同 --json）。",
+        ),
+    ] = "text",
     explain: ExplainOption = False,
 ) -> None:
     """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
-    from .core import route
+    from .core import route, with_status
 
-    result = route(state.store(), " ".join(query or []), unit, parse_amount_option(amount))
-    if json_output:
+    fmt = "json" if json_output else {"md": "markdown"}.get(fmt.lower(), fmt.lower())
+    if fmt not in ("text", "json", "slip", "markdown"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、slip、markdown、json。")
+    result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
+    if fmt == "json":
         from .jsonout import write_json
 
         write_json(result)
+    elif fmt in ("slip", "markdown"):
+        from .slip import render_markdown, render_slip
+
+        sys.stdout.write(render_slip(result) if fmt == "slip" else render_markdown(result))
     else:
         from .render import print_route
 
         print_route(result, explain)
-    if result["match"] is None:
-        if result["reason"] == "needs_amount":
-            from .core import unanswered
+    if result["status"] == "needs_amount":
+        from .core import unanswered
 
-            raise UsageError(*unanswered(result))
+        raise UsageError(*unanswered(result))
+    if result["status"] in ("no_final_approver", "choose_one"):
+        raise typer.Exit(EXIT_NO_DECIDER)
+    if not result["answered"]:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
 @app.command("list")
 def list_command(
+    words: Annotated[
+        list[str] | None, typer.Argument(metavar="[關鍵字]...", help="只列出含這些字的項目（每個字都要有）。")
+    ] = None,
     unit: UnitOption = None,
     table: Annotated[str | None, typer.Option("--table", "-t", help="表別：甲、乙、機關共同乙。")] = None,
     approver: Annotated[
         str | None,
         typer.Option("--approver", help="決行者職稱，例如 副處長（也可寫 副秘書長）。[final approver]"),
     ] = None,
+    cosign: Annotated[
+        str | None, typer.Option("--cosign", "-c", help="只列出要會辦此單位的項目，例如 政風室。[co-signing unit]")
+    ] = None,
+    grep: Annotated[
+        str | None, typer.Option("--grep", "-g", help="關鍵字，同位置參數（台／臺、簡體字都可以）。[keyword]")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """列出符合條件的項目，例如某單位由副處長決行的所有事項。[filter the catalogue]"""
     from .core import list_entries
 
-    result = list_entries(state.store(), unit, table, approver)
+    text = " ".join([*(words or []), *([grep] if grep else [])])
+    result = list_entries(state.store(), unit, table, approver, cosign, text)
     if json_output:
         from .jsonout import write_json
 
@@ -166,13 +222,22 @@ def list_command(
 
 @app.command("batch")
 def batch_command(
-    file: Annotated[str, typer.Argument(help="每行一件事；可寫「單位<TAB>描述」。用 - 代表標準輸入。")] = "-",
+    file: Annotated[
+        str,
+        typer.Argument(help="每行一件事；可寫「單位<TAB>描述」，金額寫在描述裡。空白行與 # 開頭的行略過。用 - 代表標準輸入。"),
+    ] = "-",
     unit: UnitOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl（預設）或 csv（含 BOM，Excel 可直接開）。")
+    ] = "jsonl",
 ) -> None:
-    """整批判定：每行輸出一個 JSON 物件（JSON Lines），不漏行。[one JSON line per input line]"""
+    """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
     from .batch import run_batch
 
-    code = run_batch(state.store(), file, unit, sys.stdout)
+    fmt = fmt.lower()
+    if fmt not in ("jsonl", "json", "csv"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：jsonl、csv。")
+    code = run_batch(state.store(), file, unit, sys.stdout, "csv" if fmt == "csv" else "jsonl")
     if code:
         raise typer.Exit(code)
 
@@ -196,7 +261,10 @@ def units_command(json_output: JsonOption = False) -> None:
 @app.command("show")
 def show_command(
     entry_id: Annotated[
-        str, typer.Argument(metavar="ID", help="項目編號（如 DOC-056）或原表行號（如 L153）。")
+        list[str],
+        typer.Argument(
+            metavar="ID", help="項目編號（如 DOC-056，也可打 doc-56、DOC 56）或原表行號（如 L153、第153行）。"
+        ),
     ],
     json_output: JsonOption = False,
 ) -> None:
@@ -204,7 +272,7 @@ def show_command(
     from .core import show, source_info
 
     store = state.store()
-    entry = show(store, entry_id)
+    entry = show(store, " ".join(entry_id))
     if json_output:
         from .jsonout import write_json
 
@@ -310,24 +378,62 @@ def _report(message: str, hint: str | None = None) -> None:
         sys.stderr.write(f"  {hint}\n")
 
 
+def _hoist_debug(args: list[str]) -> list[str]:
+    """`--debug` is accepted anywhere before a `--`: moved in front of the command, where the
+    app-wide option is parsed (`approval route … --debug` as the README says)."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
+
+
+def _fold_long_help_words() -> None:
+    """rich crops a help cell's unbroken run of CJK text with …; fold it onto the next line
+    instead. Only when help is shown, so ordinary runs never import rich."""
+    from rich.text import Text
+    from typer import rich_utils
+
+    original = getattr(rich_utils, "_make_rich_text", None)
+    if original is None or getattr(original, "_folds", False):
+        return
+
+    def make_rich_text(*args, **kwargs):
+        text = original(*args, **kwargs)
+        if isinstance(text, Text):
+            text.overflow = "fold"
+        return text
+
+    make_rich_text._folds = True  # type: ignore[attr-defined]
+    rich_utils._make_rich_text = make_rich_text
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes a message and an exit code, never a traceback."""
+    args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
+    if not args or any(arg in ("-h", "--help") for arg in args):
+        _fold_long_help_words()
     try:
-        code = app(args=argv, prog_name="approval", standalone_mode=False)
+        code = app(args=args, prog_name="approval", standalone_mode=False)
     except ApprovalError as error:
         if state.debug:
             raise
         _report(error.message, error.hint)
         code = error.exit_code
     except typer.TyperException as error:  # typer's (vendored click's) usage errors
-        message = error.format_message() if hasattr(error, "format_message") else str(error)
-        if message.strip():  # bare `approval` prints the help itself, with an empty message
-            _report(f"用法錯誤：{message}", "用 approval --help 或 approval 指令 --help 查看用法。")
+        from typer._click.exceptions import NoArgsIsHelpError
+
+        if isinstance(error, NoArgsIsHelpError):  # bare `approval`: the help, on stdout
+            sys.stdout.write(error.format_message() + "\n")
+        else:
+            from .usage import translate
+
+            message, hint = translate(error, [c.name for c in app.registered_commands if c.name])
+            _report(f"用法錯誤：{message}", hint)
         code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         code = 130
     except Exception as error:  # a bug: say so plainly, keep the traceback behind --debug
-        if state.debug or "--debug" in (argv or sys.argv):
+        if state.debug or "--debug" in args:
             raise
         _report(
             f"程式內部錯誤（{type(error).__name__}：{error}）。",

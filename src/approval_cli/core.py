@@ -91,18 +91,48 @@ def _with_fit(store: Store, query: Query, out: dict, index: int) -> dict:
     return out
 
 
-def unanswered(result: dict) -> tuple[str, str | None]:
-    """Why a route has no answer, as the one sentence and hint every output uses."""
+def route_status(result: dict) -> str:
+    """What a route answer is, for scripts: answered; choose_one (the table splits the task and the
+    words do not say which part: `choices` names each part's decider); no_final_approver (the row
+    is found but the source marks no 核定); or why there is no row (no_row_in_unit, needs_amount,
+    amount_outside_bands)."""
+    if result.get("match") is None:
+        return result.get("reason") or "no_row_in_unit"
+    if result.get("status") == "choose_one":
+        return "choose_one"
+    return "answered" if result.get("final_approver") else "no_final_approver"
+
+
+def with_status(result: dict) -> dict:
+    """The route answer with `answered` (true only when a decider is named) and `status` in front."""
+    status = route_status(result)
+    return {"answered": status == "answered", **result, "status": status}
+
+
+def unanswered(result: dict, in_batch: bool = False) -> tuple[str, str | None]:
+    """Why a route has no answer, as the one sentence and hint every output uses. A batch line
+    cannot take --amount: its hint says to write the amount in the line."""
     reason, unit, amount = result.get("reason"), result.get("unit") or "各單位", result.get("amount_parsed")
+    match = result.get("match")
+    if match is not None and result.get("choices"):
+        parts = "；".join(f"{c['deciding_words']} → {c['final_approver'] or '未標示'}" for c in result["choices"])
+        return (f"原表把這件事分成幾種情形，決行者依情形而定：{parts}。", "請依實際情形選定一種。")
+    if match is not None and not result.get("final_approver"):
+        return (
+            f"{match['unit']}的這一列（{match['id']}，原表第 {match['source_line']} 行）沒有「核定」，無法判定決行者。",
+            "流程照原表列出；請查原表或洽承辦單位。",
+        )
     if reason == "needs_amount" and amount:
         return (
             f"{unit}的這項事務依金額分級，而「{amount['display']}」跨越不只一個級距。",
-            "請給確切金額，例如 --amount 30萬。",
+            "請在這一行寫確切金額，例如「採購 30萬」。" if in_batch else "請給確切金額，例如 --amount 30萬。",
         )
     if reason == "needs_amount":
         return (
             f"{unit}的這項事務依金額分級，必須有金額才能判定。",
-            "請加上 --amount 30萬，或在描述中寫上金額。",
+            "請在這一行的描述中寫上金額，例如「採購 30萬」。"
+            if in_batch
+            else "請加上 --amount 30萬，或在描述中寫上金額。",
         )
     if reason == "amount_outside_bands":
         return f"金額 {amount['display'] if amount else ''} 不在{unit}這項事務的任何級距內。", None
@@ -674,24 +704,48 @@ def _choose_band(
 
 
 def list_entries(
-    store: Store, unit: str | None = None, table: str | None = None, approver: str | None = None
+    store: Store,
+    unit: str | None = None,
+    table: str | None = None,
+    approver: str | None = None,
+    cosign: str | None = None,
+    text: str | None = None,
 ) -> dict:
+    """Rows by unit, 表別, decider, co-signing unit and words (every word, on folded text:
+    台/臺, 姊/姐 and Simplified characters match the table's spelling)."""
     unit = resolve_unit(store, unit)
     role = resolve_role(approver) if approver else None
+    cosign_unit = resolve_unit(store, cosign) if cosign else None
+    if table is not None:
+        table = {"甲表": "甲", "乙表": "乙"}.get(table.strip(), table.strip())
     if table is not None and table not in ("甲", "乙", "機關共同乙"):
         raise UsageError(f"表別「{table}」不存在。", "可用：甲、乙、機關共同乙。")
+    words = [store.fold(word) for word in (text or "").split()]
+    words = [word for word in words if word]
+
+    def has_words(entry: dict) -> bool:
+        if not words:
+            return True
+        parts = (entry["item"], entry["content"], entry.get("business") or "", *entry["notes"])
+        folded = store.fold(" ".join(parts))
+        return all(word in folded for word in words)
+
     rows = [
         i
         for i, e in enumerate(store.entries)
         if (unit is None or e["unit"] == unit)
         and (table is None or e["table"] == table)
         and (role is None or e["final_approver"] == role)
+        and (cosign_unit is None or cosign_unit in e["cosign"])
+        and has_words(e)
     ]
     return {
         "unit": unit,
         "table": table,
         "approver": role,
         "approver_as_typed": approver,
+        "cosign": cosign_unit,
+        "text": text or None,
         "entries": [entry_out(store, i) for i in rows],
         "source": source_info(store),
     }
@@ -712,14 +766,35 @@ def units_summary(store: Store) -> list[dict]:
     return rows
 
 
+def _entry_index(store: Store, key: str) -> int | None:
+    """The row a person means: DOC-056 as doc-56, DOC56, DOC 56, ＤＯＣ－５６; a source line as
+    L153, 153, 第153行 or 原表第 153 行."""
+    import re
+    import unicodedata
+
+    wanted = re.sub(r"[\s_‐‑‒–—―−]+", "", unicodedata.normalize("NFKC", key)).upper()
+    wanted = wanted.replace("-", "")
+    index = store.by_id.get(key.strip().upper())
+    if index is not None:
+        return index
+    line = re.fullmatch(r"(?:原表)?第?L?(\d+)行?", wanted)
+    if line:
+        number = int(line.group(1))
+        return next((i for i, e in enumerate(store.entries) if e["source_line"] == number), None)
+    found = re.fullmatch(r"([A-Z]+)0*(\d+)", wanted)
+    if found:
+        prefix, number = found.group(1), int(found.group(2))
+        for entry_id, i in store.by_id.items():
+            head, _, digits = entry_id.rpartition("-")
+            if head == prefix and digits.isdigit() and int(digits) == number:
+                return i
+    return None
+
+
 def show(store: Store, key: str) -> dict:
-    """One entry by id (GA-001) or by its source line (L153 or 153)."""
+    """One entry by id (GA-001, as typed: doc-56, ＤＯＣ５６) or by its source line (L153, 第153行)."""
     wanted = key.strip().upper()
-    index = store.by_id.get(wanted)
-    if index is None:
-        number = wanted.removeprefix("L")
-        if number.isdigit():
-            index = next((i for i, e in enumerate(store.entries) if e["source_line"] == int(number)), None)
+    index = _entry_index(store, key)
     if index is None:
         from rapidfuzz import process
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 EXIT_NO_MATCH = 1
 EXIT_BAD_INPUT = 2
+# The task is found but no single decider can be named: the source marks no 核定, or the table
+# splits the task and the words do not say which part (status choose_one). Not an answer.
+EXIT_NO_DECIDER = 4
+# batch's summary exit code is its worst line's, in this order (bad input first).
+EXIT_SEVERITY = {0: 0, EXIT_NO_MATCH: 1, EXIT_NO_DECIDER: 2, EXIT_BAD_INPUT: 3}
 
 
 class ApprovalError(Exception):

@@ -37,8 +37,11 @@ def chain_text(chain: list[dict], *, markup: bool = True) -> str:
     return " → ".join(parts) if parts else "（原表此列沒有流程標記）"
 
 
-def chain_grid(chain: list[dict]):
-    """The chain one step a line, the deciding step highlighted: readable at 80 columns."""
+def chain_grid(chain: list[dict], highlight: bool = True):
+    """The chain one step a line, the deciding step highlighted: readable at 80 columns.
+
+    The highlight pads the role with a space each side for the reversed colours; without colour
+    (a pipe, NO_COLOR) there is no highlight and no padding."""
     from rich.table import Table
 
     if not chain:
@@ -50,7 +53,8 @@ def chain_grid(chain: list[dict]):
     for number, step in enumerate(chain, start=1):
         role = role_display(step["role"])
         if step["action"] == "核定":
-            grid.add_row(str(number), f"[bold reverse] {role} [/]", "[bold]核定（決行）[/]")
+            shown = f"[bold reverse] {role} [/]" if highlight else f"[bold]{role}[/]"
+            grid.add_row(str(number), shown, "[bold]核定（決行）[/]")
         else:
             grid.add_row(str(number), role, step["action"])
     return grid
@@ -60,6 +64,21 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def _say(console, markup: str, indent: int = 2, style: str | None = None, at_spaces: bool = False) -> None:
+    """One logical line, wrapped at the console width with a hanging indent of `indent` cells:
+    ids and ASCII words are never split and no line starts with 、 or ）. `at_spaces` keeps
+    space-separated fields whole where it can."""
+    from rich.text import Text
+
+    from .wrap import wrap_text
+
+    text = Text.from_markup(markup, emoji=False)
+    if style:
+        text.stylize(style)
+    for line in wrap_text(text, console.width, indent, at_spaces):
+        console.print(line, soft_wrap=True)
 
 
 def table_name(table: str) -> str:
@@ -103,7 +122,7 @@ def print_route(result: dict, explain: bool = False) -> None:
     if amount:
         band = entry.get("amount_range")
         grid.add_row("金額", f"{amount['display']}" + (f" → 屬於 {_band_text(band)}" if band else ""))
-    grid.add_row("流程", chain_grid(result["chain"]))
+    grid.add_row("流程", chain_grid(result["chain"], highlight=console.color_system is not None))
     final = result["final_approver"]
     if result.get("status") == "choose_one":
         grid.add_row("決行", "[bold]依情形而定：見下方各情形[/]")
@@ -131,9 +150,9 @@ def print_route(result: dict, explain: bool = False) -> None:
     if result["alternatives"]:
         console.print("其他也可能適用的列：")
         for alt in result["alternatives"]:
-            console.print(f"  ・{_escape(_one_line(alt))}")
+            _say(console, f"  ・{_escape(_one_line(alt))}", 4)
     _print_understood(console, result)
-    console.print(f"[dim]{_escape(_source_line(result['source']))}[/]")
+    _say(console, _escape(_source_line(result["source"])), 2, "dim")
     if explain:
         print_explain(console, result)
 
@@ -182,25 +201,36 @@ def _one_line(entry: dict) -> str:
 def _print_no_match(console, result: dict) -> None:
     reason = result.get("reason")
     if reason == "needs_amount":
-        console.print(f"{result['unit']}的這項事務依金額分級，請加上金額（例如 --amount 30萬）。各級距：")
+        _say(console, f"{result['unit']}的這項事務依金額分級，請加上金額（例如 --amount 30萬）。各級距：")
         for alt in result["alternatives"]:
-            console.print(f"  ・{_escape(_one_line(alt))}")
+            _say(console, f"  ・{_escape(_one_line(alt))}", 4)
         return
     if reason == "amount_outside_bands":
-        console.print(f"金額不在{result['unit']}這項事務的任何級距內：")
+        _say(console, f"金額不在{result['unit']}這項事務的任何級距內：")
         for alt in result["alternatives"]:
-            console.print(f"  ・{_escape(_one_line(alt))}")
+            _say(console, f"  ・{_escape(_one_line(alt))}", 4)
         return
-    console.print(f"[bold]{result['unit']}的分層負責明細表沒有符合「{_escape(result['query'])}」的項目。[/]")
+    _say(console, f"[bold]{result['unit']}的分層負責明細表沒有符合「{_escape(result['query'])}」的項目。[/]")
     if result.get("nearest"):
-        console.print(f"{result['unit']}最接近的項目（都不夠相符，請自行判斷是否適用）：")
+        _say(console, f"{result['unit']}最接近的項目（都不夠相符，請自行判斷是否適用）：")
         for near in result["nearest"]:
-            console.print(f"  ・{_escape(_one_line(near))}")
+            _say(console, f"  ・{_escape(_one_line(near))}", 4)
     if result["references"]:
-        console.print("其他單位有類似項目（屬於那些單位，不能直接套用到本單位）：")
+        _say(console, "其他單位有類似項目（屬於那些單位，不能直接套用到本單位）：")
         for ref in result["references"]:
-            console.print(f"  ・{_escape(_one_line(ref))}")
-    console.print("[dim]請洽單位主管確認；或用 approval find 查看所有單位。[/]")
+            _say(console, f"  ・{_escape(_one_line(ref))}", 4)
+    _say(console, f"{_escape(whom_to_ask(result.get('unit')))}或用 approval find 查看所有單位。", 2, "dim")
+
+
+def whom_to_ask(unit: str | None) -> str:
+    """Who can confirm what the table leaves out: the unit's head, and 人事室 (which keeps the
+    table) unless the unit is 人事室 itself."""
+    if not unit:
+        return "請洽承辦單位主管或人事室確認；"
+    head = "主任" if unit.endswith("室") else "組長"
+    if unit == "人事室":
+        return f"請洽人事室{head}確認（人事室即分層負責明細表的主管單位）；"
+    return f"請洽{unit}{head}或人事室（分層負責明細表的主管單位）確認；"
 
 
 def print_explain(console, result: dict) -> None:
@@ -222,7 +252,8 @@ def print_explain(console, result: dict) -> None:
     runners = result.get("alternatives") or result.get("references") or []
     for other in runners[:3]:
         lines.append(f"・次佳：{_escape(_one_line(other))}，分數 {other.get('score')}")
-    console.print("\n".join(lines))
+    for line in lines:
+        _say(console, line, 2)
 
 
 def _ansi(stream) -> Callable[[str, str], str]:
@@ -270,20 +301,34 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
         warn = style("　⚠ 原表有疑義", "yellow") if any(e["flags"] for e in group) else ""
         where = f"{entry['unit']}（{entry['id']}）"
         if len(group) > 1:
-            where = (
-                f"{len(group)} 個單位，決行相同："
-                + "、".join(f"{e['unit']}（{e['id']}）" for e in group)
-                + "\n    "
-            )
-        lines.append(f"{number:>2}．{where}{text}")
+            units = "、".join(f"{e['unit']}（{e['id']}）" for e in group)
+            lines.append(f"{number:>2}．{len(group)} 個單位，決行相同：{units}")
+            lines.append(f"    {text}")
+        else:
+            lines.append(f"{number:>2}．{where}{text}")
         lines.append(
             f"    決行：{final}　{table_name(entry['table'])}　分數 {entry['score']}"
             f"{fit_note[entry.get('amount_fit')]}{warn}"
         )
         if explain:
             lines.append(f"    相符字詞：{'、'.join(entry['matched']) or '（無）'}")
-    lines.append(style("看完整流程：approval show 編號；依單位判定：approval route --unit 單位 事項", "dim"))
-    out.write("\n".join(lines) + "\n")
+    # One command a line, so a narrow terminal does not split a command in two.
+    lines.append(style("看完整流程：approval show 編號", "dim"))
+    lines.append(style("依單位判定：approval route --unit 單位 事項", "dim"))
+    out.write("\n".join(_wrapped(lines)) + "\n")
+
+
+def _wrapped(lines: list[str], width: int | None = None) -> list[str]:
+    """find's lines at the terminal width (ids never split); continuation lines indented under
+    the text: four cells for a row's lines, two for the heading and the footer."""
+    from .wrap import terminal_width, wrap
+
+    width = width or terminal_width()
+    out: list[str] = []
+    for line in lines:
+        indent = "      " if line.startswith("    ") else "    " if line[:1] == " " or line[1:2] == "．" else "  "
+        out.extend(wrap(line, width, indent, at_spaces="　" in line))  # fields apart by 　 kept whole
+    return out
 
 
 def _same_rows(matches: list[dict]) -> list[list[dict]]:
@@ -301,36 +346,73 @@ def _same_rows(matches: list[dict]) -> list[list[dict]]:
     return groups
 
 
-def print_list(result: dict) -> None:
-    from rich.table import Table
+# Below this width a table's 事項 column shrinks to nothing: list switches to two lines a row.
+LIST_TABLE_MIN_WIDTH = 100
 
+
+def print_list(result: dict) -> None:
     console = _console()
     what = []
     if result["unit"]:
         what.append(result["unit"])
     if result["table"]:
-        what.append(f"{result['table']}表")
+        what.append(table_name(result["table"]))
     if result["approver"]:
         what.append(f"由{role_display(result['approver'])}決行")
-    table = Table(title=f"{'、'.join(what) or '全部'}：{len(result['entries'])} 項", show_lines=False)
-    table.add_column("編號", no_wrap=True)
-    table.add_column("單位", no_wrap=True)
-    table.add_column("表別", no_wrap=True)
-    table.add_column("事項", overflow="fold", ratio=1)
-    table.add_column("決行", no_wrap=True)
-    for entry in result["entries"]:
-        text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
-        final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
-        if entry["flags"]:
-            final += " [yellow]⚠[/]"
-        table.add_row(entry["id"], entry["unit"], entry["table"], _escape(text), final)
-    console.print(table)
+    if result.get("cosign"):
+        what.append(f"會辦{result['cosign']}")
+    if result.get("text"):
+        what.append(f"含「{_escape(result['text'])}」")
+    title = f"{'、'.join(what) or '全部'}：{len(result['entries'])} 項"
+    one_unit = bool(result["unit"])  # the title names it: no 單位 column
+    if console.width >= LIST_TABLE_MIN_WIDTH:
+        _list_table(console, result["entries"], title, one_unit)
+    else:
+        _list_compact(console, result["entries"], title, one_unit)
     flagged = [entry for entry in result["entries"] if entry["warnings"]]
     if flagged:
         console.print("[yellow]⚠ 原表有疑義的列：[/]")
         for entry in flagged:
             messages = "；".join(warning["message"] for warning in entry["warnings"])
-            console.print(f"  {entry['id']}：{_escape(messages)}")
+            _say(console, f"  {entry['id']}：{_escape(messages)}", 4)
+
+
+def _list_final(entry: dict) -> str:
+    final = role_display(entry["final_approver"]) if entry["final_approver"] else "[red]未標示[/]"
+    return final + (" [yellow]⚠[/]" if entry["flags"] else "")
+
+
+def _list_text(entry: dict) -> str:
+    return _escape(entry["content"] + (f"／{entry['business']}" if entry["business"] else ""))
+
+
+def _list_table(console, entries: list[dict], title: str, one_unit: bool) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    table.add_column("編號", no_wrap=True)
+    if not one_unit:
+        table.add_column("單位", no_wrap=True)
+    table.add_column("表別", no_wrap=True)
+    table.add_column("事項", overflow="fold", ratio=3)
+    table.add_column("決行", no_wrap=True)
+    table.add_column("會辦", overflow="fold")
+    for entry in entries:
+        unit = [] if one_unit else [entry["unit"]]
+        cosign = "、".join(entry["cosign"]) or "—"
+        table.add_row(entry["id"], *unit, entry["table"], _list_text(entry), _list_final(entry), cosign)
+    console.print(table)
+
+
+def _list_compact(console, entries: list[dict], title: str, one_unit: bool) -> None:
+    """Two lines a row for a narrow terminal: who decides, then what it is and who co-signs."""
+    _say(console, f"[bold]{title}[/]")
+    for entry in entries:
+        unit = "" if one_unit else f"　{entry['unit']}"
+        _say(console, f"[bold]{entry['id']}[/]{unit}　{table_name(entry['table'])}　決行：{_list_final(entry)}",
+             2, at_spaces=True)  # fmt: skip
+        cosign = "、".join(entry["cosign"])
+        _say(console, f"  {_list_text(entry)}" + (f"　會辦：{cosign}" if cosign else ""), 2, at_spaces=True)
 
 
 def print_units(rows: list[dict]) -> None:
@@ -353,7 +435,8 @@ def print_show(entry: dict, raw: str, source: dict) -> None:
     from rich.panel import Panel
 
     grid = _entry_grid(entry)
-    grid.add_row("流程", chain_grid(entry["chain"]))
+    console = _console()
+    grid.add_row("流程", chain_grid(entry["chain"], highlight=console.color_system is not None))
     grid.add_row(
         "決行", role_display(entry["final_approver"]) if entry["final_approver"] else "[red]原表未標示[/]"
     )
@@ -368,26 +451,32 @@ def print_show(entry: dict, raw: str, source: dict) -> None:
             SEVERITY_LABEL.get(warning["severity"], "⚠"), f"[yellow]{_escape(warning['message'])}[/]"
         )
     grid.add_row("原表原文", _escape(" │ ".join(cell for cell in raw.split("\t") if cell.strip())))
-    console = _console()
     console.print(Panel(grid, title=_escape(entry_heading(entry)), title_align="left"))
-    console.print(f"[dim]{_escape(_source_line(source))}[/]")
+    _say(console, _escape(_source_line(source)), 2, "dim")
 
 
 def print_lint(report: dict) -> None:
     console = _console()
-    console.print(f"[bold]需要查對原表的列：{len(report['flagged'])} 列[/]")
+    _say(console, f"[bold]需要查對原表的列：{len(report['flagged'])} 列[/]")
     for item in report["flagged"]:
-        console.print(
-            f"・{item['id']}（{item['unit']}，原表第 {item['source_line']} 行）{_escape(item['content'])}"
-        )
+        _say(console, f"・{item['id']}（{item['unit']}，原表第 {item['source_line']} 行）{_escape(item['content'])}")
         for warning in item["warnings"]:
-            console.print(f"    {SEVERITY_LABEL.get(warning['severity'], '⚠')} {_escape(warning['message'])}")
-    console.print(f"\n[bold]機關共同乙項目在各單位間的差異：{len(report['differences'])} 項[/]")
+            label = SEVERITY_LABEL.get(warning["severity"], "⚠")
+            # The label and its message on one line; wrapped lines hang under the message.
+            _say(console, f"    {label}：{_escape(warning['message'])}", 4 + _cells(label) + 2)
+    console.print()
+    _say(console, f"[bold]機關共同乙項目在各單位間的差異：{len(report['differences'])} 項[/]")
     for diff in report["differences"]:
-        console.print(f"・{_escape(diff['item'])}：{_escape(diff['content'])}")
+        _say(console, f"・{_escape(diff['item'])}：{_escape(diff['content'])}")
         for unit in diff["units"]:
             final = role_display(unit["final_approver"]) if unit["final_approver"] else "未標示核定者"
-            console.print(f"    {unit['unit']}（{unit['id']}）：決行 {final}，流程 {unit['chain_length']} 關")
+            _say(console, f"    {unit['unit']}（{unit['id']}）：決行 {final}，流程 {unit['chain_length']} 關", 6)
+
+
+def _cells(text: str) -> int:
+    from .wrap import cells
+
+    return cells(text)
 
 
 CSV_BOM = "\ufeff"  # written before any CSV so Excel opens the Chinese text as UTF-8
@@ -431,6 +520,10 @@ def csv_text(entries: list[dict]) -> str:
     return buffer.getvalue()
 
 
+def _triage_people(people) -> str:
+    return "、".join(f"{p.name}" + (f"（{p.role}）" if p.role and p.role != p.title else "") for p in people)
+
+
 def print_triage(record) -> None:
     """One compact block per directive: where it came from, who, by when, what, and who decides."""
     from .triage import UNITS as ALL_UNITS
@@ -440,14 +533,14 @@ def print_triage(record) -> None:
     head = "、".join(
         part for part in (meeting.name, meeting.date_roc and f"{meeting.date_roc}（{meeting.date}）") if part
     )
-    console.print(f"[bold]{_escape(head or '會議紀錄')}[/]")
+    _say(console, f"[bold]{_escape(head or '會議紀錄')}[/]")
     people = "；".join(
         f"{label}：{value}" for label, value in (("主席", meeting.chair), ("紀錄", meeting.recorder)) if value
     )
     if people:
-        console.print(_escape(people))
+        _say(console, _escape(people))
     for warning in record.warnings:
-        console.print(f"[yellow]⚠ {_escape(warning)}[/]")
+        _say(console, f"[yellow]⚠ {_escape(warning)}[/]")
     directives = record.directives
     console.print(f"\n交辦事項 {len(directives)} 項（另有備查 {sum(i.kind == 'noted' for i in record.items)} 項、"
                   f"列管異動 {len(record.tracking)} 筆）")  # fmt: skip
@@ -459,26 +552,27 @@ def print_triage(record) -> None:
         line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"
         if outside:
             line += f"　表外：{_escape(outside)}"
+        if item.rule:
+            line += "　全體適用的規定"
         if item.people:
-            line += "　" + "、".join(
-                f"{p.name}" + (f"（{p.role}）" if p.role and p.role != p.title else "") for p in item.people
-            )
+            line += "　承辦：" + _triage_people(item.people)
+        if getattr(item, "invited", None):
+            line += "　邀請：" + _triage_people(item.invited)
         if item.deadline:
             when = item.deadline.date or ("定期" if item.deadline.recurring else "")
             line += f"　期限：{_escape(item.deadline.text)}" + (f"（{when}）" if when else "")
-        console.print(line)
-        console.print(f"  {_escape(item.task or item.text)}")
+        console.print()
+        _say(console, line.lstrip("\n"), 2, at_spaces=True)
+        _say(console, f"  {_escape(item.task or item.text)}", 2)
         for match in item.matches:
             final = role_display(match["final_approver"]) if match["final_approver"] else "原表未標示核定者"
             text = match.get("business") or match["content"]
-            console.print(f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}")
+            _say(console, f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}", 4)
             for warning in match.get("warnings", []):
-                console.print(
-                    f"    [yellow]{SEVERITY_LABEL.get(warning['severity'], '⚠')} {_escape(warning['message'])}[/]"
-                )
+                label = SEVERITY_LABEL.get(warning["severity"], "⚠")
+                _say(console, f"    [yellow]{label}：{_escape(warning['message'])}[/]", 4 + _cells(label) + 2)
         if item.match_note:
-            console.print(f"  [dim]{_escape(item.match_note)}[/]")
+            _say(console, f"  [dim]{_escape(item.match_note)}[/]", 2)
     if record.tracking:
-        console.print(
-            "\n列管案號：" + "；".join(f"{t.case} {t.action_text or t.action}" for t in record.tracking)
-        )
+        console.print()
+        _say(console, "列管案號：" + "；".join(f"{t.case} {t.action_text or t.action}" for t in record.tracking), 2)

@@ -169,11 +169,15 @@ CSV_HEADER = (
     "單位",
     "表外單位",
     "人員",
+    "邀請",
     "期限",
     "期限日期",
     "內容",
+    "列管案號",
+    "列管異動",
     "建議項目",
     "決行者",
+    "說明",
     "注意事項",
 )
 
@@ -260,12 +264,15 @@ class Item:
     task: str  # what to do, without addressee, deadline and purpose clauses: this is routed
     units: list[str] = field(default_factory=list)
     unknown_units: list[UnknownUnit] = field(default_factory=list)
-    people: list[Person] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)  # who is asked to act
     deadline: Deadline | None = None
     topic: str | None = None  # the agenda item it belongs to: 各組室業務工作報告
     context: str | None = None  # report items: the whole paragraph the sentences came from
     matches: list[dict[str, Any]] = field(default_factory=list)
     match_note: str | None = None
+    # People to be invited or informed, not assigned (「處長及副處長部分，再請秘書協助邀請」).
+    invited: list[Person] = field(default_factory=list)
+    rule: bool = False  # a rule every unit must follow (「…時，皆應於公文中加註…」), asked of no one
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -279,6 +286,8 @@ class Item:
             "units": list(self.units),
             "unknown_units": [unit.to_dict() for unit in self.unknown_units],
             "people": [person.to_dict() for person in self.people],
+            "invited": [person.to_dict() for person in self.invited],
+            "rule": self.rule,
             "deadline": self.deadline.to_dict() if self.deadline else None,
             "matches": [dict(match) for match in self.matches],
             "match_note": self.match_note,
@@ -1169,25 +1178,64 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
 _OWN_COMMITMENT = lazy_compile(
     r"(?:本組|本室|本中心)(?:[^，。；]{0,12}?)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在)(?!於.{0,6}完成後)"
 )
+# A rule for everyone: 「皆應」「均應」「一律」「均不得」… (not 因應/回應, which contain 應).
+_RULE = lazy_compile(r"(?:皆|均|一律|都|一概)(?:應|須|需|不得|要)")
 
 
 def _report_item(text: str, section: str, block: _Block | None, reference: date | None) -> Item | None:
-    """The sentences of a report paragraph that ask someone to act, as one directive; else None."""
+    """The sentences of a report paragraph that ask someone to act, as one directive; failing
+    those, the sentences that lay down a rule for everyone (addressed to every unit); else None."""
     sentences = re.findall(r"[^。！？]+[。！？]?", text)
     owner = block.owner_unit if block else None
+    asking = [sentence for sentence in sentences if first_request(sentence)]
     # In a unit's own report, 「本組將…」 is work the unit takes on: it needs routing as much as a
-    # request does (taken when the paragraph asks nobody else). 「本組已…」 reports what was done.
-    asking = [s for s in sentences if first_request(s)]
+    # request does (taken when the paragraph asks nobody). 「本組已…」 reports what was done.
     if not asking and owner:
-        asking = [s for s in sentences if _OWN_COMMITMENT.search(s)]
-    if not asking:
+        asking = [sentence for sentence in sentences if _OWN_COMMITMENT.search(sentence)]
+    rules = [] if asking else [sentence for sentence in sentences if _RULE.search(sentence)]
+    if not asking and not rules:
         return None
-    scope = "".join(asking)
+    scope = "".join(asking or rules)
     source = block.source if block else "內文"
     topic = block.topic if block else None
-    return _directive(
+    item = _directive(
         scope, section, source, topic, owner, reference, context=text if scope != text else None
     )
+    if rules:
+        # Nobody is asked: the rule binds every unit, and the titles it names (受規範對象) are
+        # whom it concerns, not who acts.
+        item = replace(item, units=list(UNITS), unknown_units=[], people=[], invited=[], rule=True)
+    return item
+
+
+_INVITE = lazy_compile(r"邀請|邀集|邀")
+# 「處長及副處長部分，再請秘書協助邀請」: the people of a 「…部分」 clause followed by an invitation.
+_PART_CLAUSE = lazy_compile(r"(?P<who>[^，。；,]*?)部分[，,]")
+
+
+def split_invited(body: str, people: list[Person]) -> tuple[list[Person], list[Person]]:
+    """(assigned, invited): people named as the object of 邀請, or in a 「…部分」 clause whose
+    sentence goes on to an invitation, are to be invited; the others are asked to act."""
+    spans: list[tuple[int, int]] = []
+    for match in _INVITE.finditer(body):
+        end, _ = _addressee_span(body, match.end())
+        spans.append((match.end(), end))
+    for match in _PART_CLAUSE.finditer(body):
+        rest = body[match.end() :]
+        sentence = rest.split("。", 1)[0]
+        if _INVITE.search(sentence):
+            spans.append(match.span("who"))
+    if not spans:
+        return people, []
+    assigned: list[Person] = []
+    invited: list[Person] = []
+    for person in people:
+        positions = [m.start() for m in re.finditer(re.escape(person.name), body)]
+        if positions and all(any(low <= at < high for low, high in spans) for at in positions):
+            invited.append(person)
+        else:
+            assigned.append(person)
+    return assigned, invited
 
 
 def _directive(
@@ -1204,7 +1252,7 @@ def _directive(
     deadline = find_deadline(text, reference)
     task, addressee_titles = derive_task(text, deadline)
     body = text.strip().rstrip("。")
-    people = find_people(body, addressee_titles)
+    people, invited = split_invited(body, find_people(body, addressee_titles))
     return Item(
         section=section,
         source=source,
@@ -1214,6 +1262,7 @@ def _directive(
         units=units,
         unknown_units=unknown_units,
         people=people,
+        invited=invited,
         deadline=deadline,
         topic=topic,
         context=context,
@@ -1267,43 +1316,55 @@ def _score(row: dict[str, Any]) -> float:
     return float(score) if isinstance(score, (int, float)) else float("-inf")
 
 
+def _people_cell(people: list[Person]) -> str:
+    return "、".join(
+        f"{person.name}（{person.role}）" if person.role and person.role != person.title else person.name
+        for person in people
+    )
+
+
 def to_csv(record: Record) -> str:
-    """One row per item, header in Traditional Chinese. The caller writes it with a UTF-8 BOM."""
+    """One row per item and one per 列管 change, header in Traditional Chinese. 建議項目 holds
+    only row ids; why there are none (請人工判斷, 表外單位…) is in 說明. The caller writes the BOM."""
     from .render import csv_cell  # one formula guard for every CSV the tool writes
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
+
+    def row(**cells: Any) -> None:
+        writer.writerow([csv_cell(cells.get(name, "")) for name in CSV_HEADER])
+
     for item in record.items:
-        writer.writerow(
-            [
-                csv_cell(value)
-                for value in (
-                    item.section,
-                    KIND_LABELS.get(item.kind, item.kind),
-                    "、".join(item.units),
-                    "、".join(
-                        f"{unit.name}（{unit.full_name}）" if unit.full_name else unit.name
-                        for unit in item.unknown_units
-                    ),
-                    "、".join(
-                        f"{person.name}（{person.role}）" if person.role else person.name
-                        for person in item.people
-                    ),
-                    item.deadline.text if item.deadline else "",
-                    (item.deadline.date or ("定期" if item.deadline.recurring else ""))
-                    if item.deadline
-                    else "",
-                    item.text,
-                    "；".join(str(match.get("id", "")) for match in item.matches) or (item.match_note or ""),
-                    "；".join(str(match.get("final_approver") or "") for match in item.matches),
-                    # A suggested row the source leaves unclear carries its warning here too.
-                    "；".join(
-                        f"{match.get('id')}：{warning['message']}"
-                        for match in item.matches
-                        for warning in match.get("warnings", [])
-                    ),
-                )
-            ]
+        changes = [change for change in record.tracking if change.section == item.section]
+        if item.kind == "tracking" and changes:
+            for change in changes:
+                row(段落=item.section, 類別=KIND_LABELS["tracking"], 內容=f"列管案號{change.case}：{change.action_text}",
+                    列管案號=change.case, 列管異動=change.action)  # fmt: skip
+            continue
+        deadline = item.deadline
+        row(
+            段落=item.section,
+            類別=KIND_LABELS.get(item.kind, item.kind),
+            單位="、".join(item.units),
+            表外單位="、".join(
+                f"{unit.name}（{unit.full_name}）" if unit.full_name else unit.name for unit in item.unknown_units
+            ),
+            人員=_people_cell(item.people),
+            邀請=_people_cell(item.invited),
+            期限=deadline.text if deadline else "",
+            期限日期=(deadline.date or ("定期" if deadline.recurring else "")) if deadline else "",
+            內容=item.text,
+            建議項目="；".join(str(match.get("id", "")) for match in item.matches),
+            決行者="；".join(str(match.get("final_approver") or "") for match in item.matches),
+            說明="；".join(
+                note for note in ("全體適用的規定（未指定承辦人）" if item.rule else "", item.match_note or "") if note
+            ),
+            # A suggested row the source leaves unclear carries its warning here too.
+            注意事項="；".join(
+                f"{match.get('id')}：{warning['message']}"
+                for match in item.matches
+                for warning in match.get("warnings", [])
+            ),
         )
     return buffer.getvalue()
