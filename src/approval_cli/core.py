@@ -114,7 +114,7 @@ def unanswered(result: dict, in_batch: bool = False) -> tuple[str, str | None]:
     cannot take --amount: its hint says to write the amount in the line."""
     reason, unit, amount = result.get("reason"), result.get("unit") or "各單位", result.get("amount_parsed")
     match = result.get("match")
-    if match is not None and result.get("choices"):
+    if match is not None and result.get("status") == "choose_one":
         parts = "；".join(f"{c['deciding_words']} → {c['final_approver'] or '未標示'}" for c in result["choices"])
         return (f"原表把這件事分成幾種情形，決行者依情形而定：{parts}。", "請依實際情形選定一種。")
     if match is not None and not result.get("final_approver"):

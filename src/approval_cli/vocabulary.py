@@ -20,6 +20,7 @@ _DERIVED_DROP = ("事務", "服務", "業務")
 class Vocabulary:
     units: list[str]
     unit_names: dict[str, str]  # folded full name or short form → unit
+    unit_forms: dict[str, str]  # the same as written (國際組 → 國際事務組), for reading minutes
     outside_bodies: dict[str, str]  # name as written → the unit that supervises it
     collective_units: dict[str, list[str]]  # 各組室 → units
     own_unit_words: list[str]
@@ -67,11 +68,13 @@ def compile_vocabulary(
     """
     data = data or {}
     names: dict[str, set[str]] = {}
+    written: dict[str, set[str]] = {}  # as clerks write them, for reading minutes
 
     def name(form: str, unit: str) -> None:
         key = fold(form)
         if key:
             names.setdefault(key, set()).add(unit)
+            written.setdefault(form, set()).add(unit)
 
     for unit in units:
         name(unit, unit)
@@ -86,6 +89,7 @@ def compile_vocabulary(
             name(form, unit)
     # A form that could be two units names neither.
     unit_names = {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+    unit_forms = {form: next(iter(found)) for form, found in written.items() if len(found) == 1}
     condition_words: dict[str, str] = {}
     for trigger in triggers:
         key = fold(trigger)
@@ -106,6 +110,7 @@ def compile_vocabulary(
     return {
         "units": list(units),
         "unit_names": dict(sorted(unit_names.items())),
+        "unit_forms": dict(sorted(unit_forms.items())),
         "outside_bodies": dict(data.get("outside_bodies") or {}),
         "collective_units": {k: list(v) for k, v in (data.get("collective_units") or {}).items()},
         "own_unit_words": list(data.get("own_unit_words") or []),
@@ -123,6 +128,7 @@ def from_plain(data: dict) -> Vocabulary:
     return Vocabulary(
         units=list(data.get("units", [])),
         unit_names=dict(data.get("unit_names", {})),
+        unit_forms=dict(data.get("unit_forms", {})),
         outside_bodies=dict(data.get("outside_bodies", {})),
         collective_units=dict(data.get("collective_units", {})),
         own_unit_words=list(data.get("own_unit_words", [])),
