@@ -246,7 +246,10 @@ def test_seed_to_dict_is_json_ready(seed):
     data = json.loads(json.dumps(seed.to_dict(), ensure_ascii=False))
     assert set(data) == {"meeting", "items", "tracking", "warnings"}
     item = next(entry for entry in data["items"] if entry["section"] == "參、二、(三)")
-    assert item["unknown_units"] == [{"name": "公管中心", "full_name": "臺北市市政大樓公共事務管理中心"}]
+    # parse_record alone knows no vocabulary of outside bodies: nobody supervises 公管中心 here.
+    assert item["unknown_units"] == [
+        {"name": "公管中心", "full_name": "臺北市市政大樓公共事務管理中心", "supervised_by": None}
+    ]
     assert item["deadline"] == {"text": "每季", "date": None, "recurring": True}
     assert item["matches"] == [] and item["match_note"] is None
     person = next(entry for entry in data["items"] if entry["section"] == "參、三、(九)")["people"][0]
@@ -714,3 +717,29 @@ def test_module_imports_only_the_standard_library():
 def test_triage_units_are_the_catalogues_units(store):
     # triage compiles the nine unit names into its patterns; they must stay the built-in table's units.
     assert list(UNITS) == store.units
+
+
+def test_triage_follows_the_catalogue_vocabulary(store):
+    """The loaded catalogue's vocabulary says which units a record may name: short forms are units,
+    本組 in a unit's report is that unit, and a directive only to 公管中心 goes to 總務組, which
+    supervises it (data/vocabulary.yaml, outside_bodies; the dump's 督導市政大樓公共事務管理中心 rows
+    29-31 are 總務組's)."""
+    from approval_cli.core import triage_record
+
+    text = (
+        "臺北市政府秘書處第 120 次處務會議紀錄\n時間：民國 112 年 3 月 2 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務工作報告。\n"
+        "市服組王組長補充報告：\n(一) 本組將於3月辦理志工招募，以補實離隊缺額。\n"
+        "會議結論：\n(一) 請國際組規劃姊妹市交流活動。\n"
+        "(二) 請公管中心就市政大樓採購驗收疑義提出核復意見。\n"
+    ).encode()
+    items = triage_record(store, text).to_dict()["items"]
+    own = next(item for item in items if "志工招募" in item["text"])
+    assert own["units"] == ["市民服務組"]
+    assert 262 in [m["source_line"] for m in own["matches"]]  # 辦理志工招募及離隊補實
+    sister = next(item for item in items if "姊妹市" in item["text"])
+    assert sister["units"] == ["國際事務組"]
+    body = next(item for item in items if "公管中心" in item["text"])
+    assert body["units"] == [] and body["unknown_units"][0]["supervised_by"] == "總務組"
+    assert 30 in [m["source_line"] for m in body["matches"]]  # 公管中心採購驗收…疑義 (總務組, line 30)
+    assert "總務組督導" in body["match_note"]

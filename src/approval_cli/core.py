@@ -867,9 +867,9 @@ def _clauses(task: str) -> list[str]:
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
     from .errors import ApprovalError
-    from .triage import parse_record, read_record_bytes, route_items
+    from .triage import UnitWords, parse_record, read_record_bytes, route_items
 
-    record = parse_record(read_record_bytes(data))
+    record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
 
     def matcher(task: str, unit: str | None) -> list[dict]:
         # A directive is a long sentence of several clauses, each its own request or its context

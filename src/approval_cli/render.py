@@ -526,7 +526,6 @@ def _triage_people(people) -> str:
 
 def print_triage(record) -> None:
     """One compact block per directive: where it came from, who, by when, what, and who decides."""
-    from .triage import UNITS as ALL_UNITS
 
     console = _console()
     meeting = record.meeting
@@ -546,7 +545,7 @@ def print_triage(record) -> None:
                   f"列管異動 {len(record.tracking)} 筆）")  # fmt: skip
     for item in directives:
         units = "、".join(item.units) or "（未指明單位）"
-        if set(item.units) >= set(ALL_UNITS):
+        if record.all_units and set(item.units) >= set(record.all_units):
             units = f"各組室（{len(item.units)} 個單位）"
         outside = "、".join(u.full_name or u.name for u in item.unknown_units)
         line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"

@@ -35,8 +35,10 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .errors import UsageError
@@ -129,6 +131,41 @@ UNKNOWN_UNIT_FULL_NAMES: dict[str, str] = {
     },
 }
 
+@dataclass(frozen=True)
+class UnitWords:
+    """The units a record may name, as the loaded catalogue's vocabulary knows them: full names and
+    short forms (國際組), collective names (各組室), what a unit calls itself in its own report
+    (本組), and the outside bodies a unit supervises (公管中心 → 總務組). The defaults are the
+    built-in table's; core.triage_record passes the loaded catalogue's."""
+
+    units: tuple[str, ...] = UNITS
+    names: tuple[tuple[str, str], ...] = tuple((unit, unit) for unit in UNITS)
+    collective: tuple[tuple[str, tuple[str, ...]], ...] = tuple(UNIT_EXPANSIONS.items())
+    own: tuple[str, ...] = ("本組", "本室")
+    supervised: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Any) -> UnitWords:
+        units = tuple(vocabulary.units)
+        forms = {**{unit: unit for unit in units}, **vocabulary.unit_forms}
+        collective = tuple((name, tuple(vocabulary.units_named(name))) for name in vocabulary.collective_units)
+        return cls(
+            units=units,
+            names=tuple(sorted(forms.items())),
+            collective=collective or tuple((name, units) for name in ("各組室", "各單位")),
+            own=tuple(vocabulary.own_unit_words) or ("本組", "本室"),
+            supervised=tuple(sorted((b, u) for b, u in vocabulary.outside_bodies.items() if u in units)),
+        )
+
+
+_WORDS: ContextVar[UnitWords | None] = ContextVar("unit_words", default=None)
+_DEFAULT_WORDS = UnitWords()
+
+
+def _words() -> UnitWords:
+    return _WORDS.get() or _DEFAULT_WORDS
+
+
 # Title -> role in the table's chain (DOMAIN.md: 處長 is the 秘書長, 副處長 a 副秘書長).
 # None: a title with no column of its own in the table.
 TITLE_ROLES: dict[str, str | None] = {
@@ -204,9 +241,10 @@ class Person:
 class UnknownUnit:
     name: str  # as written, without 本府/臺北市政府: 公管中心
     full_name: str | None  # 臺北市市政大樓公共事務管理中心, or None when not known
+    supervised_by: str | None = None  # the table's unit that supervises it: 總務組
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "full_name": self.full_name}
+        return {"name": self.name, "full_name": self.full_name, "supervised_by": self.supervised_by}
 
 
 @dataclass(frozen=True)
@@ -300,6 +338,7 @@ class Record:
     items: list[Item] = field(default_factory=list)
     tracking: list[TrackingChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    all_units: tuple[str, ...] = ()  # the units of the table it was read against (not in to_dict)
 
     @property
     def directives(self) -> list[Item]:
@@ -634,13 +673,20 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _UNKNOWN_PREFIX = r"(?:臺北市政府|台北市政府|本府|市府)"
-_UNIT_TOKEN = lazy_compile(
-    rf"(?P<expansion>{_alternation(UNIT_EXPANSIONS)})"
-    rf"|(?P<unit>{_alternation(UNITS)})"
-    r"|(?P<own>本組|本室)"
-    rf"|{_UNKNOWN_PREFIX}?(?P<unknown>{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
-    rf"|{_UNKNOWN_PREFIX}(?P<agency>[\u4e00-\u9fff]{{2,8}}?(?:委員會|中心|局|處))"
-)
+
+
+@lru_cache(maxsize=8)
+def _unit_token(words: UnitWords) -> re.Pattern[str]:
+    outside = {**UNKNOWN_UNIT_FULL_NAMES, **{body: body for body, _ in words.supervised}}
+    return re.compile(
+        rf"(?P<expansion>{_alternation(name for name, _ in words.collective)})"
+        rf"|(?P<unit>{_alternation(form for form, _ in words.names)})"
+        rf"|(?P<own>{_alternation(words.own)})"
+        rf"|{_UNKNOWN_PREFIX}?(?P<unknown>{_alternation(outside)})"
+        rf"|{_UNKNOWN_PREFIX}(?P<agency>[\u4e00-\u9fff]{{2,8}}?(?:委員會|中心|局|處))"
+    )
+
+
 _NOT_AN_AGENCY = ("各", "其他", "相關", "本", "該", "所屬", "有關", "秘書處")
 
 _TITLE_ALT = _alternation(TITLE_ROLES)
@@ -649,12 +695,18 @@ _PERSON = lazy_compile(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])
 # 請 as a request: not 申請/邀請/報請/函請/已請…, not 請假/請購/請領….
 _REQUEST = lazy_compile(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
 _OUTCOME_WORDS = ("獲得", "獲致", "深獲", "圓滿", "反應熱烈")
-_ADDRESSEE_TOKEN = lazy_compile(
-    rf"{_UNKNOWN_PREFIX}?(?:{_alternation(UNKNOWN_UNIT_FULL_NAMES)})"
-    rf"|{_alternation(UNIT_EXPANSIONS)}|{_alternation(UNITS)}|本組|本室|本中心"
-    rf"|(?:歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?:{_TITLE_ALT})"
-    r"|各主管|各相關單位|相關組室|相關單位|主管|同仁|長官|人員|承辦人|與|及|和|、|暨|會同"
-)
+@lru_cache(maxsize=8)
+def _addressee_token(words: UnitWords) -> re.Pattern[str]:
+    outside = {**UNKNOWN_UNIT_FULL_NAMES, **{body: body for body, _ in words.supervised}}
+    return re.compile(
+        rf"{_UNKNOWN_PREFIX}?(?:{_alternation(outside)})"
+        rf"|{_alternation(name for name, _ in words.collective)}|{_alternation(form for form, _ in words.names)}"
+        rf"|{_alternation(words.own)}|本中心"
+        rf"|(?:歐陽|司馬|張簡|范姜|[{_SURNAMES}])?(?:{_TITLE_ALT})"
+        r"|各主管|各相關單位|相關組室|相關單位|主管|同仁|長官|人員|承辦人|與|及|和|、|暨|會同"
+    )
+
+
 _LEADING_ADVERBS = ("務", "並", "另", "再", "均", "亦", "也", "仍", "敬", "懇", "轉", "爰")
 _PURPOSE_WORDS = (
     "以利",
@@ -677,19 +729,27 @@ _EMPTY_CLAUSE = lazy_compile(r"^(?:並|務|務必|且)?(?:完成|辦理|回復|�
 
 def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[UnknownUnit]]:
     """Units of the table (collective names expanded, in order, deduplicated) and units outside it."""
+    words = _words()
+    names = dict(words.names)
+    collective = dict(words.collective)
+    supervised = dict(words.supervised)
     units: list[str] = []
     unknown: list[UnknownUnit] = []
-    for match in _UNIT_TOKEN.finditer(text):
+    for match in _unit_token(words).finditer(text):
         if match.group("expansion"):
-            units.extend(UNIT_EXPANSIONS[match.group("expansion")])
+            units.extend(collective[match.group("expansion")])
         elif match.group("unit"):
-            units.append(match.group("unit"))
+            units.append(names[match.group("unit")])
         elif match.group("own"):
             if own_unit:
                 units.append(own_unit)
         elif match.group("unknown"):
             name = match.group("unknown")
-            unknown.append(UnknownUnit(name, UNKNOWN_UNIT_FULL_NAMES[name]))
+            full = UNKNOWN_UNIT_FULL_NAMES.get(name)
+            boss = supervised.get(name) or next(
+                (unit for body, unit in words.supervised if full and UNKNOWN_UNIT_FULL_NAMES.get(body) == full), None
+            )
+            unknown.append(UnknownUnit(name, full, boss))
         else:
             name = match.group("agency")
             if not name.startswith(_NOT_AN_AGENCY):
@@ -739,7 +799,7 @@ def _addressee_span(text: str, start: int) -> tuple[int, list[tuple[int, str]]]:
     position = start
     bare_titles: list[tuple[int, str]] = []
     while position < len(text):
-        match = _ADDRESSEE_TOKEN.match(text, position)
+        match = _addressee_token(_words()).match(text, position)
         if not match or match.end() == position:
             break
         if match.group(0) in TITLE_ROLES:
@@ -787,7 +847,7 @@ _BLOCK_LINE = lazy_compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s
 _REPORT_LINE = lazy_compile(
     r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
 )
-_REPORTER_HINT = lazy_compile(rf"{_alternation(UNITS)}|主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+_REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
 _END_LINE = lazy_compile(r"^散會")  # cleaning has already dropped 「散 會」's space
 _HEADER_FIELD = lazy_compile(
     r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
@@ -959,10 +1019,12 @@ def _match_marker(line: str) -> tuple[str, str, str, str] | None:
 def _report_heading(line: str) -> tuple[str, str, str | None] | None:
     """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」, else None."""
     match = _REPORT_LINE.match(line)
-    if not match or not _REPORTER_HINT.search(match.group("who")):
+    if not match:
         return None
     who = match.group("who")
-    owner = next((unit for unit in UNITS if who.startswith(unit)), None)
+    owner = next((unit for form, unit in sorted(_words().names, key=lambda n: -len(n[0])) if who.startswith(form)), None)
+    if owner is None and not _REPORTER_HINT.search(who):
+        return None
     return who + match.group("kind"), match.group("rest"), owner
 
 
@@ -971,17 +1033,28 @@ def _report_heading(line: str) -> tuple[str, str, str | None] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def parse_record(text: str, *, today: date | None = None) -> Record:
+def parse_record(text: str, *, today: date | None = None, words: UnitWords | None = None) -> Record:
     """Read a meeting record. Never raises: problems become `warnings`.
 
-    `today` is only the fallback reference for deadlines when the record has no meeting date.
+    `today` is only the fallback reference for deadlines when the record has no meeting date;
+    `words` the units the record may name (the built-in table's by default).
     """
+    token = _WORDS.set(words or UnitWords())
+    try:
+        return _parse_record(text, today)
+    finally:
+        _WORDS.reset(token)
+
+
+def _parse_record(text: str, today: date | None) -> Record:
     warnings: list[str] = []
     if len(text) > MAX_RECORD_CHARS:
         text = text[:MAX_RECORD_CHARS]
         warnings.append(f"紀錄過長，只分析前 {MAX_RECORD_CHARS:,} 字。")
     if not text.strip():
-        return Record(meeting=Meeting(), warnings=[*warnings, "紀錄是空的，沒有可分析的內容。"])
+        return Record(
+            meeting=Meeting(), warnings=[*warnings, "紀錄是空的，沒有可分析的內容。"], all_units=_words().units
+        )
 
     outline = _Outline()
     header_lines: list[str] = []
@@ -1054,7 +1127,7 @@ def parse_record(text: str, *, today: date | None = None) -> Record:
             item = _report_item(paragraph.text, section, None, reference)
             if item:
                 items.append(item)
-    return Record(meeting=meeting, items=items, tracking=tracking, warnings=warnings)
+    return Record(meeting=meeting, items=items, tracking=tracking, warnings=warnings, all_units=_words().units)
 
 
 def _looks_like_header(line: str, header_lines: list[str]) -> bool:
@@ -1204,7 +1277,7 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     if rules:
         # Nobody is asked: the rule binds every unit, and the titles it names (受規範對象) are
         # whom it concerns, not who acts.
-        item = replace(item, units=list(UNITS), unknown_units=[], people=[], invited=[], rule=True)
+        item = replace(item, units=list(_words().units), unknown_units=[], people=[], invited=[], rule=True)
     return item
 
 
@@ -1292,8 +1365,10 @@ def route_items(
         matches: list[dict[str, Any]] = []
         seen_ids: set[Any] = set()
         limit = per_unit if len(item.units) <= 2 else per_unit_when_many
+        # A directive only to an outside body goes to the unit that supervises it (公管中心 → 總務組).
+        supervisors = list(dict.fromkeys(u.supervised_by for u in item.unknown_units if u.supervised_by))
         if item.task:
-            for unit in item.units or [None]:
+            for unit in item.units or supervisors or [None]:
                 rows = [row for row in matcher(item.task, unit) if _score(row) >= min_score]
                 rows.sort(key=_score, reverse=True)
                 for row in rows[:limit]:
@@ -1304,9 +1379,14 @@ def route_items(
         note = None if matches else NO_MATCH_NOTE
         if not item.units and item.unknown_units:
             outside = "、".join(unit.name for unit in item.unknown_units)
-            note = f"受文單位（{outside}）不在本處分層負責明細表內；" + (
-                "以下為本處類似項目，僅供參考" if matches else NO_MATCH_NOTE
-            )
+            if supervisors:
+                note = f"受文單位（{outside}）由{'、'.join(supervisors)}督導；以下為{'、'.join(supervisors)}的項目" + (
+                    "" if matches else f"；{NO_MATCH_NOTE}"
+                )
+            else:
+                note = f"受文單位（{outside}）不在本處分層負責明細表內；" + (
+                    "以下為本處類似項目，僅供參考" if matches else NO_MATCH_NOTE
+                )
         routed.append(replace(item, matches=matches, match_note=note))
     return replace(record, items=routed)
 
