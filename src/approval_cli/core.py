@@ -12,10 +12,11 @@ from collections import Counter
 
 from .amounts import format_amount
 from .errors import UsageError
+from .match import AMOUNT_IN_BAND as AMOUNT_LIFT
 from .match import (
-    AMOUNT_IN_BAND as AMOUNT_LIFT,
-)
-from .match import (
+    MIN_COVER,
+    MIN_ROUTE_SCORE,
+    UNIT_SHARE_OF_BEST,
     Hit,
     Query,
     amount_fit,
@@ -205,11 +206,11 @@ def find(
         raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
     hits = ranked(store, query, rows, limit=limit)
-    answered = bool(hits) and hits[0].clears_bar
+    answered = bool(hits) and answers(store, query, hits[0], unit)
     matches = []
     for hit in hits:
         out = _with_fit(store, query, entry_out(store, hit.index, hit), hit.index)
-        out["matching"] = hit.clears_bar
+        out["matching"] = hit.clears_bar or (answered and hit is hits[0])
         matches.append(out)
     return {
         "query": query.text,
@@ -221,6 +222,20 @@ def find(
         "matches": matches,
         "source": source_info(store),
     }
+
+
+def answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
+    """The one decision rule of find, route, batch and triage: is this best row an answer?
+
+    Anywhere, it must clear the bar. For a unit the clerk chose, its best row may answer on less
+    (find --unit and route agree), unless another unit's row fits the words far better.
+    """
+    if top.clears_bar:
+        return True
+    if unit is None or not top.clears_unit_bar:
+        return False
+    best = ranked(store, query, None, limit=1)
+    return not (best and best[0].clears_bar and top.score < UNIT_SHARE_OF_BEST * best[0].score)
 
 
 def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None = None) -> list[Hit]:
@@ -440,7 +455,7 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
     unit_hits = ranked(store, query, rows)
     chosen: Hit | None = None
     alternatives: list[Hit] = []
-    if unit_hits and unit_hits[0].clears_bar:
+    if unit_hits and answers(store, query, unit_hits[0], unit):
         chosen = unit_hits[0]
         alternatives = [h for h in unit_hits[1 : 1 + MAX_ALTERNATIVES] if h.clears_bar and h.score >= chosen.score - 10]
     related: list[Hit] = []
@@ -885,7 +900,11 @@ def triage_record(store: Store, data: bytes):
                 # What also tells is how much of a row's own task text the clause contains
                 # (公務車輛統一調派 in a 車輛 directive).
                 contained = round(100 * match["score_parts"].get("precision", 0.0), 1)
-                if not (match.pop("matching") or contained >= MIN_CONTAINED):
+                match.pop("matching")
+                # A clause is held to the bar of a query without a unit: the clerk did not choose
+                # the unit for this clause, the meeting did, and many clauses are only context.
+                clears = match["score"] >= MIN_ROUTE_SCORE and match["score_parts"].get("cover", 1.0) >= MIN_COVER
+                if not (clears or contained >= MIN_CONTAINED):
                     continue
                 match["query_score"] = match["score"]
                 match["score"] = max(match["score"], contained)

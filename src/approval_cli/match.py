@@ -42,6 +42,12 @@ NEGATING_CHARS = frozenset("非不未免無")
 # relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
 MIN_ROUTE_SCORE = 30.0
 MIN_COVER = 0.25
+# Within a unit the clerk chose, a row that is that unit's best may answer on less, unless a row
+# of another unit fits the words far better (then this unit most likely lacks the task):
+# below MIN_ROUTE_SCORE, the unit's row must reach UNIT_SHARE_OF_BEST of the best row anywhere.
+MIN_UNIT_SCORE = 20.0
+MIN_UNIT_COVER = 0.15
+UNIT_SHARE_OF_BEST = 0.6
 # Rows scored in full per query, chosen by the weight of the query's bigrams they share.
 PREFILTER = 120
 MAX_QUERY_CHARS = 200
@@ -115,6 +121,11 @@ class Hit:
     def clears_bar(self) -> bool:
         """Good enough to be an answer, not just the nearest row."""
         return self.score >= MIN_ROUTE_SCORE and self.cover >= MIN_COVER
+
+    @property
+    def clears_unit_bar(self) -> bool:
+        """Good enough to answer for a unit chosen by the clerk, when no other unit does far better."""
+        return self.score >= MIN_UNIT_SCORE and self.cover >= MIN_UNIT_COVER
 
 
 # ---------------------------------------------------------------- understanding the text
