@@ -482,6 +482,12 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
         result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
         return result
     choices = _choices(store, query, chosen, unit_hits) if not store.bands[chosen.index] else []
+    if len(choices) == 1 and choices[0]["delegated"] and choices[0]["index"] != chosen.index:
+        # 「一般同仁參加…訓練」 ranked the 不派員 row first, but the words put it among the 其餘案件
+        # of the row whose note delegates them: that row answers.
+        owner = choices[0]["index"]
+        chosen = next((h for h in unit_hits if h.index == owner), Hit(owner, chosen.score))
+        alternatives = [h for h in unit_hits[:1 + MAX_ALTERNATIVES] if h.index != owner and h.clears_bar]
     entry = store.entries[chosen.index]
     result["match"] = entry_out(store, chosen.index, chosen)
     evaluated = evaluate_conditions(store, query, entry)
@@ -545,7 +551,7 @@ def _labelled(store: Store, hit: Hit, label: str) -> dict:
     return out
 
 
-def _deciding_words(first: str, second: str) -> tuple[str, str]:
+def _deciding_words(first: str, second: str, fold=lambda text: text) -> tuple[str, str]:
     """The words that tell two rows' texts apart: what is left after their common start and end,
     widened to whole words (不派 → 不派員)."""
     from .match import word_bounds
@@ -558,7 +564,8 @@ def _deciding_words(first: str, second: str) -> tuple[str, str]:
         end += 1
     out = []
     for text in (first, second):
-        bounds = word_bounds(text)
+        # jieba knows Simplified text best: the bounds of each character's fold, same positions.
+        bounds = word_bounds("".join(fold(char) or char for char in text))
         low = max((b for b in bounds if b <= start), default=0)
         high = min((b for b in bounds if b >= len(text) - end), default=len(text))
         out.append(text[low:high])
@@ -588,7 +595,7 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
         if other["item"] != top["item"] or other["unit"] != top["unit"]:
             continue
         other_text = _row_text(other)
-        mine, theirs = _deciding_words(top_text, other_text)
+        mine, theirs = _deciding_words(top_text, other_text, store.fold)
         shared = len(top_text) - len(mine)
         if shared < 0.5 * min(len(top_text), len(other_text)) or not mine or not theirs:
             continue

@@ -69,6 +69,8 @@ FILLER_WEIGHT = 0.25
 NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
              "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
 NOT_NEGATIONS = ("是非",)
+# A unit named right after these co-signs; it is not the unit doing the task.
+COSIGN_WORDS = ("會辦", "會同", "會簽", "會", "送", "知會")
 CONDITION_AFFIXES_BEFORE = ("涉及", "涉", "屬於", "屬", "有")
 CONDITION_AFFIXES_AFTER = ("事項", "案件", "者", "之")
 
@@ -317,12 +319,13 @@ def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str 
     found: str | None = None
     written: str | None = None
     out: list[str] = []
+    cosigning = tuple(store.fold(word) for word in COSIGN_WORDS)
     for part in parts:
         key = store.fold(part)
         hit = _unit_mention(key, names)
         while hit is not None:
             start, end, unit = hit
-            if key[max(0, start - 2) : start] in ("會辦", "會同") or key[max(0, start - 1) : start] in ("會", "送"):
+            if key[:start].endswith(cosigning):
                 break
             if chosen is not None and unit != chosen:
                 break

@@ -1,0 +1,32 @@
+"""The frozen blind sets (tests/data/blind/), kept as regression tests.
+
+Each set was written by helpers who saw only the dump and DOMAIN.md (../shared/BLIND_SETS.md);
+scripts/evaluate.py scores it and README "How well it finds" records each set's untouched first
+score. The floors below are a little under the figures measured when the set was last scored, so
+that a change which loses ground on phrasings nobody tuned for fails here. They are not targets:
+the estimate of what clerks meet is the newest set's untouched score in the README.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import evaluate
+
+FLOORS = {
+    # set: find top-1, find top-3, find no-row refused, route right, route wrong refusals, triage right
+    "set1": (0.93, 0.95, 0.85, 0.87, 0.06, 0.72),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_blind_set_holds_its_ground(store, name, capsys):
+    report = evaluate.evaluate(store, evaluate.BLIND / name)
+    with capsys.disabled():
+        print("\n" + evaluate.summary(report))
+    top1, top3, refused, right, wrong_refusals, triage = FLOORS[name]
+    find, routes, directives = report["find"], report["route"], report["triage"]
+    assert find["top1"] >= top1 and find["top3"] >= top3
+    assert find["no_row_refused"] >= refused * find["no_row"]
+    assert routes["right"] >= right and routes["wrong_refusal_rate"] <= wrong_refusals
+    assert directives["right"] >= triage

@@ -1,0 +1,190 @@
+"""Issue 8: the way clerks really write. Each case is an example the issue reports, with the
+answer read from the dump (data/source/000_e869757213248338.txt; line numbers are the dump's)
+and the reason written beside it. All of these failed before the one understanding step.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from approval_cli.cli import main
+from approval_cli.core import find, route
+from approval_cli.match import make_query, resolve_unit
+
+
+def line_of(result: dict) -> int | None:
+    return result["match"]["source_line"] if result["match"] else None
+
+
+def test_a_unit_named_in_the_text_scopes_find(store):
+    # 「人事室 退文」: 人事室's own 本處各組室退文改分核定事項 is line 357 (HR-015); the 總務組,
+    # 文書組 and 國際事務組 copies must not come first.
+    result = find(store, "人事室 退文")
+    assert result["unit"] == "人事室" and result["understood"]["unit_from"] == "text"
+    assert result["matches"][0]["source_line"] == 357
+    assert {m["unit"] for m in result["matches"]} == {"人事室"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [("國際組", "國際事務組"), ("媒體組", "媒體事務組"), ("市服組", "市民服務組"), ("文書", "文書組")],
+)
+def test_short_unit_forms_name_one_unit(store, typed, unit):
+    assert resolve_unit(store, typed) == unit
+    assert make_query(store, f"{typed} 採購 30萬").unit == unit
+
+
+def test_a_co_signer_named_in_the_text_is_not_the_unit(store):
+    # 「會辦政風室」 names who co-signs, not who does the task.
+    assert make_query(store, "採購 會辦政風室").unit is None
+
+
+def test_batch_line_with_a_space_after_the_unit(store, capsys, tmp_path):
+    # 「文書組 採購 30萬」: 300,000 is in 文書組's 逾15萬元、50萬元以下 band, line 153, 核定 副處長.
+    path = tmp_path / "lines.txt"
+    path.write_text("文書組 採購 30萬\n文書組：採購 30萬\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["batch", str(path)])
+    assert done.value.code == 0
+    for line in capsys.readouterr().out.splitlines():
+        answer = json.loads(line)
+        assert (answer["unit"], line_of(answer), answer["final_approver"]) == ("文書組", 153, "副處長")
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line", "final"),
+    [
+        # A laptop of 12萬: any purchase follows the unit's bands; 12萬 <= 15萬 → line 152, 專門委員.
+        ("文書組", "買筆電12萬", 152, "專門委員"),
+        # Copy paper for 8千: 總務組's own 簽擬辦理小額採購案件 (採購金額新臺幣1萬元以下), line 34, 組長.
+        ("總務組", "採購影印紙 8千元", 34, "組長"),
+        # No purchase word at all: a shredder and an amount is still a purchase (line 34).
+        ("總務組", "碎紙機 8000元", 34, "組長"),
+    ],
+)
+def test_a_described_purchase_follows_the_unit_s_bands(store, unit, text, line, final):
+    result = route(store, text, unit)
+    assert (line_of(result), result["final_approver"]) == (line, final)
+
+
+def test_a_topical_row_that_mentions_the_purchase_is_shown_beside_the_band(store):
+    # 國際事務組 line 185: 駐華代表及訪華外賓禮貌性拜會…接待、餐宴、採購等庶務 (事務性, 組長).
+    # Buying gifts for the visit (3萬) is a purchase: band line 204 (15萬元以下, 專門委員) decides
+    # its approval, and line 185 is shown as the related row.
+    result = route(store, "駐華大使來訪拜會，要買伴手禮 3萬", "國際事務組")
+    assert (line_of(result), result["final_approver"]) == (204, "專門委員")
+    assert [row["source_line"] for row in result["related"]] == [185]
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line", "final", "applied"),
+    [
+        # Line 25 (總務組): 用印…等事項, 核定 組長; 「無爭議」 negates the 向上陳核 note.
+        ("總務組", "用印 無爭議", 25, "組長", False),
+        # 「涉及重大」 on a band row, which has no such note: still answered (line 153, 副處長).
+        ("文書組", "採購 30萬 涉及重大", 153, "副處長", False),
+        # Line 25 again, 「重大」 written on purpose: 向上陳核 from 組長 (第二層) → 處長 (第一層).
+        ("總務組", "用印 重大", 25, "處長", True),
+    ],
+)
+def test_condition_words_apply_and_do_not_break_the_match(store, unit, text, line, final, applied):
+    result = route(store, text, unit)
+    assert (line_of(result), result["final_approver"]) == (line, final)
+    assert bool(result["conditions_applied"]) is applied
+
+
+def test_a_homophone_slip_is_read_and_said(store):
+    # 採構 is 採購 mistyped with the phonetic input method (both cǎi gòu).
+    result = find(store, "採構 30萬")
+    assert result["status"] == "answered"
+    assert result["matches"][0]["content"].startswith("採購金額逾新臺幣15萬元、50萬元以下")
+    assert {"typed": "采构", "read_as": ["採購"]} in result["understood"]["corrections"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line", "final"),
+    [
+        ("人事室", "性平業務", 343, "處長"),  # 兩性平權事項 (line 343), 核定 處長
+        ("政風室", "議員質詢", 367, "處長"),  # 回復議員索取資料、質詢案件… (line 367), 核定 處長
+    ],
+)
+def test_clerk_words_for_the_table_s_words(store, unit, text, line, final):
+    result = route(store, text, unit)
+    assert (line_of(result), result["final_approver"]) == (line, final)
+
+
+def test_information_security_in_other_words_triggers_the_co_sign(store):
+    # Line 139 (文書組): 他機關轉知與資通訊業務相關宣導事項, 備考 涉及資安業務者，需會辦政風室.
+    result = route(store, "函轉行政院有關資通安全宣導事項", "文書組")
+    assert line_of(result) == 139
+    assert "政風室" in result["cosign_required"] and result["conditions_applied"]
+
+
+def test_attending_training_is_not_answered_with_the_not_sending_row(store):
+    # Lines 70/71 (總務組): 本處進修、跨組室及組室主管以上人員參加他機關辦理之教育訓練 (處長; 備考
+    # 其餘案件授權由第二層決行) and 本處「不派員」參加… (組長). Staff attending is not the row that
+    # says nobody attends: the clerk is shown the parts, never only the opposite one.
+    result = route(store, "同仁參加他機關辦理之教育訓練", "總務組")
+    lines = [choice["source_line"] for choice in result["choices"]]
+    assert result["status"] == "choose_one" and result["final_approver"] is None
+    assert 70 in lines and 71 in lines
+    rest = next(choice for choice in result["choices"] if choice["delegated"])
+    assert (rest["source_line"], rest["final_approver"]) == (70, "組長")
+
+
+def test_ordinary_staff_fall_under_the_delegation(store):
+    # 「一般同仁」 is not 組室主管以上人員: 其餘案件授權由第二層決行 → 總務組's 組長 (line 70).
+    result = route(store, "一般同仁參加他機關辦理之教育訓練", "總務組")
+    assert (line_of(result), result["final_approver"]) == (70, "組長")
+    assert result["chain"][-1]["role"] == "組長" and result["chain"][-1]["action"] == "核定"
+
+
+def test_find_and_route_agree_for_a_unit(store):
+    # 總務組 line 65: 回復議員索取資料、質詢案件… — find --unit puts it first, route answers with it.
+    first = find(store, "議員質詢", "總務組")["matches"][0]["source_line"]
+    assert first == 65 == line_of(route(store, "議員質詢", "總務組"))
+
+
+def test_nothing_close_is_said(store, capsys):
+    # No row of any unit is about overtime pay (加班費).
+    result = find(store, "加班費")
+    assert result["status"] == "no_match" and not any(m["matching"] for m in result["matches"])
+    with pytest.raises(SystemExit) as done:
+        main(["find", "加班費"])
+    assert done.value.code == 1
+    assert "都不相符" in capsys.readouterr().out
+
+
+def test_a_refusal_lists_the_unit_s_nearest_rows(store):
+    result = route(store, "加班費", "人事室")
+    assert result["status"] == "no_row_in_unit"
+    assert 3 <= len(result["nearest"]) <= 5
+    assert all(row["unit"] == "人事室" and row["label"] == "not_matching" for row in result["nearest"])
+
+
+def test_a_unit_lacking_the_task_refuses_with_other_units_rows(store):
+    # 國際事務組 has no 單位申請網站資料異動事項 row (the other units do, e.g. line 161).
+    result = route(store, "網站資料異動", "國際事務組")
+    assert result["match"] is None and result["status"] == "no_row_in_unit"
+    assert result["references"] and all(ref["unit"] != "國際事務組" for ref in result["references"])
+
+
+def test_a_split_task_is_a_choice_with_its_deciding_words(store):
+    # Lines 47/48 (總務組): 公務車輛統一調派督導事項 (副處長) / …配合事項 (股長).
+    result = route(store, "公務車輛統一調派", "總務組")
+    assert result["status"] == "choose_one" and result["final_approver"] is None
+    parts = {choice["source_line"]: (choice["deciding_words"], choice["final_approver"]) for choice in result["choices"]}
+    assert parts == {47: ("督導", "副處長"), 48: ("配合", "股長")}
+    # Naming the part decides it.
+    chosen = route(store, "公務車輛統一調派 配合", "總務組")
+    assert (line_of(chosen), chosen["final_approver"], chosen["choices"]) == (48, "股長", [])
+
+
+def test_a_split_task_exits_4_for_scripts(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["route", "--unit", "總務組", "公務車輛統一調派", "--json"])
+    assert done.value.code == 4
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["answered"], answer["status"]) == (False, "choose_one")
