@@ -188,3 +188,18 @@ def test_a_split_task_exits_4_for_scripts(capsys):
     assert done.value.code == 4
     answer = json.loads(capsys.readouterr().out)
     assert (answer["answered"], answer["status"]) == (False, "choose_one")
+
+
+def test_the_library_api_returns_the_cli_documents(capsys):
+    """Scripts that import approval_cli get exactly what `--json` prints."""
+    import approval_cli as approval
+
+    catalogue = approval.load_catalogue()
+    answer = approval.route(catalogue, "採購 30萬", unit="文書組")
+    with pytest.raises(SystemExit):
+        main(["route", "--unit", "文書組", "採購 30萬", "--json"])
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(answer, ensure_ascii=False))
+    assert answer["final_approver"] == "副處長"  # line 153: 逾15萬元、50萬元以下 → 副處長
+    assert approval.parse_amount("三十萬元") == 300_000
+    with pytest.raises(approval.ApprovalError):
+        approval.route(catalogue, "採購", unit="沒有這個組")
