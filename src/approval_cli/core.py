@@ -595,7 +595,11 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
         if other["item"] != top["item"] or other["unit"] != top["unit"]:
             continue
         other_text = _row_text(other)
-        mine, theirs = _deciding_words(top_text, other_text, store.fold)
+        pair = (chosen.index, hit.index)
+        split = store.splits.get(pair)
+        if split is None:  # the rows' texts never change: their deciding words are worked out once
+            split = store.splits[pair] = _deciding_words(top_text, other_text, store.fold)
+        mine, theirs = split
         shared = len(top_text) - len(mine)
         if shared < 0.5 * min(len(top_text), len(other_text)) or not mine or not theirs:
             continue

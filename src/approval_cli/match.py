@@ -225,8 +225,8 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
 def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
     """A long folded term cut into words (jieba, on the folded text it knows best), each with the
     characters the clerk typed for it. Without jieba the term stays whole."""
-    _segment_ready()
-    if not _jieba:
+    cut = _protected_cut(store, term)
+    if cut is None:
         return [(term, typed)]
     # Where each folded character came from in the typed text (fold drops punctuation, spaces).
     origins: list[int] = []
@@ -235,7 +235,7 @@ def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
     aligned = len(origins) == len(term)
     out: list[tuple[str, str]] = []
     position = 0
-    for word in _protected_cut(store, term):
+    for word in cut:
         end = position + len(word)
         written = typed[origins[position] : origins[end - 1] + 1] if aligned and word else word
         out.append((word, written))
@@ -245,66 +245,38 @@ def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
 
 def word_bounds(text: str) -> set[int]:
     """Positions in a text where a word starts or ends (jieba's words; every position without it)."""
-    _segment_ready()
-    if not _jieba:
+    from .segment import words
+
+    cut = words(text)
+    if cut is None:
         return set(range(len(text) + 1))
     bounds = {0}
     position = 0
-    for word in _jieba.lcut(text, HMM=True):
+    for word in cut:
         position += len(word)
         bounds.add(position)
     return bounds
 
 
-def _protected_cut(store: Store, term: str) -> list[str]:
+def _protected_cut(store: Store, term: str) -> list[str] | None:
     """jieba's words, except that a clerk word of the thesaurus (性別平等) stays one word."""
-    words: list[str] = []
+    from .segment import words
+
+    if words("") is None:
+        return None
+    out: list[str] = []
     position = 0
     for word, _ in store.vocab.thesaurus_in(term):
         at = term.find(word, position)
         if at < 0:
             continue
         if at > position:
-            words += _jieba.lcut(term[position:at], HMM=True)
-        words.append(word)
+            out += words(term[position:at]) or []
+        out.append(word)
         position = at + len(word)
     if position < len(term):
-        words += _jieba.lcut(term[position:], HMM=True)
-    return words
-
-
-_jieba = None
-
-
-def _segment_ready() -> None:
-    global _jieba
-    if _jieba is None:
-        try:
-            import jieba
-
-            jieba.setLogLevel(60)
-            _jieba = jieba.Tokenizer()
-            _jieba.tmp_dir = None
-            _jieba.cache_file = _segmenter_cache()
-        except Exception:  # a missing or broken jieba must not break a lookup
-            _jieba = False
-
-
-def _segmenter_cache() -> str | None:
-    """jieba keeps its parsed dictionary in a file it reads back; only in our own cache folder."""
-    from .store import cache_dir
-
-    folder = cache_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-        import os
-
-        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
-            return None
-    except OSError:
-        return None
-    return str(folder / "jieba.cache")
+        out += words(term[position:]) or []
+    return out
 
 
 def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str | None, str | None, list[str]]:

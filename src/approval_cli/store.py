@@ -25,6 +25,7 @@ from .normalize import fold
 
 CACHE_FORMAT = 7
 NO_AMOUNT = -1  # in a band column: that end of the band is open
+FOLD_CACHE_LIMIT = 50_000  # remembered folds per process; cleared when full (bounded memory)
 
 
 def _position(index: int, length: int) -> int:
@@ -179,13 +180,26 @@ class Store:
     _vocab: object = field(default=None, repr=False)
     _sounds: dict | None = field(default=None, repr=False)
     _unfold: dict | None = field(default=None, repr=False)
+    _folds: dict = field(default_factory=dict, repr=False)
+    # (row, row) → the words that tell two rows of a split task apart (core._choices); at most one
+    # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
+    splits: dict = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_by_id": None, "_unit_rows": {}, "_vocab": None,
-                "_sounds": None, "_unfold": None}  # fmt: skip
+                "_sounds": None, "_unfold": None, "_folds": {}, "splits": {}}  # fmt: skip
 
     def fold(self, text: str) -> str:
-        return fold(text, self.fold_map)
+        """The matching key of a text (normalize.fold with this catalogue's map), remembered: the
+        same words (negations, unit names, a batch's repeated phrasings) are folded again and again.
+        Folding is a pure function of the text and the map, so a remembered key is exactly a fresh one."""
+        cache = self._folds
+        key = cache.get(text)
+        if key is None:
+            if len(cache) >= FOLD_CACHE_LIMIT:
+                cache.clear()
+            key = cache[text] = fold(text, self.fold_map)
+        return key
 
     @property
     def vocab(self):  # -> vocabulary.Vocabulary
