@@ -3,7 +3,9 @@
 json.dumps(ensure_ascii=False) leaves U+2028, U+2029 and the C1 controls (U+0080–U+009F, with
 U+0085 NEXT LINE among them) raw. They are valid JSON, but a line-based reader (Python's
 str.splitlines, JavaScript before ES2019) breaks a JSON Lines record at them and some terminals
-act on C1 codes, so they are written as \\u escapes. The text is unchanged once parsed.
+act on C1 codes, so they are written as \\u escapes; so are the bidi embeddings, overrides and
+isolates, which make JSON shown in a terminal read other than it is. The text is unchanged once
+parsed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import sys
 from typing import Any
 
-_RAW = re.compile("[\x80-\x9f\u2028\u2029]")
+_RAW = re.compile("[\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escaped(text: str) -> str:
