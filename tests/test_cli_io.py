@@ -240,3 +240,10 @@ def test_lint_reports_catalogue_checks(tmp_path, capsys):
     assert code == 1 and "目錄檔內容檢查：2 項" in out and "總務祖" in out
     code, out, _ = call(capsys, "lint", "--json")
     assert json.loads(out)["checks"] == []
+
+
+def test_exit_codes_and_security_are_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in (0, 1, 2, 3, EXIT_OUTPUT_FAILED, 130, EXIT_BROKEN_PIPE):
+        assert f"\n| {code} | " in readme, code
+    assert "## 安全性（SECURITY）" in readme and "APPROVAL_CACHE_DIR" in readme
