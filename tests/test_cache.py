@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,14 +73,6 @@ def test_corrupt_cache_is_ignored_and_rebuilt(catalogue_copy):
     assert load_store(catalogue_copy).from_cache  # and written again
 
 
-def test_foreign_object_in_cache_is_ignored(catalogue_copy):
-    import pickle
-
-    load_store(catalogue_copy)
-    cache_file(catalogue_copy).write_bytes(pickle.dumps({"not": "a store"}))
-    assert not load_store(catalogue_copy).from_cache
-
-
 def test_unwritable_cache_directory_does_not_break_a_lookup(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the cache directory should be", encoding="utf-8")
@@ -141,3 +134,305 @@ def test_packed_columns_refuse_rows_they_do_not_have():
         with pytest.raises(IndexError):
             sequence[-3]
     assert entries[-1] == {"id": "B"} and [e["id"] for e in entries] == ["A", "B"]
+
+
+# ---------------------------------------------------------------- issue 9: a cache that cannot run code
+
+
+class _Payload:
+    """A pickle that, when unpickled, creates a file: what an attacker plants in the cache."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def test_planted_pickle_does_not_run(catalogue_copy, tmp_path):
+    import pickle
+
+    marker = tmp_path / "payload-ran"
+    location = cache_file(catalogue_copy)
+    location.parent.mkdir(parents=True, exist_ok=True)
+    location.write_bytes(pickle.dumps(_Payload(marker)))
+    store = load_store(catalogue_copy)
+    assert not marker.exists() and not store.from_cache
+    assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
+    # Old pickle caches beside it are removed, never read.
+    legacy = location.parent / "catalogue-0123456789abcdef.pickle"
+    legacy.write_bytes(pickle.dumps(_Payload(marker)))
+    catalogue_copy.write_text(catalogue_copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    load_store(catalogue_copy)
+    assert not legacy.exists() and not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to play another user")
+def test_cache_directory_of_another_user_is_not_used(tmp_path):
+    """S1 across users: `nobody` plants a payload in a world-writable XDG_CACHE_HOME; root's run
+    must ignore the directory (one notice on stderr), answer normally and run nothing."""
+    import pickle
+    import subprocess
+
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    xdg.chmod(0o1777)
+    planted = xdg / "approval-cli"
+    planted.mkdir()
+    marker = tmp_path / "payload-ran"
+    for name in ("catalogue-0000000000000000.pickle", "catalogue-aaaaaaaaaaaaaaaa-bbbb.cache"):
+        (planted / name).write_bytes(pickle.dumps(_Payload(marker)))
+    for path in (planted, *planted.iterdir()):
+        os.chown(path, 65534, 65534)
+    env = {k: v for k, v in os.environ.items() if k not in ("APPROVAL_CACHE_DIR", "APPROVAL_NO_CACHE")}
+    env.update(XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path))
+    command = [sys.executable, "-m", "approval_cli", "route", "--unit", "文書組", "--amount", "300000", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and json.loads(result.stdout)["match"]["id"] == "DOC-056"
+    assert not marker.exists()
+    assert "快取資料夾" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in planted.iterdir()) == [
+        "catalogue-0000000000000000.pickle", "catalogue-aaaaaaaaaaaaaaaa-bbbb.cache",
+    ]  # fmt: skip
+
+
+def test_group_or_world_writable_cache_directory_is_not_used(tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "open"
+    cache.mkdir()
+    cache.chmod(0o777)
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_noticed", False)
+    store = load_store(BUILTIN)
+    assert not store.from_cache and list(cache.iterdir()) == []
+    assert "快取資料夾" in capsys.readouterr().err
+
+
+def test_symlink_at_the_temporary_name_is_not_written_through(catalogue_copy, tmp_path, monkeypatch):
+    """S2: the temporary name is random; if one is guessed, O_EXCL|O_NOFOLLOW refuse it."""
+    victim = tmp_path / "victim"
+    victim.write_text("root's secret", encoding="utf-8")
+    victim.chmod(0o600)
+    monkeypatch.setattr(store_module.os, "urandom", lambda n: b"\x01" * n)  # make the name guessable
+    name = cache_file(catalogue_copy).name
+    cache = cache_file(catalogue_copy).parent
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o700)
+    (cache / f"{name}.{'01' * 8}.tmp").symlink_to(victim)
+    (cache / name).symlink_to(victim)  # and at the final name: read refuses it, rename replaces it
+    store = load_store(catalogue_copy)
+    assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
+    assert victim.read_text(encoding="utf-8") == "root's secret"
+
+
+def test_temporary_names_are_not_predictable(catalogue_copy, monkeypatch):
+    opened = []
+    real_open = os.open
+
+    def spy(path, flags, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            opened.append((str(path), flags))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.os, "open", spy)
+    for n in range(2):
+        catalogue_copy.write_text(catalogue_copy.read_text(encoding="utf-8") + "\n" * (n + 1), encoding="utf-8")
+        load_store(catalogue_copy)
+    assert len(opened) == 2 and opened[0][0] != opened[1][0]
+    assert str(os.getpid()) not in opened[0][0]
+    for _, flags in opened:
+        assert flags & os.O_EXCL and flags & os.O_CREAT
+        if hasattr(os, "O_NOFOLLOW"):
+            assert flags & os.O_NOFOLLOW
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_cache_modes_do_not_follow_the_umask(tmp_path, monkeypatch):
+    """S3: with umask 000 the directory (and parents it creates) are 0700, the file 0600."""
+    cache = tmp_path / "a" / "b" / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    old = os.umask(0)
+    try:
+        load_store(BUILTIN)
+    finally:
+        os.umask(old)
+    for directory in (tmp_path / "a", tmp_path / "a" / "b", cache):
+        assert directory.stat().st_mode & 0o777 == 0o700, directory
+    files = list(cache.iterdir())
+    assert len(files) == 1 and files[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_same_size_edit_with_the_old_mtime_is_not_served_stale(tmp_path, monkeypatch):
+    """R1: `cp -p` / `rsync -t` keep size and mtime; the content hash still sees the edit."""
+    from editing import write_catalogue
+
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_catalogue(tmp_path / "tables.json")
+    before = load_store(path)
+    assert route(before, "", "文書組", 200000)["match"]["id"] == "DOC-056"  # 150,001～500,000
+    assert load_store(path).from_cache
+    stat_before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    at = text.index('"id": "DOC-056"')
+    band = text.index('"min": 150001', at)
+    edited = text[:band] + '"min": 250001' + text[band + len('"min": 150001') :]  # same size
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
+    assert path.stat().st_size == stat_before.st_size and path.stat().st_mtime_ns == stat_before.st_mtime_ns
+    after = load_store(path)
+    assert not after.from_cache
+    # 200,000 is now below DOC-056's band and above DOC-055's 15萬元以下: in no band at all,
+    # so no row answers it (the stale cache would still say DOC-056).
+    assert after.entries[after.by_id["DOC-056"]]["amount_range"]["min"] == 250001
+    assert route(after, "", "文書組", 200000)["match"] is None
+
+
+def test_stale_cache_files_are_removed(tmp_path, monkeypatch):
+    """R8: rewriting a catalogue leaves one cache file for it, not one per version."""
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    path = tmp_path / "tables.json"
+    for n in range(4):
+        write_catalogue(path, lambda data, n=n: data["metadata"].update(title=f"版本 {n}"))
+        assert load_store(path).metadata["title"] == f"版本 {n}"
+        assert len(list(cache.iterdir())) == 1
+    old_temporary = cache / "catalogue-0123456789abcdef-0123.cache.abcd.tmp"
+    old_temporary.write_bytes(b"left by a killed run")
+    os.utime(old_temporary, (1, 1))
+    fresh_temporary = cache / "catalogue-0123456789abcdef-0123.cache.ef01.tmp"
+    fresh_temporary.write_bytes(b"another run is writing it now")
+    unrelated = cache / "notes.txt"
+    unrelated.write_text("not ours", encoding="utf-8")
+    write_catalogue(path, lambda data: data["metadata"].update(title="版本 9"))
+    load_store(path)
+    assert not old_temporary.exists() and fresh_temporary.exists() and unrelated.exists()
+
+
+def test_cache_directory_is_bounded(tmp_path, monkeypatch):
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "MAX_CACHE_FILES", 2)
+    for n in range(4):  # four different catalogue files: four groups
+        load_store(write_catalogue(tmp_path / f"t{n}.json"))
+        time.sleep(0.01)
+    assert len([p for p in cache.iterdir() if p.suffix == ".cache"]) == 2
+
+
+def test_full_disk_leaves_no_temporary_file(catalogue_copy, monkeypatch):
+    """R8: a write that fails half-way removes its temporary file; the lookup still answers."""
+    import errno
+    import io
+
+    real_fdopen = os.fdopen
+
+    class Full(io.RawIOBase):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        if "w" in mode:
+            os.close(fd)
+            return Full()
+        return real_fdopen(fd, mode, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.os, "fdopen", fdopen)
+    store = load_store(catalogue_copy)
+    assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
+    cache = cache_file(catalogue_copy).parent
+    assert [p.name for p in cache.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_cache_file_planted_by_another_user_or_writable_is_ignored(catalogue_copy):
+    load_store(catalogue_copy)
+    location = cache_file(catalogue_copy)
+    location.chmod(0o666)  # group/world-writable: someone else may have rewritten it
+    assert not load_store(catalogue_copy).from_cache
+    assert location.stat().st_mode & 0o777 == 0o600  # replaced by a fresh 0600 file
+    assert load_store(catalogue_copy).from_cache
+
+
+def test_truncated_or_padded_cache_is_ignored(catalogue_copy):
+    load_store(catalogue_copy)
+    location = cache_file(catalogue_copy)
+    data = location.read_bytes()
+    for broken in (data[: len(data) // 2], data + b"\0", data[:10]):
+        location.write_bytes(broken)
+        location.chmod(0o600)
+        assert not load_store(catalogue_copy).from_cache
+
+
+def test_every_store_field_round_trips_through_the_data_only_format(store):
+    """A plain JSON-able Store field (the ranking work adds e.g. `vocabulary: dict`) needs no
+    cache code: this fails if a field holds something the format cannot encode."""
+    import io
+    from dataclasses import fields
+
+    data = store_module.encode_store(store, "k")
+    again = store_module.decode_store(io.BytesIO(data), "k")
+    assert again is not None
+    for f in fields(store_module.Store):
+        if f.name.startswith("_") or f.name in store_module.RUNTIME_FIELDS:
+            continue
+        left, right = getattr(store, f.name), getattr(again, f.name)
+        if isinstance(left, (store_module.Column, store_module.Entries, store_module.Bands, store_module.UnitColumn)):
+            assert list(left) == list(right), f.name
+        else:
+            assert left == right, f.name
+    assert store_module.decode_store(io.BytesIO(data), "other key") is None
+
+
+def test_plain_values_round_trip_generically():
+    from array import array
+
+    value = {
+        "text": "採購" * 400, "short": "x", "n": 2**70, "f": 1.5, "none": None, "flag": True,
+        "list": [1, ("a", "b"), {"nested": [None]}], 3: "an int key", "\0odd": "a key like a tag",
+        "postings": {f"k{i}": array("I", [i, i + 1]) for i in range(10)},
+    }  # fmt: skip
+    blob = store_module._Blob()
+    encoded = store_module._encode(value, blob)
+    import io
+    import json as json_module
+
+    header = json_module.loads(json_module.dumps(encoded))
+    parts = store_module._Parts(io.BytesIO(b"".join(blob.parts)), 0, blob.size)
+    assert store_module._decode(header, parts) == value
+    with pytest.raises(TypeError):
+        store_module._encode({"s": {1, 2}}, store_module._Blob())
+
+
+def test_catalogue_rewritten_in_place_while_lookups_run(tmp_path, monkeypatch):
+    """R14: a writer truncating and rewriting the file beside lookups never makes one fail."""
+    import threading
+
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "live.yaml"
+    content = BUILTIN.read_bytes()
+    path.write_bytes(content)
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            with path.open("wb") as handle:
+                for start in range(0, len(content), 64 * 1024):
+                    handle.write(content[start : start + 64 * 1024])
+                    handle.flush()
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    failures = []
+    try:
+        for n in range(20):
+            try:
+                store = load_store(path, use_cache=n % 2 == 0)
+                assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
+            except store_module.CatalogueError as error:
+                failures.append(error.message)
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []

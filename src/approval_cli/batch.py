@@ -1,13 +1,21 @@
-"""`approval batch`: one task per line in, one JSON object per line out, in order, none dropped.
+"""`approval batch`: one task per line in, one JSON object (or CSV row) per line out, in order, none dropped.
 
-A line is `description` or `unit<TAB>description`. A line that cannot be routed still gets its
-object, with an `error` field. The exit code is the worst line's: 2 some lines (or the file
-itself) were bad input, else 4 some rows name no decider, else 1 some had no match, else 0.
+A line is `description` or `unit<TAB>description` (the unit may also be written in the description).
+A line that cannot be routed still gets its object, with an `error` field. The exit code is the
+worst line's: 2 some lines (or the file itself) were bad input, else 4 some rows name no single
+decider, else 1 some had no match, else 0.
+
+Lines end at \n, \r\n or a lone \r, and nowhere else: U+2028, U+2029 and U+0085 are text inside a
+line (and escaped in the JSON written for it). The file is read in chunks, never whole; a line
+longer than MAX_LINE_BYTES is answered with an error and skipped without being held, so a
+huge file costs no more memory than its longest allowed line.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from .core import find, route, route_skeleton, unanswered, with_status
@@ -16,6 +24,17 @@ from .match import make_query
 from .store import Store
 
 MAX_LINE_CHARS = 2000
+MAX_LINE_BYTES = 4 * MAX_LINE_CHARS  # UTF-8 takes at most 4 bytes a character
+_CHUNK = 256 * 1024
+_BREAK = re.compile(rb"\r\n|\r|\n")
+# Distinct lines whose answers are kept for repeats; past this the memo starts over, so a long
+# file of distinct lines does not grow memory with its length. A kept answer is the one a fresh
+# computation gives: it is keyed by the whole line, and answering depends on nothing else.
+MAX_REMEMBERED = 10_000
+_ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
+# An overlong line is skipped up to here; a "line" that goes on (`batch /dev/zero`, a binary
+# file) ends the batch with exit 2 after answering it, instead of reading forever.
+MAX_SKIP_BYTES = 1024 * 1024 * 1024
 
 
 def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
@@ -64,9 +83,75 @@ def _route_without_unit(store: Store, description: str) -> dict:
     return route(store, description, top["unit"])
 
 
-def _lines(stream: BinaryIO):
-    for raw in stream:
-        yield raw.rstrip(b"\r\n")
+class EndlessLine(Exception):
+    """A line still going after MAX_SKIP_BYTES; `start` is its beginning."""
+
+    def __init__(self, start: bytes) -> None:
+        super().__init__("endless line")
+        self.start = start
+
+
+def read_lines(
+    stream: BinaryIO, limit: int = MAX_LINE_BYTES, skip_limit: int | None = None
+) -> Iterator[tuple[bytes, bool]]:
+    """(line without its ending, overlong) for each line; an overlong line comes as its first
+    `limit` bytes. Reads what is available (read1), so a pipe's lines are answered as they come.
+    Raises EndlessLine when a line passes `skip_limit` bytes."""
+    read = getattr(stream, "read1", stream.read)
+    skip_limit = MAX_SKIP_BYTES if skip_limit is None else skip_limit
+    buffer = bytearray()
+    overlong: bytes | None = None  # the beginning of an overlong line whose rest is being skipped
+    skipped = 0
+    after_cr = False  # the last chunk ended in \r: a \n opening this one is the same line ending
+    while True:
+        chunk = read(_CHUNK)
+        if overlong is not None and b"\n" not in chunk and b"\r" not in chunk and chunk:
+            skipped += len(chunk)  # still inside the overlong line (memchr, no pattern)
+            if skipped > skip_limit:
+                raise EndlessLine(overlong)
+            after_cr = False
+            continue
+        if not chunk:
+            if overlong is not None:
+                yield overlong, True
+            elif buffer:
+                yield bytes(buffer), False
+            return
+        if after_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        after_cr = False
+        start = 0
+        for end in _BREAK.finditer(chunk):
+            if overlong is not None:
+                yield overlong, True
+                overlong = None
+            else:
+                buffer += chunk[start : end.start()]
+                if len(buffer) > limit:
+                    yield bytes(buffer[:limit]), True
+                else:
+                    yield bytes(buffer), False
+            buffer.clear()
+            start = end.end()
+            after_cr = end.group() == b"\r" and start == len(chunk)
+        if overlong is None:
+            buffer += chunk[start:]
+            if len(buffer) > limit:
+                overlong = bytes(buffer[:limit])
+                skipped = len(buffer)
+                buffer.clear()
+
+
+def _overlong(raw: bytes) -> dict:
+    shown = raw.decode("utf-8", "replace")[:_ECHO_CHARS]
+    return {
+        "input": shown + "…",
+        "error": f"這一行太長（超過 {MAX_LINE_BYTES:,} 位元組），請拆成較短的描述。",
+        "hint": "每行一件事，描述請在 2,000 字以內。",
+        "answered": False,
+        "status": "bad_input",
+        "exit": EXIT_BAD_INPUT,
+    }
 
 
 def skipped(text: str) -> bool:
@@ -114,6 +199,8 @@ def csv_row(line_no: int, answer: dict) -> list:
 
 def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fmt: str = "jsonl") -> int:
     """Answer every task line of the file in order; JSON Lines, or CSV (BOM first) for Excel."""
+    import json
+
     from .jsonout import json_line
 
     if default_unit:
@@ -137,32 +224,54 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
     worst = 0
     # Batches repeat themselves: a repeated line gets the same answer, serialised once.
     answered: dict[str, tuple[int, object]] = {}
+    line_no = 0
+
+    def emit(line_no: int, code: int, body: object) -> None:
+        nonlocal worst
+        if writer is not None:
+            writer.writerow(csv_row(line_no, body if isinstance(body, dict) else json.loads(body)))
+        else:
+            text = body if isinstance(body, str) else json_line(body)
+            # body is a JSON object without "line": put the line number first.
+            out.write(f'{{"line":{line_no},{text[1:]}\n')
+        if EXIT_SEVERITY.get(code, 0) > EXIT_SEVERITY[worst]:
+            worst = code
+
     with stream:
-        for line_no, raw in enumerate(_lines(stream), start=1):
-            try:
-                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-            except UnicodeDecodeError:
-                answer = {
-                    "input": raw.decode("utf-8", "replace"),
-                    "answered": False,
-                    "status": "bad_input",
-                    "error": "這一行不是 UTF-8 文字。",
-                    "hint": "請以 UTF-8 存檔。",
-                    "exit": EXIT_BAD_INPUT,
-                }
-                code, body = EXIT_BAD_INPUT, (answer if as_csv else json_line(answer))
-            else:
+        try:
+            for line_no, (raw, too_long) in enumerate(read_lines(stream), start=1):
+                if len(answered) >= MAX_REMEMBERED:
+                    answered.clear()
+                if too_long:
+                    emit(line_no, EXIT_BAD_INPUT, _overlong(raw))
+                    continue
+                try:
+                    text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    emit(line_no, EXIT_BAD_INPUT, {
+                        "input": raw.decode("utf-8", "replace"),
+                        "answered": False,
+                        "status": "bad_input",
+                        "error": "這一行不是 UTF-8 文字。",
+                        "hint": "請以 UTF-8 存檔。",
+                        "exit": EXIT_BAD_INPUT,
+                    })  # fmt: skip
+                    continue
                 if skipped(text):
                     continue
                 if text not in answered:
                     answer = answer_line(store, text, default_unit)
                     answered[text] = (answer["exit"], answer if as_csv else json_line(answer))
-                code, body = answered[text]
-            if writer is not None:
-                writer.writerow(csv_row(line_no, body))  # type: ignore[arg-type]
-            else:
-                # body is a JSON object without "line": put the line number first.
-                out.write(f'{{"line":{line_no},{body[1:]}\n')  # type: ignore[index]
-            if EXIT_SEVERITY.get(code, 0) > EXIT_SEVERITY[worst]:
-                worst = code
+                emit(line_no, *answered[text])
+        except EndlessLine as endless:
+            line_no += 1
+            emit(line_no, EXIT_BAD_INPUT, _overlong(endless.start))
+            raise UsageError(
+                f"第 {line_no} 行超過 {_size(MAX_SKIP_BYTES)} 仍未結束，這不像是每行一件事的文字檔。",
+                "前面各行的結果已輸出；請確認選對了檔案。",
+            ) from None
     return worst
+
+
+def _size(count: int) -> str:
+    return f"{count // 2**30} GB" if count >= 2**30 else f"{count // 2**20} MB"

@@ -125,16 +125,17 @@ class Catalogue(_Model):
 
 def read_document(path: Path) -> object:
     """Read a YAML or JSON catalogue file into plain data, with one-sentence errors."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogueError(
-            f"找不到目錄檔 {path}。", "請確認 --catalogue 或 APPROVAL_CATALOGUE 的路徑。"
-        ) from None
-    except IsADirectoryError:
-        raise CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。") from None
-    except OSError as exc:
-        raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
+    from .locate import read_catalogue_bytes
+
+    return parse_document(read_catalogue_bytes(path)[0], path)
+
+
+def parse_document(raw: bytes | list[bytes], path: Path | str) -> object:
+    """A catalogue file's bytes as plain data: size-bounded, YAML aliases bounded, errors in words.
+
+    Given as a one-item list, the bytes are taken out of it, so they are freed once decoded."""
+    if isinstance(raw, list):
+        raw = raw.pop()
     try:
         text = raw.decode("utf-8-sig")
         del raw  # a large catalogue should not be held twice while it is parsed
@@ -146,21 +147,93 @@ def read_document(path: Path) -> object:
         raise CatalogueError(
             f"目錄檔 {path} 是空的。", "請用 `approval export --format yaml` 產生完整目錄檔。"
         )
+    is_json = Path(str(path)).suffix.lower() == ".json" or text.lstrip().startswith(("{", "["))
+    kind = "JSON" if is_json else "YAML"
     try:
-        if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+        if is_json:
             return json.loads(text)
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(text, Loader=loader)
+        return _load_yaml(text, path)
     except json.JSONDecodeError as exc:
         raise CatalogueError(f"目錄檔 {path} 的 JSON 格式錯誤（第 {exc.lineno} 行）：{exc.msg}。") from None
+    except RecursionError:
+        raise CatalogueError(
+            f"目錄檔 {path} 的 {kind} 巢狀層數太深，不是分層負責明細表的格式。",
+            "請用 `approval export` 匯出的格式。",
+        ) from None
+    except CatalogueError:
+        raise
+    except ValueError as exc:  # an integer of thousands of digits (Python's int-conversion limit)
+        raise CatalogueError(
+            f"目錄檔 {path} 含有位數過多的數字，無法讀取（{kind}）。", "請檢查金額與行號欄位。"
+        ) from exc
     except Exception as exc:  # yaml.YAMLError and its subclasses
         mark = getattr(exc, "problem_mark", None)
         where = f"（第 {mark.line + 1} 行）" if mark is not None else ""
         raise CatalogueError(
             f"目錄檔 {path} 的 YAML 格式錯誤{where}：{getattr(exc, 'problem', exc)}。"
         ) from None
+
+
+# YAML aliases (*name) reuse a node; a catalogue made of aliases of one big entry expands to
+# gigabytes once each reference becomes its own entry. Every node constructed counts, and an
+# alias counts the whole subtree it stands for, against a budget proportional to the file:
+# a file without aliases never reaches it (each node takes at least one character of text,
+# a scalar at most its own length), one that multiplies itself does at once.
+def _alias_budget(text: str) -> int:
+    return 2 * len(text) + 10_000
+
+
+def _load_yaml(text: str, path: Path | str) -> object:
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    budget = _alias_budget(text)
+
+    class BoundedLoader(base):  # type: ignore[misc, valid-type]
+        spent = 0
+        weights: dict[int, int]
+
+        def construct_object(self, node, deep=False):
+            if node in self.constructed_objects:  # seen before: this is an alias
+                self.spent += _weight(node, self.weights)
+            else:
+                self.spent += max(1, len(node.value)) if isinstance(node.value, str) else 1
+            if self.spent > budget:
+                raise CatalogueError(
+                    f"目錄檔 {path} 的 YAML 別名（*別名）展開後過大（第 {node.start_mark.line + 1} 行起）。",
+                    "目錄檔請勿使用 YAML 錨點與別名（&、*）；`approval export` 匯出的檔案不會用到。",
+                )
+            return super().construct_object(node, deep)
+
+    loader = BoundedLoader(text)
+    loader.weights = {}
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _weight(node, memo: dict[int, int]) -> int:
+    """Nodes (and scalar characters) a node stands for, shared subtrees counted at each use.
+
+    Iterative and memoised, so a chain of aliases of aliases costs one pass over distinct nodes.
+    """
+    stack = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        if id(current) in memo:
+            continue
+        if isinstance(current.value, str):
+            memo[id(current)] = max(1, len(current.value))
+            continue
+        children = [part for child in current.value for part in (child if isinstance(child, tuple) else (child,))]
+        if ready:
+            # A child still in progress is a recursive alias (&a [*a]): it counts once.
+            memo[id(current)] = 1 + sum(memo.get(id(child), 1) for child in children)
+        else:
+            stack.append((current, True))
+            stack.extend((child, False) for child in children if id(child) not in memo)
+    return memo[id(node)]
 
 
 def validate(data: object, path: Path | str) -> Catalogue:
@@ -171,9 +244,13 @@ def validate(data: object, path: Path | str) -> Catalogue:
             "請用 `approval export --format json` 或 `--format yaml` 匯出的完整格式。",
         )
     try:
-        return Catalogue.model_validate(data)
+        catalogue = Catalogue.model_validate(data)
     except ValidationError as exc:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
+    from .checks import check_entries
+
+    check_entries((entry.model_dump(mode="json") for entry in catalogue.entries), path)
+    return catalogue
 
 
 def describe_validation_error(
@@ -211,7 +288,9 @@ def dump_yaml(catalogue: Catalogue) -> str:
 
 
 def dump_json(catalogue: Catalogue) -> str:
-    return json.dumps(catalogue.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+    from .jsonout import dumps
+
+    return dumps(catalogue.model_dump(mode="json"), indent=1) + "\n"
 
 
 class _Head(_Model):
@@ -223,13 +302,17 @@ class _Head(_Model):
     entries: list[Any]  # Any: the same dicts, not validated copies
 
 
-def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
+def load_plain(path: Path, raw: bytes | list[bytes] | None = None) -> tuple[dict, Iterator[dict]]:
     """Metadata and a stream of validated entries as plain dicts, for compiling the lookup store.
 
     Same checks and messages as load(), but a 50,000-row catalogue never exists as 50,000
     models and their dump at once, and each parsed entry is released once it is consumed.
+    `raw` is the file's content when the caller has read it already.
     """
-    data = read_document(path)
+    from .checks import EntryChecker
+
+    data = read_document(path) if raw is None else parse_document(raw, path)
+    del raw
     if isinstance(data, list):
         validate(data, path)  # raises the list-without-metadata error
     try:
@@ -238,6 +321,9 @@ def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
     raw_entries = head.entries
     del data, head.entries
+    checker = EntryChecker(path)
+    if not raw_entries:
+        checker.finish()  # raises: no entries
 
     def entries() -> Iterator[dict]:
         for index in range(len(raw_entries)):
@@ -247,7 +333,7 @@ def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
             except ValidationError as exc:
                 message = describe_validation_error(exc, None, path, ("entries", index), raw)
                 raise CatalogueError(message) from None
-            yield entry.model_dump(mode="json")
+            yield checker.check(index, entry.model_dump(mode="json"))
 
     metadata = head.metadata.model_dump(mode="json")
     if head.vocabulary is not None:
@@ -256,5 +342,16 @@ def load_plain(path: Path) -> tuple[dict, Iterator[dict]]:
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Catalogue:
+    """The whole catalogue as models (export, tests). A file being rewritten in place is read
+    again rather than reported broken (see locate.changed_since)."""
+    from .locate import READ_ATTEMPTS, changed_since, read_catalogue_bytes
+
     resolved = resolve_path(path)
-    return validate(read_document(resolved), resolved)
+    for attempt in range(READ_ATTEMPTS):
+        raw, before = read_catalogue_bytes(resolved)
+        try:
+            return validate(parse_document(raw, resolved), resolved)
+        except CatalogueError:
+            if attempt == READ_ATTEMPTS - 1 or not changed_since(resolved, before, len(raw)):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

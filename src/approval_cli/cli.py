@@ -2,15 +2,31 @@
 
 Errors become one stderr paragraph and an exit code here and nowhere else:
 0 answered, 1 no match, 2 bad input (usage, amount, unit, catalogue), 3 internal error,
-4 the row is found but the source marks no 核定 (route/batch).
+4 a task is found but no single decider can be named (no 核定, or a split task: route/batch),
+5 the output could not be written (disk full, device error), 141 the reader closed the pipe.
+Human output and messages pass through safetext.neutralise: no raw control characters.
 """
 
+import contextlib
+import errno
+import os
 import sys
 from typing import Annotated
 
 import typer
 
-from .errors import EXIT_BAD_INPUT, EXIT_NO_DECIDER, EXIT_NO_MATCH, ApprovalError, UsageError
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_NO_DECIDER,
+    EXIT_NO_MATCH,
+    EXIT_OUTPUT_FAILED,
+    ApprovalError,
+    OutputError,
+    UsageError,
+)
+from .safetext import neutralise, neutralise_deep
 
 # What the clerk meets in every answer, said once under `approval --help` (and in the README).
 GLOSSARY = (
@@ -134,7 +150,7 @@ def find_command(
     else:
         from .render import print_find
 
-        print_find(result, explain)
+        print_find(neutralise_deep(result), explain)
     if result["status"] != "answered":
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -173,7 +189,7 @@ def route_command(
     else:
         from .render import print_route
 
-        print_route(result, explain)
+        print_route(neutralise_deep(result), explain)
     if result["status"] == "needs_amount":
         from .core import unanswered
 
@@ -215,7 +231,7 @@ def list_command(
     else:
         from .render import print_list
 
-        print_list(result)
+        print_list(neutralise_deep(result))
     if not result["entries"]:
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -255,7 +271,7 @@ def units_command(json_output: JsonOption = False) -> None:
     else:
         from .render import print_units
 
-        print_units(rows)
+        print_units(neutralise_deep(rows))
 
 
 @app.command("show")
@@ -280,7 +296,8 @@ def show_command(
     else:
         from .render import print_show
 
-        print_show(entry, entry["raw"], source_info(store))
+        entry = neutralise_deep(entry)
+        print_show(entry, entry["raw"], neutralise_deep(source_info(store)))
 
 
 @app.command("export")
@@ -306,13 +323,50 @@ def export_command(
 
         text = CSV_BOM + csv_text(catalogue.model_dump(mode="json")["entries"])
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise UsageError(f"無法寫入 {output}：{exc.strerror}。", "請確認路徑與權限。") from None
+        write_atomically(output, text)
     else:
         sys.stdout.write(text)
+
+
+# Write errors that mean "no room" rather than "not allowed": exit 4, not 2.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def write_atomically(target: str, text: str) -> None:
+    """Write a file through a temporary file in the same directory and os.replace: the old file
+    stays whole if the disk fills or the run is stopped; a reader never sees half a file."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        mode = os.stat(target).st_mode & 0o7777  # keep an existing file's permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise _write_error(target, exc) from None
+
+
+def _write_error(target: str, exc: OSError) -> ApprovalError:
+    if exc.errno in _NO_ROOM:
+        return OutputError(
+            f"無法寫入 {target}：{exc.strerror}（磁碟已滿或裝置錯誤）。", "原有的檔案沒有變動；請清出空間後再試。"
+        )
+    return UsageError(f"無法寫入 {target}：{exc.strerror}。", "請確認路徑與權限。")
 
 
 @app.command("lint")
@@ -323,9 +377,12 @@ def lint_command(
     ] = False,
 ) -> None:
     """檢查目錄：列出原表有疑義的列，以及機關共同乙項目在各單位間的差異。[flagged rows, cross-unit differences]"""
+    from .checks import lint_checks, print_checks
     from .core import lint_report
 
-    report = lint_report(state.store())
+    store = state.store()
+    report = lint_report(store)
+    report["checks"] = lint_checks(store.entries, store.metadata)
     if json_output:
         from .jsonout import write_json
 
@@ -333,8 +390,11 @@ def lint_command(
     else:
         from .render import print_lint
 
+        report = neutralise_deep(report)
         print_lint(report)
-    if strict and (report["flagged"] or report["differences"]):
+        sys.stdout.flush()
+        print_checks(report["checks"], sys.stdout)
+    if strict and (report["flagged"] or report["differences"] or report["checks"]):
         raise typer.Exit(EXIT_NO_MATCH)
 
 
@@ -350,8 +410,14 @@ def triage_command(
     fmt = "json" if json_output else fmt.lower()
     if fmt not in ("text", "json", "csv"):
         raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、json、csv。")
+    from .triage import MAX_RECORD_BYTES
+
     try:
-        data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()  # noqa: SIM115
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read(MAX_RECORD_BYTES + 1)  # read_record_bytes refuses more
     except OSError as exc:
         raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
     record = triage_record(state.store(), data)
@@ -367,15 +433,90 @@ def triage_command(
     else:
         from .render import print_triage
 
-        print_triage(record)
+        print_triage(neutralise_deep(record))
     if not record.items:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
 def _report(message: str, hint: str | None = None) -> None:
-    sys.stderr.write(f"approval：{message}\n")
-    if hint:
-        sys.stderr.write(f"  {hint}\n")
+    try:
+        sys.stderr.write(f"approval：{neutralise(message)}\n")
+        if hint:
+            sys.stderr.write(f"  {neutralise(hint)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is gone: the exit code still says it
+
+
+def _utf8_streams() -> None:
+    """Output that works whatever the console's encoding.
+
+    A file or pipe gets UTF-8 (what the CSV's BOM promises and JSON readers expect), also when
+    the locale says cp950 or PYTHONIOENCODING does; a terminal keeps its own encoding, with
+    anything it cannot show replaced rather than a crash. Windows consoles are UTF-8 already.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or not hasattr(stream, "reconfigure"):
+            continue
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        try:
+            if encoding != "utf8" and not stream.isatty():
+                stream.reconfigure(encoding="utf-8", errors="replace")
+            elif stream.errors == "strict":
+                stream.reconfigure(errors="replace")
+        except (OSError, ValueError):
+            pass
+
+
+class _WriteFailed(Exception):
+    """An OSError writing stdout, carried past typer, which would turn EPIPE into exit 1."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedStdout:
+    """sys.stdout while a command runs: write errors become _WriteFailed."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise _WriteFailed(error) from error
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _WriteFailed(error) from error
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _closed_pipe(error: OSError) -> bool:
+    return isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE or (
+        sys.platform == "win32" and error.errno == errno.EINVAL
+    )
+
+
+def _discard_stdout(stream) -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _hoist_debug(args: list[str]) -> list[str]:
@@ -412,8 +553,14 @@ def main(argv: list[str] | None = None) -> None:
     args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
     if not args or any(arg in ("-h", "--help") for arg in args):
         _fold_long_help_words()
+    _utf8_streams()
+    stdout = sys.stdout
+    sys.stdout = _GuardedStdout(stdout)
     try:
         code = app(args=args, prog_name="approval", standalone_mode=False)
+        sys.stdout.flush()
+    except _WriteFailed as failure:
+        code = _write_failed(failure.error, stdout)
     except ApprovalError as error:
         if state.debug:
             raise
@@ -439,6 +586,22 @@ def main(argv: list[str] | None = None) -> None:
             f"程式內部錯誤（{type(error).__name__}：{error}）。",
             "請加上 --debug 重跑，並把訊息回報給維護者。",
         )
-        code = 3
-    sys.stdout.flush()
+        code = EXIT_INTERNAL
+    finally:
+        sys.stdout = stdout
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        code = _write_failed(error, stdout)
     sys.exit(code or 0)
+
+
+def _write_failed(error: OSError, stdout) -> int:
+    _discard_stdout(stdout)
+    if _closed_pipe(error):
+        return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head -1`): nothing to say
+    _report(
+        f"無法寫出結果：{error.strerror or error}（磁碟已滿或裝置錯誤）。",
+        "請清出空間，或把結果導向其他位置後再試。",
+    )
+    return EXIT_OUTPUT_FAILED

@@ -596,9 +596,9 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
             continue
         other_text = _row_text(other)
         pair = (chosen.index, hit.index)
-        split = store.splits.get(pair)
+        split = store._splits.get(pair)
         if split is None:  # the rows' texts never change: their deciding words are worked out once
-            split = store.splits[pair] = _deciding_words(top_text, other_text, store.fold)
+            split = store._splits[pair] = _deciding_words(top_text, other_text, store.fold)
         mine, theirs = split
         shared = len(top_text) - len(mine)
         if shared < 0.5 * min(len(top_text), len(other_text)) or not mine or not theirs:
@@ -803,11 +803,12 @@ def _entry_index(store: Store, key: str) -> int | None:
     index = store.by_id.get(key.strip().upper())
     if index is not None:
         return index
-    line = re.fullmatch(r"(?:原表)?第?L?(\d+)行?", wanted)
+    # At most nine digits: a 4,301-digit "line number" would pass Python's int-conversion limit.
+    line = re.fullmatch(r"(?:原表)?第?L?([0-9]{1,9})行?", wanted)
     if line:
         number = int(line.group(1))
         return next((i for i, e in enumerate(store.entries) if e["source_line"] == number), None)
-    found = re.fullmatch(r"([A-Z]+)0*(\d+)", wanted)
+    found = re.fullmatch(r"([A-Z]+)0*([0-9]{1,9})", wanted)
     if found:
         prefix, number = found.group(1), int(found.group(2))
         for entry_id, i in store.by_id.items():

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 EXIT_NO_MATCH = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+# The output could not be written: disk full (ENOSPC), quota (EDQUOT), file too large (EFBIG),
+# device error (EIO), e.g. `> /dev/full` or `export -o` on a full disk.
+EXIT_OUTPUT_FAILED = 5
+# The reader of our output went away (`approval list | head -1`): 128 + SIGPIPE, what a shell
+# reports for any program a closed pipe stops. Nothing is printed for it.
+EXIT_BROKEN_PIPE = 141
 # The task is found but no single decider can be named: the source marks no 核定, or the table
 # splits the task and the words do not say which part (status choose_one). Not an answer.
 EXIT_NO_DECIDER = 4
@@ -26,7 +33,7 @@ class ApprovalError(Exception):
 
 
 class CatalogueError(ApprovalError):
-    """The catalogue file is missing, unreadable, not UTF-8, malformed or off-schema."""
+    """The catalogue file is missing, unreadable, not UTF-8, malformed, off-schema or too large."""
 
 
 class AmountError(ApprovalError, ValueError):
@@ -39,3 +46,9 @@ class UnitError(ApprovalError):
 
 class UsageError(ApprovalError):
     """Arguments that do not make a question (e.g. empty query)."""
+
+
+class OutputError(ApprovalError):
+    """The answer could not be written (disk full, device error): exit 4."""
+
+    exit_code = EXIT_OUTPUT_FAILED

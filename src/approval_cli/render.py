@@ -482,9 +482,25 @@ def _cells(text: str) -> int:
 CSV_BOM = "\ufeff"  # written before any CSV so Excel opens the Chinese text as UTF-8
 
 
+# What a spreadsheet may skip before it reads a formula: ASCII whitespace (LF included), NBSP,
+# the ideographic space, the other Unicode spaces, zero-width characters and the BOM.
+_CSV_SKIPPED = " \t\r\n\x0b\x0c\u00a0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+# Formula starts, ASCII and full-width (Excel and LibreOffice accept ＝ as =).
+_CSV_FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\u2212")
+
+
 def csv_cell(value: object) -> object:
-    """Keep spreadsheet programs from reading a text cell as a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "@", "-", "\t", "\r") else value
+    """Keep spreadsheet programs from reading a text cell as a formula, and terminals from acting
+    on control characters in it: a text cell starting with a formula sign, after any blanks a
+    spreadsheet would skip, or with a tab or CR, gets a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    from .safetext import neutralise
+
+    text = neutralise(value)
+    if value[:1] in ("\t", "\r") or value.lstrip(_CSV_SKIPPED).startswith(_CSV_FORMULA):
+        return "'" + text
+    return text
 
 
 def csv_text(entries: list[dict]) -> str:

@@ -1,29 +1,30 @@
 """The catalogue as the lookup commands use it: plain data plus a character-bigram index.
 
 Validating YAML with pydantic costs far more than a lookup, so the first run compiles the
-validated catalogue into a pickle of plain Python data in the user cache directory, keyed by
-the catalogue file's identity (path, size, mtime) and the package version. Later runs load that
-pickle and never import yaml or pydantic. A corrupt, stale or unwritable cache is ignored and
-rebuilt: the cache can make a run faster, never break it.
+validated catalogue into a data-only file in the user cache directory, keyed by a BLAKE2b of
+the catalogue's content, its path and the code's fingerprint. Later runs load that file and
+never import yaml or pydantic. A corrupt, stale, foreign or unwritable cache is ignored: the
+cache can make a run faster, never break it, and never runs code (see "the compiled cache").
 """
 
 from __future__ import annotations
 
-import binascii
+import contextlib
 import io
 import json
 import os
-import pickle
+import stat
 import sys
+import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .errors import CatalogueError
 from .normalize import fold
 
-CACHE_FORMAT = 7
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 FOLD_CACHE_LIMIT = 50_000  # remembered folds per process; cleared when full (bounded memory)
 
@@ -40,7 +41,7 @@ def _position(index: int, length: int) -> int:
 class Column:
     """Many short strings kept as one string and an offset array.
 
-    A 50,000-row catalogue has a few hundred thousand short texts; unpickling them one object
+    A 50,000-row catalogue has a few hundred thousand short texts; loading them one object
     at a time was most of a lookup on it. Two objects load in a blink; a row's text is sliced
     out when it is read.
     """
@@ -183,11 +184,7 @@ class Store:
     _folds: dict = field(default_factory=dict, repr=False)
     # (row, row) → the words that tell two rows of a split task apart (core._choices); at most one
     # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
-    splits: dict = field(default_factory=dict, repr=False)
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_by_id": None, "_unit_rows": {}, "_vocab": None,
-                "_sounds": None, "_unfold": None, "_folds": {}, "splits": {}}  # fmt: skip
+    _splits: dict = field(default_factory=dict, repr=False)
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the
@@ -345,6 +342,43 @@ def _specific_text(entry: dict) -> str:
 
 
 
+# ---------------------------------------------------------------- the compiled cache
+#
+# What it is: the Store above, written as data only. A file is a magic line, two lengths, a JSON
+# header (ASCII: the key and every Store field) and a blob of raw bytes the header points into
+# (arrays, long texts). Nothing in it is executed:
+# reading it is json.loads, array.frombytes and bytes.decode; the only classes it can name are
+# the four column classes of this module. A plain JSON-able Store field needs no code here.
+#
+# Where it lives: cache_dir(), created 0700. It is used only if it is a real directory (not a
+# symlink), owned by the current user and writable by nobody else; otherwise the lookup runs
+# uncached and says so once on stderr. A cache file is read only if it is a regular file owned
+# by the user, not group/world-writable, within MAX_CACHE_FILE_BYTES and exactly as long as its
+# own lengths say; every reference into the blob is bounds-checked, every column's row count too.
+#
+# The key is a BLAKE2b-256 (SHA-256 from 8 MB) hash of the catalogue's content (plus its path and the code fingerprint),
+# so a same-size edit that keeps the mtime is seen. Files are written under an unpredictable
+# temporary name opened O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, then renamed into place; stale
+# files (older contents of the same catalogue, leftovers of an interrupted write, the old
+# pickle format) are removed, and the directory keeps at most MAX_CACHE_FILES files and
+# MAX_CACHE_TOTAL_BYTES.
+
+CACHE_FORMAT = 8
+_MAGIC = b"approval-cache8\n"
+MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024
+MAX_CACHE_FILES = 8
+MAX_CACHE_TOTAL_BYTES = 512 * 1024 * 1024
+_STALE_TEMPORARY_SECONDS = 600
+_INLINE_TEXT = 512  # longer strings go into the blob as UTF-8
+_ARRAY_CODES = frozenset("bBhHiIlLqQfd")
+_PACKED = {cls.__name__: cls for cls in (Column, Entries, Bands, UnitColumn)}
+# Store fields that are per-process state, never cached (besides any whose name starts with _).
+RUNTIME_FIELDS = frozenset({"from_cache", "key"})
+_POSIX = hasattr(os, "geteuid")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
 def cache_dir() -> Path:
     explicit = os.environ.get("APPROVAL_CACHE_DIR")
     if explicit:
@@ -368,70 +402,451 @@ def _code_fingerprint() -> str:
     return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}"
 
 
-def cache_location(path: Path) -> tuple[Path, str] | None:
-    """Where the compiled form of this catalogue file lives, and the key it must carry."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None  # a missing file is reported by the loader
-    key = f"{_code_fingerprint()}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    return cache_dir() / f"catalogue-{_digest(key)}.pickle", key
+def _names(path: Path, content_digest: str) -> tuple[str, str]:
+    """(file name, key) for a catalogue path and content: catalogue-<path group>-<content>.cache."""
+    from .locate import content_hash
+
+    def digest(text: str) -> str:
+        hasher = content_hash()
+        hasher.update(text.encode("utf-8", "surrogatepass"))
+        return hasher.hexdigest()
+
+    identity = f"{_code_fingerprint()}|{path.resolve()}"
+    group = digest(identity)[:16]
+    key = digest(f"{identity}|{content_digest}")
+    return f"catalogue-{group}-{key[:32]}.cache", key
 
 
 def cache_file(path: Path) -> Path | None:
-    location = cache_location(path)
-    return location[0] if location else None
+    """Where the compiled form of this catalogue file's current content lives (None: no such file)."""
+    from .locate import catalogue_digest
 
-
-def _digest(key: str) -> str:
-    # Two CRC-32s make a file name; hashlib costs more to import than a whole lookup. The full
-    # key is stored in the pickle and compared on load, so a collision only costs a rebuild.
-    data = key.encode()
-    return f"{binascii.crc32(data):08x}{binascii.crc32(data[::-1]):08x}"
-
-
-def _read_cache(location: Path, key: str) -> Store | None:
-    try:
-        with location.open("rb") as handle:
-            store = pickle.load(handle)
-    except Exception:  # missing, truncated, corrupt or from another version: rebuild
+    path = Path(path)
+    if not path.is_file():
         return None
-    if not isinstance(store, Store):
-        return None
+    return cache_dir() / _names(path, catalogue_digest(path))[0]
+
+
+# ---------------------------------------------------------------- the directory
+
+
+_noticed = False
+
+
+def _notice(directory: Path, why: str) -> None:
+    global _noticed
+    if _noticed:
+        return
+    _noticed = True
+    from .safetext import neutralise
+
+    sys.stderr.write(
+        neutralise(f"approval：快取資料夾 {directory} {why}，本次不使用快取（結果不受影響，只是較慢）；"
+                   "請刪除該資料夾或執行 chmod 700。") + "\n"
+    )  # fmt: skip
+
+
+class _CacheDir:
+    """The cache directory, opened once and checked; files are then opened relative to it
+    (openat), so swapping the directory after the check changes nothing."""
+
+    def __init__(self, path: Path, fd: int | None) -> None:
+        self.path, self.fd = path, fd
+
+    @classmethod
+    def open(cls, create: bool) -> _CacheDir | None:
+        path = cache_dir()
+        if create:
+            try:
+                _make_private(path)
+            except OSError:
+                return None  # read-only home, a file in the way: uncached, silently
+        if not _POSIX or os.open not in os.supports_dir_fd:
+            return cls(path, None) if path.is_dir() else None
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            if path.is_symlink():
+                _notice(path, "是符號連結")
+            return None
+        st = os.fstat(fd)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            os.close(fd)
+            _notice(path, "不屬於您，或其他使用者可以寫入")
+            return None
+        return cls(path, fd)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def open_file(self, name: str, flags: int, mode: int = 0o600) -> int:
+        if self.fd is None:
+            return os.open(self.path / name, flags | _BINARY, mode)
+        return os.open(name, flags | _BINARY, mode, dir_fd=self.fd)
+
+    def replace(self, source: str, target: str) -> None:
+        if self.fd is None:
+            os.replace(self.path / source, self.path / target)
+        else:
+            os.replace(source, target, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def unlink(self, name: str) -> None:
+        try:
+            if self.fd is None:
+                os.unlink(self.path / name)
+            else:
+                os.unlink(name, dir_fd=self.fd)
+        except OSError:
+            pass
+
+    def files(self) -> list[tuple[str, os.stat_result]]:
+        """Our files in it (catalogue-*), regular and owned by us, with their lstat."""
+        found = []
+        try:
+            with os.scandir(self.fd if self.fd is not None else self.path) as listing:
+                for item in listing:
+                    if not item.name.startswith("catalogue-"):
+                        continue
+                    try:
+                        st = item.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(st.st_mode) and (not _POSIX or st.st_uid == os.geteuid()):
+                        found.append((item.name, st))
+        except OSError:
+            pass
+        return found
+
+
+def _make_private(path: Path) -> None:
+    """Create the directory and any missing parent 0700 (the XDG rule), whatever the umask."""
+    missing = []
+    current = path
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(directory, 0o700)
+
+
+def _prune(directory: _CacheDir, keep: str) -> None:
+    """Remove what can no longer be used, then the oldest files beyond the directory's bounds."""
+    now = time.time()
+    group = keep.rsplit("-", 1)[0] + "-"
+    current = []
+    for name, st in directory.files():
+        if name == keep:
+            continue
+        if name.endswith(".pickle") or (name.startswith(group) and name.endswith(".cache")):
+            directory.unlink(name)  # the old format; an older content of the same catalogue
+        elif name.endswith(".tmp"):
+            if now - st.st_mtime > _STALE_TEMPORARY_SECONDS:
+                directory.unlink(name)  # left by a run that was killed mid-write
+        elif name.endswith(".cache"):
+            current.append((st.st_mtime, name, st.st_size))
+    total = sum(size for _, _, size in current)
+    for rank, (_, name, size) in enumerate(sorted(current, reverse=True), start=2):  # keep is the 1st
+        if rank > MAX_CACHE_FILES or total > MAX_CACHE_TOTAL_BYTES:
+            directory.unlink(name)
+            total -= size
+
+
+# ---------------------------------------------------------------- data-only encoding
+
+
+class _Blob:
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: bytes) -> list[int]:
+        ref = [self.size, len(data)]
+        self.parts.append(data)
+        self.size += len(data)
+        return ref
+
+
+def _encode(value, blob: _Blob):
+    """Plain JSON data, with tagged objects ({"\\u0000tag": body}) for what JSON lacks."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        if len(value) <= _INLINE_TEXT:
+            return value
+        return {"\0text": blob.add(value.encode("utf-8", "surrogatepass"))}
+    if isinstance(value, list):
+        return [_encode(item, blob) for item in value]
+    if isinstance(value, tuple):
+        return {"\0tuple": [_encode(item, blob) for item in value]}
+    if isinstance(value, array):
+        return {"\0array": [value.typecode, *blob.add(value.tobytes())]}
+    if isinstance(value, dict):
+        if all(type(key) is str and not key.startswith("\0") for key in value):
+            if len(value) >= 8 and all(type(item) is array for item in value.values()):
+                codes = {item.typecode for item in value.values()}
+                if len(codes) == 1:  # a posting index: one array, sliced on load
+                    lengths = array("Q", [len(item) for item in value.values()])
+                    data = b"".join(item.tobytes() for item in value.values())
+                    return {"\0arrays": [codes.pop(), list(value), blob.add(lengths.tobytes()), blob.add(data)]}
+            return {key: _encode(item, blob) for key, item in value.items()}
+        return {"\0pairs": [[_encode(key, blob), _encode(item, blob)] for key, item in value.items()]}
+    cls = type(value)
+    if _PACKED.get(cls.__name__) is cls:
+        getstate = cls.__dict__.get("__getstate__")
+        state = getstate(value) if getstate else dict(vars(value))
+        return {"\0object": [cls.__name__, _encode(state, blob)]}
+    raise TypeError(f"the cache cannot hold a {cls.__name__}")
+
+
+class _Corrupt(Exception):
+    pass
+
+
+class _Parts:
+    """The blob of a cache file, read part by part: no part is held longer than its decoding."""
+
+    def __init__(self, handle, start: int, size: int) -> None:
+        self.handle, self.start, self.size = handle, start, size
+
+    def read(self, ref) -> bytes:
+        if not (isinstance(ref, list) and len(ref) == 2 and all(type(n) is int for n in ref)):
+            raise _Corrupt
+        at, size = ref
+        if at < 0 or size < 0 or at + size > self.size:
+            raise _Corrupt
+        self.handle.seek(self.start + at)
+        data = self.handle.read(size)
+        if len(data) != size:
+            raise _Corrupt
+        return data
+
+
+def _array(code: str, data: bytes) -> array:
+    if code not in _ARRAY_CODES:
+        raise _Corrupt
+    out = array(code)
+    if len(data) % out.itemsize:
+        raise _Corrupt
+    out.frombytes(data)
+    return out
+
+
+def _decode(value, parts: _Parts):
+    if isinstance(value, list):
+        return [item if type(item) is str else _decode(item, parts) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((tag, body),) = value.items()
+        if tag.startswith("\0"):
+            return _decode_tagged(tag, body, parts)
+    return {key: item if type(item) is str else _decode(item, parts) for key, item in value.items()}
+
+
+def _decode_tagged(tag: str, body, parts: _Parts):
+    if tag == "\0text":
+        return parts.read(body).decode("utf-8", "surrogatepass")
+    if tag == "\0tuple" and isinstance(body, list):
+        return tuple(_decode(body, parts))
+    if tag == "\0array" and isinstance(body, list) and len(body) == 3 and isinstance(body[0], str):
+        return _array(body[0], parts.read(body[1:]))
+    if tag == "\0arrays" and isinstance(body, list) and len(body) == 4 and isinstance(body[0], str):
+        code, keys, lengths_ref, data_ref = body
+        lengths = _array("Q", parts.read(lengths_ref))
+        data = _array(code, parts.read(data_ref))
+        if not isinstance(keys, list) or len(keys) != len(lengths) or sum(lengths) != len(data):
+            raise _Corrupt
+        out, at = {}, 0
+        for key, size in zip(keys, lengths, strict=True):
+            out[key] = data[at : at + size]
+            at += size
+        return out
+    if tag == "\0pairs" and isinstance(body, list):
+        return {_hashable(_decode(key, parts)): _decode(item, parts) for key, item in body}
+    if tag == "\0object" and isinstance(body, list) and len(body) == 2 and body[0] in _PACKED:
+        cls = _PACKED[body[0]]
+        state = _decode(body[1], parts)
+        obj = cls.__new__(cls)
+        setstate = cls.__dict__.get("__setstate__")
+        if setstate:
+            setstate(obj, state)
+        elif isinstance(state, dict):
+            obj.__dict__.update(state)
+        else:
+            raise _Corrupt
+        return obj
+    raise _Corrupt
+
+
+def _hashable(key):
+    if isinstance(key, (list, dict)):
+        raise _Corrupt
+    return key
+
+
+def _cached_fields() -> list[str]:
     from dataclasses import fields
 
-    complete = all(hasattr(store, f.name) for f in fields(Store))
-    return store if complete and store.key == key else None
+    return [f.name for f in fields(Store) if not f.name.startswith("_") and f.name not in RUNTIME_FIELDS]
 
 
-def _write_cache(location: Path, store: Store) -> None:
+# A file: _MAGIC, the header's length and the blob's length (8 bytes each, little-endian), the
+# header, the blob. A file of any other length is truncated or padded: not read.
+_PREFIX = len(_MAGIC) + 16
+
+
+def encode_store(store: Store, key: str) -> bytes:
+    """The Store as a cache file's bytes (TypeError for a field value the format cannot hold)."""
+    blob = _Blob()
+    header = {"key": key, "fields": {name: _encode(getattr(store, name), blob) for name in _cached_fields()}}
+    head = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    sizes = len(head).to_bytes(8, "little") + blob.size.to_bytes(8, "little")
+    return b"".join([_MAGIC, sizes, head, *blob.parts])
+
+
+def decode_store(handle, key: str) -> Store | None:
+    """The Store in an open cache file (binary, seekable), or None when it is not a sound cache
+    for this key. Reads only what the header points at; executes nothing."""
     try:
-        location.parent.mkdir(parents=True, exist_ok=True)
-        temporary = location.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, location)
+        handle.seek(0, os.SEEK_END)
+        total = handle.tell()
+        handle.seek(0)
+        prefix = handle.read(_PREFIX)
+        if len(prefix) != _PREFIX or prefix[: len(_MAGIC)] != _MAGIC:
+            return None
+        head_size = int.from_bytes(prefix[len(_MAGIC) : len(_MAGIC) + 8], "little")
+        blob_size = int.from_bytes(prefix[len(_MAGIC) + 8 :], "little")
+        if _PREFIX + head_size + blob_size != total:
+            return None
+        header = json.loads(handle.read(head_size))
+        if not isinstance(header, dict) or header.get("key") != key:
+            return None
+        fields = header.get("fields")
+        if not isinstance(fields, dict) or set(fields) != set(_cached_fields()):
+            return None
+        parts = _Parts(handle, _PREFIX + head_size, blob_size)
+        store = Store(**{name: _decode(value, parts) for name, value in fields.items()})
+    except (_Corrupt, OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
+    store.key = key
+    return store if _consistent(store) else None
+
+
+def _consistent(store: Store) -> bool:
+    """The per-row columns agree on the number of rows and are what they claim to be."""
+    kinds = {"entries": Entries, "row_unit": UnitColumn, "bands": Bands, "ids": Column, "joined": Column,
+             "contents": Column, "specifics": Column, "content_grams": array, "specific_grams": array}  # fmt: skip
+    if not all(isinstance(getattr(store, name, None), kind) for name, kind in kinds.items()):
+        return False
+    try:
+        return len({len(getattr(store, name)) for name in kinds}) == 1
+    except Exception:
+        return False
+
+
+def _read_cache(directory: _CacheDir, name: str, key: str) -> Store | None:
+    try:
+        fd = directory.open_file(name, os.O_RDONLY | _NOFOLLOW)
     except OSError:
-        pass  # read-only home, full disk: the lookup still works, only slower next time
+        return None  # missing (the usual miss), or a symlink planted at the name
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_FILE_BYTES:
+            return None
+        if _POSIX and (st.st_uid != os.geteuid() or st.st_mode & 0o022):
+            return None
+        return decode_store(handle, key)
+
+
+def _write_cache(directory: _CacheDir, name: str, store: Store) -> None:
+    try:
+        data = encode_store(store, store.key)
+    except (TypeError, ValueError, RecursionError):
+        return  # a field the format cannot hold: uncached (tests/test_cache.py checks every field)
+    if len(data) > MAX_CACHE_FILE_BYTES:
+        return
+    temporary = f"{name}.{os.urandom(8).hex()}.tmp"
+    try:
+        fd = directory.open_file(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    except OSError:
+        return  # read-only directory, or something already at the name: never write through it
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        directory.replace(temporary, name)
+    except OSError:
+        directory.unlink(temporary)  # full disk: no half-written file left behind
+        return
+    _prune(directory, name)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # missing: the loader reports it
 
 
 def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> Store:
     """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups."""
-    from .locate import resolve_path
+    from .locate import (
+        READ_ATTEMPTS,
+        catalogue_digest,
+        changed_since,
+        content_hash,
+        read_catalogue_bytes,
+        resolve_path,
+    )
 
     resolved = resolve_path(path)
-    found = cache_location(resolved) if use_cache and not os.environ.get("APPROVAL_NO_CACHE") else None
-    location, key = found or (None, "")
-    if location is not None:
-        cached = _read_cache(location, key)
-        if cached is not None:
-            cached.from_cache = True
-            return cached
-    from .catalogue import load_plain
+    caching = use_cache and not os.environ.get("APPROVAL_NO_CACHE") and _regular_file(resolved)
+    directory = _CacheDir.open(create=False) if caching else None
+    tried = None
+    try:
+        if directory is not None:
+            tried = catalogue_digest(resolved)
+            name, key = _names(resolved, tried)
+            cached = _read_cache(directory, name, key)
+            if cached is not None:
+                cached.from_cache = True
+                return cached
+        from .catalogue import load_plain
 
-    metadata, entries = load_plain(resolved)
-    store = build_store(entries, metadata, str(resolved))
-    store.key = key
-    if location is not None:
-        _write_cache(location, store)
-    return store
+        for attempt in range(READ_ATTEMPTS):
+            raw, before = read_catalogue_bytes(resolved)
+            hasher = content_hash(len(raw))
+            hasher.update(raw)
+            length, digest = len(raw), hasher.hexdigest()
+            name, key = _names(resolved, digest) if caching else ("", "")
+            if directory is not None and digest != tried:  # read mid-rewrite the first time
+                cached = _read_cache(directory, name, key)
+                if cached is not None:
+                    cached.from_cache = True
+                    return cached
+            holder = [raw]
+            del raw  # load_plain takes it from the holder: not held twice while it is parsed
+            try:
+                metadata, entries = load_plain(resolved, holder)
+                store = build_store(entries, metadata, str(resolved))
+                break
+            except CatalogueError:
+                if attempt == READ_ATTEMPTS - 1 or not changed_since(resolved, before, length):
+                    raise
+        store.key = key
+        if caching:
+            if directory is None:
+                directory = _CacheDir.open(create=True)
+            if directory is not None:
+                _write_cache(directory, name, store)
+        return store
+    finally:
+        if directory is not None:
+            directory.close()

@@ -369,9 +369,9 @@ def read_record_bytes(data: bytes) -> str:
     "" and is left to parse_record, which reports it as a warning.
     """
     if len(data) > MAX_RECORD_BYTES:
-        megabytes = len(data) / (1024 * 1024)
+        # The CLI reads at most MAX_RECORD_BYTES + 1 bytes, so the true size is not known here.
         raise UsageError(
-            f"檔案太大（{megabytes:.1f} MB），會議紀錄不會超過 2 MB。",
+            "檔案超過 2 MB，不像是會議紀錄（會議紀錄不會超過 2 MB）。",
             "請確認選對了檔案，或只把會議紀錄的文字另存成 .txt 再試。",
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
