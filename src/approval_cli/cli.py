@@ -315,6 +315,76 @@ def export_command(
         sys.stdout.write(text)
 
 
+@app.command("import")
+def import_command(
+    dump: Annotated[str, typer.Argument(help="分層負責明細表的文字檔（自 PDF 轉出、以 Tab 分欄）；- 代表標準輸入。")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="寫到目錄檔（預設輸出到畫面）。[catalogue file]")
+    ] = None,
+    vocabulary: Annotated[
+        str | None,
+        typer.Option("--vocabulary", help="機關的用語檔（格式同 data/vocabulary.yaml）。[the office's vocabulary]"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="yaml 或 json。")] = "yaml",
+) -> None:
+    """把某機關的分層負責明細表文字檔轉成目錄檔（可再用 --catalogue 查詢）。[dump → catalogue]"""
+    from pathlib import Path
+
+    fmt = fmt.lower()
+    if fmt not in ("yaml", "json"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：yaml、json。")
+    vocabulary_path = Path(vocabulary) if vocabulary else None
+    if vocabulary_path is not None and not vocabulary_path.is_file():
+        raise UsageError(f"找不到用語檔 {vocabulary}。", "請確認 --vocabulary 的路徑。")
+    try:
+        raw = sys.stdin.buffer.read() if dump == "-" else Path(dump).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"無法開啟 {dump}：{exc.strerror}。", "請確認檔名與權限。") from None
+    from .catalogue import dump_json, dump_yaml
+    from .importer import DumpError, import_dump, read_vocabulary
+
+    name = "stdin" if dump == "-" else Path(dump).name
+    try:
+        catalogue = import_dump(raw, name, read_vocabulary(vocabulary_path))
+    except DumpError as error:
+        raise DumpError(f"{dump}：{error.message}", error.hint) from None
+    text = dump_yaml(catalogue) if fmt == "yaml" else dump_json(catalogue)
+    if not output:
+        sys.stdout.write(text)
+        return
+    _write_atomically(Path(output), text)
+    flagged = sum(1 for entry in catalogue.entries if entry.flags)
+    sys.stderr.write(
+        f"approval：已寫入 {output}：{catalogue.metadata.title}，{len(catalogue.metadata.units)} 個單位、"
+        f"{len(catalogue.entries)} 列（{flagged} 列待查，見 approval --catalogue {output} lint）。\n"
+    )
+
+
+def _write_atomically(path, text: str) -> None:
+    """Write through a temporary file in the same folder and os.replace(): a reader never sees
+    half a catalogue, and a failed import leaves the old file as it was."""
+    import os
+    import stat
+    import tempfile
+
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"無法寫入 {path}：{exc.strerror}。", "請確認資料夾存在、且有寫入權限。") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        # mkstemp makes the file private (0600); give it the mode a plain write would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~umask
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except OSError as exc:
+        os.unlink(temp)
+        raise UsageError(f"無法寫入 {path}：{exc.strerror}。", "請確認路徑與權限。") from None
+
+
 @app.command("lint")
 def lint_command(
     json_output: JsonOption = False,

@@ -257,11 +257,10 @@ def choose_layouts(pages: list[Page], chief_rank: int) -> dict[int, PageLayout]:
             )
         if not names:
             lines = [line.line_no for line in page.header]
-            where = (
-                f"表頭（第 {lines[0]}–{lines[-1]} 行）" if len(lines) > 1
-                else f"表頭（第 {lines[0]} 行）" if lines
-                else "沒有表頭"
-            )
+            where = "沒有表頭"
+            if lines:
+                span = f"{lines[0]}–{lines[-1]}" if len(lines) > 1 else f"{lines[0]}"
+                where = f"表頭（第 {span} 行）"
             raise DumpError(
                 f"第 {page.title_line} 行的頁首（{page.unit}）之下，{where}沒有任何認得的職稱，無法對應欄位。",
                 "每頁的表頭要寫出陳核流程各欄的職稱（承辦人員、股長……）。",
