@@ -119,10 +119,12 @@ HARD_ERRORS = [
      "amount_range", "大於上限"),
     ("band open at both ends", _edit("DOC-056", lambda e: e["amount_range"].update(min=None, max=None)),
      "DOC-056", "amount_range", "都是空的"),
-    ("unknown role in chain", _edit("DOC-056", lambda e: e["chain"][1].update(role="科長")), "DOC-056",
-     "chain.1.role", "科長"),
-    ("unknown final approver", _edit("DOC-056", lambda e: e.update(final_approver="局長")), "DOC-056",
-     "final_approver", "局長"),
+    # 科長 and 局長 are titles of other agencies' tables (roles.py knows them); 董事長 is no title of
+    # any 臺北市政府 agency's table.
+    ("unknown role in chain", _edit("DOC-056", lambda e: e["chain"][1].update(role="董事長")), "DOC-056",
+     "chain.1.role", "董事長"),
+    ("unknown final approver", _edit("DOC-056", lambda e: e.update(final_approver="總經理")), "DOC-056",
+     "final_approver", "總經理"),
     ("band beyond int64", _edit("DOC-056", lambda e: e["amount_range"].update(max=2**63)), "DOC-056",
      "amount_range.max", "1 兆"),
     ("source line beyond int64", _edit("DOC-056", lambda e: e.update(source_line=2**64)), "DOC-056",

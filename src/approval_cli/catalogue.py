@@ -1,6 +1,6 @@
 """The catalogue schema (pydantic, unknown fields forbidden) and loading it with readable errors.
 
-One schema serves the parser (scripts/parse_dump.py), the loader, the exports and the tests.
+One schema serves the importer (importer.py, scripts/parse_dump.py), the loader, the exports and the tests.
 pydantic is imported here, so the hot lookup path avoids this module once a compiled cache
 exists (see store.py).
 """
@@ -92,6 +92,11 @@ class Metadata(_Model):
 class VocabularyData(_Model):
     """How this office's clerks name its units, outside bodies and tasks (data/vocabulary.yaml)."""
 
+    unit_codes: dict[str, str] = Field(
+        default_factory=dict,
+        exclude=True,  # read by the importer only: the ids it makes carry them into the catalogue
+        description="unit → the ASCII code of its ids (總務組: GA → GA-001); others get U1, U2, …",
+    )
     unit_aliases: dict[str, str] = Field(default_factory=dict, description="short form → unit")
     outside_bodies: dict[str, str] = Field(
         default_factory=dict, description="a body outside the table → the unit that supervises it"

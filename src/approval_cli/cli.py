@@ -328,7 +328,7 @@ def export_command(
         sys.stdout.write(text)
 
 
-# Write errors that mean "no room" rather than "not allowed": exit 4, not 2.
+# Write errors that mean "no room" rather than "not allowed": exit 5, not 2.
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
@@ -367,6 +367,51 @@ def _write_error(target: str, exc: OSError) -> ApprovalError:
             f"無法寫入 {target}：{exc.strerror}（磁碟已滿或裝置錯誤）。", "原有的檔案沒有變動；請清出空間後再試。"
         )
     return UsageError(f"無法寫入 {target}：{exc.strerror}。", "請確認路徑與權限。")
+
+
+@app.command("import")
+def import_command(
+    dump: Annotated[str, typer.Argument(help="分層負責明細表的文字檔（自 PDF 轉出、以 Tab 分欄）；- 代表標準輸入。")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="寫到目錄檔（預設輸出到畫面）。[catalogue file]")
+    ] = None,
+    vocabulary: Annotated[
+        str | None,
+        typer.Option("--vocabulary", help="機關的用語檔（格式同 data/vocabulary.yaml）。[the office's vocabulary]"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="yaml 或 json。")] = "yaml",
+) -> None:
+    """把某機關的分層負責明細表文字檔轉成目錄檔（可再用 --catalogue 查詢）。[dump → catalogue]"""
+    from pathlib import Path
+
+    fmt = fmt.lower()
+    if fmt not in ("yaml", "json"):
+        raise UsageError(f"不支援的格式「{fmt}」。", "可用：yaml、json。")
+    vocabulary_path = Path(vocabulary) if vocabulary else None
+    if vocabulary_path is not None and not vocabulary_path.is_file():
+        raise UsageError(f"找不到用語檔 {vocabulary}。", "請確認 --vocabulary 的路徑。")
+    try:
+        raw = sys.stdin.buffer.read() if dump == "-" else Path(dump).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"無法開啟 {dump}：{exc.strerror}。", "請確認檔名與權限。") from None
+    from .catalogue import dump_json, dump_yaml
+    from .importer import DumpError, import_dump, read_vocabulary
+
+    name = "stdin" if dump == "-" else Path(dump).name
+    try:
+        catalogue = import_dump(raw, name, read_vocabulary(vocabulary_path))
+    except DumpError as error:
+        raise DumpError(f"{dump}：{error.message}", error.hint) from None
+    text = dump_yaml(catalogue) if fmt == "yaml" else dump_json(catalogue)
+    if not output:
+        sys.stdout.write(text)
+        return
+    write_atomically(output, text)
+    flagged = sum(1 for entry in catalogue.entries if entry.flags)
+    sys.stderr.write(
+        f"approval：已寫入 {output}：{catalogue.metadata.title}，{len(catalogue.metadata.units)} 個單位、"
+        f"{len(catalogue.entries)} 列（{flagged} 列待查，見 approval --catalogue {output} lint）。\n"
+    )
 
 
 @app.command("lint")

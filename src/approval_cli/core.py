@@ -729,6 +729,11 @@ def _choose_band(
 # ---------------------------------------------------------------- list
 
 
+def _catalogue_roles(store: Store) -> set[str]:
+    """Every role this catalogue's chains name (a 局's table has 局長, the Secretariat's 處長)."""
+    return {step["role"] for entry in store.entries for step in entry["chain"] if step["role"]}
+
+
 def list_entries(
     store: Store,
     unit: str | None = None,
@@ -740,7 +745,7 @@ def list_entries(
     """Rows by unit, 表別, decider, co-signing unit and words (every word, on folded text:
     台/臺, 姊/姐 and Simplified characters match the table's spelling)."""
     unit = resolve_unit(store, unit)
-    role = resolve_role(approver) if approver else None
+    role = resolve_role(approver, _catalogue_roles(store)) if approver else None
     cosign_unit = resolve_unit(store, cosign) if cosign else None
     if table is not None:
         table = {"甲表": "甲", "乙表": "乙"}.get(table.strip(), table.strip())

@@ -724,12 +724,17 @@ def resolve_unit(store: Store, text: str | None) -> str | None:
     raise UnitError(f"找不到單位「{wanted}」。", f"您是不是要找：{'、'.join(nearest)}？")
 
 
-def resolve_role(text: str) -> str:
+def resolve_role(text: str, roles: set[str] | None = None) -> str:
+    """A title as typed → the role; `roles` (the catalogue's own) narrows the roles known, so a
+    title of another agency's table (局長 in the Secretariat's) is refused, not silently empty."""
     from .normalize import clean_text
 
+    known_roles = [r for r in ROLE_RANK if roles is None or r in roles]
+    known_roles += sorted((roles or set()) - set(known_roles))
     role = clean_text(text)
     role = ROLE_ALIASES.get(role, role)
-    if role not in ROLE_RANK:
-        known = "、".join(dict.fromkeys([*ROLE_RANK, *ROLE_ALIASES]))
+    if role not in known_roles:
+        aliases = [alias for alias, target in ROLE_ALIASES.items() if target in known_roles]
+        known = "、".join(dict.fromkeys([*known_roles, *aliases]))
         raise UsageError(f"不認得職稱「{text}」。", f"可用的職稱：{known}。")
     return role

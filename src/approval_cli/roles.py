@@ -5,22 +5,76 @@ Kept free of pydantic so the lookup path can use it without loading the schema.
 
 from __future__ import annotations
 
-# Role order, lowest to highest. The 襄助核稿 assistants keep the label the page gives them
-# (秘書、視察、專員 / 專員 / 秘書專員 / 專員秘書); they all rank between 股長 and 組長.
+# The titles the 臺北市政府 agencies' tables use, lowest to highest: one table for every agency of
+# the family, used to read a dump's header row, to check a layout is a ladder, and to compare roles.
+# The 襄助核稿 assistants (秘書、視察、專員) share a rank; a page may name them together
+# (秘書、視察、專員 / 秘書專員 / 專員秘書), and such a label is kept as the page gives it.
 ROLE_RANK = {
     "承辦人員": 0,
     "股長": 1,
+    "秘書": 2,
+    "視察": 2,
+    "專員": 2,
     "秘書、視察、專員": 2,
     "秘書專員": 2,
     "專員秘書": 2,
-    "專員": 2,
+    "科長": 3,
     "組長": 3,
     "主任": 3,
     "專門委員": 4,
-    "副處長": 5,
-    "處長": 6,
-    "市長": 7,
+    "主任秘書": 5,
+    "副處長": 6,
+    "副局長": 6,
+    "處長": 7,
+    "局長": 7,
+    "副市長": 8,
+    "市長": 9,
 }
+SECTION_HEAD_RANK = ROLE_RANK["股長"]  # 第三層
+ASSISTANT_RANK = ROLE_RANK["專員"]  # 襄助核稿: 秘書、視察、專員
+UNIT_HEAD_RANK = ROLE_RANK["組長"]  # 第二層: 組長, 科長 or 主任
+CITY_RANK = ROLE_RANK["副市長"]  # 府 level: above every agency's own chief (第一層)
+CITY_TOP = "市長"  # 甲 matters are decided by 府, the last column of a 甲 chain
+
+
+def role_of(label: str) -> str | None:
+    """A header cell as a role, or None: 「襄助核稿 秘書、視察、專員」 → 秘書、視察、專員.
+
+    「襄助核稿」 is a label on a role, never a role of its own. Titles of one rank written
+    together (「視察、專員」, 「秘書專員」) are one role, named as the page writes them."""
+    name = "".join(label.split()).replace("襄助核稿", "")
+    if not name:
+        return None
+    if name in ROLE_RANK:
+        return name
+    return name if _compound_rank(name) is not None else None
+
+
+def role_rank(role: str) -> int:
+    """The rank of a role that role_of() accepted."""
+    rank = ROLE_RANK.get(role)
+    if rank is None:
+        rank = _compound_rank(role)
+    if rank is None:
+        raise KeyError(role)
+    return rank
+
+
+def _compound_rank(name: str) -> int | None:
+    """「視察、專員」 or 「秘書專員」: two or more 襄助核稿 assistants' titles, glued or joined by 、."""
+    titles = sorted((t for t in ROLE_RANK if "、" not in t), key=len, reverse=True)
+    ranks: list[int] = []
+    for part in name.split("、"):
+        if not part:
+            return None
+        while part:
+            title = next((t for t in titles if part.startswith(t)), None)
+            if title is None:
+                return None
+            ranks.append(ROLE_RANK[title])
+            part = part[len(title) :]
+    return ASSISTANT_RANK if len(ranks) > 1 and set(ranks) == {ASSISTANT_RANK} else None
+
 
 # The Secretariat's organisation rules: 處長 is held by the City Government's 秘書長 and
 # 副處長 by one of its 副秘書長. Users say either.
