@@ -218,6 +218,8 @@ def test_symlink_at_the_temporary_name_is_not_written_through(catalogue_copy, tm
     cache.mkdir(parents=True, exist_ok=True)
     cache.chmod(0o700)
     (cache / f"{name}.{'01' * 8}.tmp").symlink_to(victim)
+    # The old predictable name, catalogue-<key>.<pid>.tmp, sprayed as in the report.
+    (cache / f"{Path(name).stem}.{os.getpid()}.tmp").symlink_to(victim)
     (cache / name).symlink_to(victim)  # and at the final name: read refuses it, rename replaces it
     store = load_store(catalogue_copy)
     assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
@@ -343,6 +345,26 @@ def test_full_disk_leaves_no_temporary_file(catalogue_copy, monkeypatch):
     assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
     cache = cache_file(catalogue_copy).parent
     assert [p.name for p in cache.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to mount a tmpfs")
+def test_full_cache_disk_leaves_no_temporary_file(catalogue_copy, tmp_path, monkeypatch):
+    """R8 on a real full disk: a 64 KB tmpfs cannot hold the ~390 KB cache file."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(mount)],
+                      capture_output=True).returncode:  # fmt: skip
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        monkeypatch.setenv("APPROVAL_CACHE_DIR", str(mount))
+        for _ in range(2):
+            store = load_store(catalogue_copy)
+            assert not store.from_cache and route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
+        assert list(mount.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_cache_file_planted_by_another_user_or_writable_is_ignored(catalogue_copy):
