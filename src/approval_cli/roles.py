@@ -78,8 +78,18 @@ def _compound_rank(name: str) -> int | None:
 
 # The Secretariat's organisation rules: 處長 is held by the City Government's 秘書長 and
 # 副處長 by one of its 副秘書長. Users say either.
+# These are the built-in table's; a loaded catalogue's vocabulary (role_aliases) replaces them
+# through use_aliases(), so another agency's titles are shown and accepted instead.
 ROLE_ALIASES = {"秘書長": "處長", "副秘書長": "副處長"}
 ROLE_ALIAS_OF = {canonical: alias for alias, canonical in ROLE_ALIASES.items()}
+
+
+def use_aliases(aliases: dict[str, str]) -> None:
+    """Make these the titles users say for roles (updated in place: importers see the change)."""
+    ROLE_ALIASES.clear()
+    ROLE_ALIASES.update(aliases)
+    ROLE_ALIAS_OF.clear()
+    ROLE_ALIAS_OF.update({canonical: alias for alias, canonical in aliases.items()})
 
 # What each anomaly code means, in the words a clerk reads. Severity "warning" means the
 # answer itself may be wrong; "notice" means the row reads oddly but the decision is clear.

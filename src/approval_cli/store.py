@@ -796,7 +796,17 @@ def _regular_file(path: Path) -> bool:
 
 
 def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> Store:
-    """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups."""
+    """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups. Its vocabulary's
+    role aliases (秘書長 = 處長) become the ones every answer shows."""
+    store = _load_store(path, use_cache)
+    if store.vocab.role_aliases:
+        from .roles import use_aliases
+
+        use_aliases(store.vocab.role_aliases)
+    return store
+
+
+def _load_store(path: str | os.PathLike[str] | None, use_cache: bool) -> Store:
     from .locate import (
         READ_ATTEMPTS,
         catalogue_digest,
