@@ -80,7 +80,7 @@ def test_role_aliases_come_from_the_catalogue(stores):
     from approval_cli.core import list_entries
     from approval_cli.roles import role_display
 
-    original, other = stores
+    _, other = stores
     try:
         load_store(other.source, use_cache=False)
         assert role_display("局長") == "局長（秘書長）"
