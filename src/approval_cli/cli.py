@@ -414,6 +414,20 @@ def import_command(
     )
 
 
+@app.command("schema")
+def schema_command(
+    document: Annotated[str, typer.Argument(help="find、route 或 units。")] = "route",
+) -> None:
+    """印出某個指令 --json 輸出的 JSON Schema（給串接的程式用）。[the JSON contract as JSON Schema]"""
+    from .results import DOCUMENTS, json_schema
+
+    if document not in DOCUMENTS:
+        raise UsageError(f"沒有「{document}」的格式說明。", f"可用：{'、'.join(DOCUMENTS)}。")
+    from .jsonout import write_json
+
+    write_json(json_schema(document))
+
+
 @app.command("lint")
 def lint_command(
     json_output: JsonOption = False,
