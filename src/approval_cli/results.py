@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, with_config
+from pydantic import ConfigDict
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before Python 3.12
+
+
+def with_config(config: ConfigDict):
+    """Give a TypedDict pydantic config (pydantic.with_config exists only from 2.7; the attribute
+    it sets is what every pydantic 2 reads)."""
+
+    def apply(cls):
+        cls.__pydantic_config__ = config
+        return cls
+
+    return apply
+
 
 _STRICT = ConfigDict(extra="forbid")
 
