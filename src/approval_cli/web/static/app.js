@@ -27,6 +27,14 @@
     return node;
   }
 
+  // Append children, skipping the absent ones (Element.append would write "null").
+  function add(node, ...children) {
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false || child === "") continue;
+      node.append(child);
+    }
+  }
+
   function $(id) {
     return document.getElementById(id);
   }
@@ -66,7 +74,7 @@
   }
 
   function problem(container, body) {
-    container.append(
+    add(container, 
       el("div", { class: "problem", role: "alert" },
         el("p", { class: "message" }, body && body.error ? body.error : "查詢失敗，請稍後再試。"),
         body && body.hint ? el("p", { class: "hint" }, body.hint) : null)
@@ -202,9 +210,6 @@
     }
     for (const s of understood.synonyms || []) notes.push(`「${s.typed}」即原表的「${s.table}」。`);
     for (const c of understood.corrections || []) notes.push(`「${c.typed}」讀作「${c.read_as}」。`);
-    for (const c of understood.conditions || []) {
-      notes.push(c.negated ? `描述寫明不${c.trigger}：不套用該條件。` : `描述提到「${c.word}」：套用相關條件。`);
-    }
     return notes.length ? el("ul", { class: "understood" }, notes.map((n) => el("li", {}, n))) : null;
   }
 
@@ -213,7 +218,7 @@
     const heading = doc.status === "answered"
       ? "沒有指定單位：以下是各單位最相符的項目。選定單位可得到確切流程。"
       : "找不到夠相符的項目；以下是最接近的列，都不相符，請人工判斷。";
-    answer.append(
+    add(answer, 
       el("p", { class: doc.status === "answered" ? "lead-in" : "lead-in unmatched" }, heading),
       understoodNotes(doc.understood),
       el("ol", { class: "entries", id: "find-results" },
@@ -235,17 +240,17 @@
       return;
     }
     const card = el("article", { class: "route", id: "route" });
-    card.append(
+    add(card, 
       el("h2", {}, `${match.unit}｜${tableLabel(match.table)}｜`, el("span", { class: "id" }, match.id),
         `（原表第 ${match.source_line} 行）`),
       understoodNotes(doc.understood));
     if (doc.status === "no_final_approver") {
-      card.append(el("p", { class: "problem" }, "原表此列沒有「核定」，無法判定決行者；流程照原表列出，請查原表或洽承辦單位。"));
+      add(card, el("p", { class: "problem" }, "原表此列沒有「核定」，無法判定決行者；流程照原表列出，請查原表或洽承辦單位。"));
     } else if (doc.status === "choose_one") {
-      card.append(el("p", { class: "problem" }, "原表把這件事分成幾種情形，決行者依情形而定：請依實際情形選定一種（見下方「依情形」）。"));
+      add(card, el("p", { class: "problem" }, "原表把這件事分成幾種情形，決行者依情形而定：請依實際情形選定一種（見下方「依情形」）。"));
     }
     const facts = el("dl", { class: "facts" });
-    const fact = (label, ...value) => facts.append(el("dt", {}, label), el("dd", {}, ...value));
+    const fact = (label, ...value) => add(facts, el("dt", {}, label), el("dd", {}, ...value));
     fact("公務項目", match.item);
     fact("公務內容", task(match));
     if (doc.amount_parsed) {
@@ -253,45 +258,45 @@
       const band = range ? `→ 屬於 ${range.min === null ? "" : range.min.toLocaleString("en-US")}～${range.max === null ? "" : range.max.toLocaleString("en-US")} 元級距` : "";
       fact("金額", `${doc.amount_parsed.display} ${band}`.trim());
     }
-    card.append(facts);
+    add(card, facts);
 
     const steps = el("ol", { class: "chain", id: "chain" },
       (doc.chain || []).map((step) =>
         el("li", { class: step.action === "核定" ? "step final" : "step" },
           el("span", { class: "role" }, role(step.role)),
           el("span", { class: "action" }, step.action === "核定" ? "核定（決行）" : step.action))));
-    card.append(el("h3", {}, "流程"), steps);
+    add(card, el("h3", {}, "流程"), steps);
 
     const decider = doc.final_approver
       ? role(doc.final_approver)
       : doc.status === "choose_one" ? "依情形而定（見下方）" : "原表此列未標示核定者，請查原表，勿逕行決行";
-    card.append(el("p", { class: "decider" }, el("span", { class: "label" }, "決行"),
+    add(card, el("p", { class: "decider" }, el("span", { class: "label" }, "決行"),
       el("strong", { id: "final-approver" }, decider)));
 
     const cosign = el("dl", { class: "cosign" });
-    cosign.append(el("dt", {}, "會辦"),
+    add(cosign, el("dt", {}, "會辦"),
       el("dd", { id: "cosign-required" }, (doc.cosign_required || []).join("、") || "（無）"));
-    for (const w of doc.cosign_waived || []) cosign.append(el("dt", {}, "免會"), el("dd", {}, `${w.unit}：${w.reason}`));
-    for (const c of doc.cosign_conditional || []) cosign.append(el("dt", {}, "視情況"), el("dd", {}, `${c.unit}：${c.condition}`));
-    card.append(cosign);
+    for (const w of doc.cosign_waived || []) add(cosign, el("dt", {}, "免會"), el("dd", {}, `${w.unit}：${w.reason}`));
+    for (const c of doc.cosign_conditional || []) add(cosign, el("dt", {}, "視情況"), el("dd", {}, `${c.unit}：${c.condition}`));
+    add(card, cosign);
 
     const applied = (doc.conditions_applied || []).filter((c) => c.kind !== "waiver");
     if (applied.length) {
-      card.append(el("h3", {}, "已套用的條件"),
+      add(card, el("h3", {}, "已套用的條件"),
         el("ul", { class: "conditions" }, applied.map((c) => el("li", {}, `${c.outcome}（備考：${c.text}）`))));
     }
     const pending = (doc.conditions || []).filter((c) => !c.applied && c.kind !== "waiver");
     if (pending.length) {
-      card.append(el("h3", {}, "視情況（請自行確認）"),
+      add(card, el("h3", {}, "視情況（請自行確認）"),
         el("ul", { class: "conditions" }, pending.map((c) => el("li", {}, c.text))));
     }
     if (match.notes && match.notes.length) {
-      card.append(el("p", { class: "notes" }, `備考：${match.notes.join("；")}`));
+      add(card, el("p", { class: "notes" }, `備考：${match.notes.join("；")}`));
     }
-    card.append(warningsList(doc.warnings) || "");
+    add(card, warningsList(doc.warnings));
 
     if (doc.choices && doc.choices.length) {
-      card.append(el("h3", {}, "依情形"),
+      add(card, el("h3", {}, "依情形"),
         el("ol", { class: "entries choices", id: "choices" }, doc.choices.map((choice) =>
           el("li", { class: "entry choice" },
             el("p", { class: "entry-head" }, el("span", { class: "id" }, choice.id), ` 原表第 ${choice.source_line} 行`),
@@ -302,15 +307,15 @@
             el("p", { class: "entry-chain" }, chainText(choice.chain))))));
     }
     if (doc.related && doc.related.length) {
-      card.append(el("h3", {}, "相關的業務列（業務本身依該列）"),
+      add(card, el("h3", {}, "相關的業務列（業務本身依該列）"),
         el("ul", { class: "entries" }, doc.related.map((e) => entryCard(e))));
     }
     if (doc.alternatives && doc.alternatives.length) {
-      card.append(el("h3", {}, "其他相近的列"),
+      add(card, el("h3", {}, "其他相近的列"),
         el("ul", { class: "entries" }, doc.alternatives.map((e) => entryCard(e))));
     }
-    card.append(basis(doc.source, match));
-    answer.append(card);
+    add(card, basis(doc.source, match));
+    add(answer, card);
   }
 
   function renderNoRow(answer, doc) {
@@ -322,18 +327,18 @@
     const head = unit.endsWith("室") ? "主任" : "組長";
     const ask = unit === "人事室" ? "請洽人事室主任確認（人事室即分層負責明細表的主管單位）。"
       : `請洽${unit}${head}或人事室（分層負責明細表的主管單位）確認。`;
-    answer.append(
+    add(answer, 
       el("div", { class: "problem", id: "no-row" }, el("p", { class: "message" }, message), el("p", { class: "hint" }, ask)),
       understoodNotes(doc.understood));
     if (doc.nearest && doc.nearest.length) {
-      answer.append(el("h3", {}, `${unit}最接近的列（都不相符）`),
+      add(answer, el("h3", {}, `${unit}最接近的列（都不相符）`),
         el("ul", { class: "entries" }, doc.nearest.map((e) => entryCard(e))));
     }
     if (doc.references && doc.references.length) {
-      answer.append(el("h3", {}, "其他單位的類似項目（僅供參考，不是本單位的規定）"),
+      add(answer, el("h3", {}, "其他單位的類似項目（僅供參考，不是本單位的規定）"),
         el("ul", { class: "entries" }, doc.references.map((e) => entryCard(e))));
     }
-    answer.append(basis(doc.source, null) || "");
+    add(answer, basis(doc.source, null));
   }
 
   // ------------------------------------------------------------------ triage view
@@ -370,14 +375,14 @@
     const directives = (doc.items || []).filter((item) => item.kind === "directive");
     const noted = (doc.items || []).filter((item) => item.kind === "noted");
     const heading = [meeting.name, meeting.date_roc && `${meeting.date_roc}（${meeting.date || ""}）`].filter(Boolean).join("、");
-    result.append(el("h2", {}, heading || "會議紀錄"));
+    add(result, el("h2", {}, heading || "會議紀錄"));
     const who = [meeting.chair && `主席：${meeting.chair}`, meeting.recorder && `紀錄：${meeting.recorder}`].filter(Boolean).join("；");
-    if (who) result.append(el("p", {}, who));
-    for (const w of doc.warnings || []) result.append(el("p", { class: "warning" }, `⚠ ${w}`));
-    result.append(el("p", { class: "lead-in", id: "triage-count" },
+    if (who) add(result, el("p", {}, who));
+    for (const w of doc.warnings || []) add(result, el("p", { class: "warning" }, `⚠ ${w}`));
+    add(result, el("p", { class: "lead-in", id: "triage-count" },
       `交辦事項 ${directives.length} 項（另有備查 ${noted.length} 項、列管異動 ${(doc.tracking || []).length} 筆）`));
     if (!directives.length) {
-      result.append(el("p", { class: "problem" }, "紀錄中找不到交辦事項。"));
+      add(result, el("p", { class: "problem" }, "紀錄中找不到交辦事項。"));
     }
     const list = el("ol", { class: "directives", id: "directives" });
     for (const item of directives) {
@@ -394,7 +399,7 @@
         meta.push(`期限：${item.deadline.text}${when ? `（${when}）` : ""}`);
       }
       const matches = item.matches || [];
-      list.append(el("li", { class: "directive" },
+      add(list, el("li", { class: "directive" },
         el("p", { class: "entry-head" }, el("span", { class: "section" }, item.section), `　${meta.join("　")}`),
         el("p", { class: "entry-task" }, item.task || item.text),
         matches.length
@@ -406,13 +411,13 @@
           : null,
         item.match_note ? el("p", { class: "note" }, item.match_note) : null));
     }
-    result.append(list);
+    add(result, list);
     if (noted.length) {
-      result.append(el("details", {}, el("summary", {}, `備查事項 ${noted.length} 項`),
+      add(result, el("details", {}, el("summary", {}, `備查事項 ${noted.length} 項`),
         el("ul", {}, noted.map((item) => el("li", {}, `${item.section}　${item.text}`)))));
     }
     if (doc.tracking && doc.tracking.length) {
-      result.append(el("p", { class: "tracking" },
+      add(result, el("p", { class: "tracking" },
         "列管案號：" + doc.tracking.map((t) => `${t.case} ${t.action_text || t.action}`).join("；")));
     }
   }
