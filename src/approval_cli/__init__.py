@@ -16,6 +16,8 @@ imported on first use, so `import approval_cli` costs nothing on the command lin
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -23,12 +25,14 @@ __version__ = "0.1.0"
 __all__ = [
     "ApprovalError",
     "__version__",
+    "explain",
     "find",
     "lint",
     "list_entries",
     "load_catalogue",
     "parse_amount",
     "route",
+    "routing_slip",
     "show",
     "triage",
     "units",
@@ -100,6 +104,21 @@ def triage(catalogue: Any, record: bytes | str) -> dict:
     return triage_record(catalogue, data).to_dict()
 
 
+def explain(route_document: dict) -> tuple[str, str | None]:
+    """Why a route document names no single decider: the sentence and hint the command line
+    prints to stderr (for needs_amount, the exit-2 message)."""
+    from .core import unanswered
+
+    return unanswered(route_document)
+
+
+def routing_slip(route_document: dict, fmt: str = "slip") -> str:
+    """A route document as `approval route --format slip` (or `markdown`) prints it."""
+    from .slip import render_markdown, render_slip
+
+    return render_markdown(route_document) if fmt == "markdown" else render_slip(route_document)
+
+
 def parse_amount(text: str) -> int:
     """An amount as clerks write it (30萬, 三十萬元, NT$300,000) in whole NT$."""
     from .amounts import parse_amount as _parse
@@ -113,3 +132,19 @@ def __getattr__(name: str) -> Any:
 
         return ApprovalError
     raise AttributeError(f"module 'approval_cli' has no attribute {name!r}")
+
+
+class _Api(types.ModuleType):
+    """The package keeps its API functions when a submodule of the same name is imported: the import
+    system sets the parent's attribute to the submodule (core imports approval_cli.triage), which
+    would leave approval_cli.triage a module instead of the function after the first call. Import
+    the module with `from approval_cli.triage import ...` (or importlib), not `import ... as`."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_FUNCTIONS = frozenset(__all__) - {"ApprovalError", "__version__"}
+sys.modules[__name__].__class__ = _Api

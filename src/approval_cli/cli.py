@@ -497,6 +497,47 @@ def triage_command(
         raise typer.Exit(EXIT_NO_MATCH)
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str, typer.Option("--host", help="監聽位址；預設只給本機（127.0.0.1），給全辦公室用請放在反向代理之後。")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="埠號。")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=64, help="行程數（每個行程各載入一份目錄）。")
+    ] = 1,
+    catalogue: Annotated[
+        str | None, typer.Option("--catalogue", help="改用另一份目錄檔（同全域的 --catalogue）。")
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="每個請求記一行存取紀錄。")
+    ] = True,
+) -> None:
+    """以網頁與 HTTP API 提供同樣的查詢（給不用終端機的同仁）。[the web page and HTTP API]"""
+    import os
+
+    # Load (and cache) the catalogue here, so a bad file is one message before any worker starts,
+    # and each worker then reads the compiled cache instead of parsing YAML.
+    if catalogue:
+        state.catalogue, state._store = catalogue, None
+    state.store()
+    if state.catalogue:
+        os.environ["APPROVAL_CATALOGUE"] = os.path.abspath(state.catalogue)
+    import uvicorn
+
+    sys.stderr.write(f"approval：網頁在 http://{host}:{port}/ （API：/api/，說明：/api/openapi.json；Ctrl-C 結束）\n")
+    uvicorn.run(
+        "approval_cli.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info",
+        server_header=False,
+    )
+
+
 def _report(message: str, hint: str | None = None) -> None:
     try:
         sys.stderr.write(f"approval：{neutralise(message)}\n")
