@@ -436,12 +436,10 @@ def lint_command(
     ] = False,
 ) -> None:
     """檢查目錄：列出原表有疑義的列，以及機關共同乙項目在各單位間的差異。[flagged rows, cross-unit differences]"""
-    from .checks import lint_checks, print_checks
+    from .checks import print_checks
     from .core import lint_report
 
-    store = state.store()
-    report = lint_report(store)
-    report["checks"] = lint_checks(store.entries, store.metadata)
+    report = lint_report(state.store())
     if json_output:
         from .jsonout import write_json
 

@@ -869,7 +869,14 @@ def lint_report(store: Store) -> dict:
                     for i in indexes
                 ],
             })  # fmt: skip
-    return {"flagged": flagged, "differences": differences, "source": source_info(store)}
+    from .checks import lint_checks
+
+    return {
+        "flagged": flagged,
+        "differences": differences,
+        "source": source_info(store),
+        "checks": lint_checks(store.entries, store.metadata),
+    }
 
 
 # ---------------------------------------------------------------- triage
