@@ -203,3 +203,12 @@ def test_the_library_api_returns_the_cli_documents(capsys):
     assert approval.parse_amount("三十萬元") == 300_000
     with pytest.raises(approval.ApprovalError):
         approval.route(catalogue, "採購", unit="沒有這個組")
+
+
+def test_readings_come_from_pypinyin_s_data():
+    """sounds.py reads pypinyin's pinyin_dict.json directly (not the package, whose phrase
+    dictionary costs ~50 MiB): a change in that layout must show here, not as typos unread."""
+    from approval_cli import sounds
+
+    assert sounds.available()
+    assert "cai gou" in sounds.keys("採購") & sounds.keys("採構")  # 構 also reads jue

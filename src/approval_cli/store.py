@@ -216,28 +216,26 @@ class Store:
         return "".join(self._unfold.get(ch, ch) for ch in folded)
 
     def homophones(self, gram: str) -> list[str]:
-        """Catalogue bigrams that sound like this one (採構 → 採購): how a phonetic-input slip reads.
+        """Catalogue bigrams (and two-character clerk words of the vocabulary) that sound like this
+        one (採構 → 採購, 嘉將 → 嘉獎): how a phonetic-input slip reads. Built on first use from
+        toneless readings (sounds.py); without pypinyin's data, none."""
+        from . import sounds
 
-        Built on first use from the index's bigrams with pypinyin (toneless readings); a catalogue
-        whose text has no such bigram, or a missing pypinyin, gives none.
-        """
         if self._sounds is None:
             self._sounds = {}
-            try:
-                from pypinyin import Style, lazy_pinyin
-            except ImportError:  # a broken install must not break a lookup
+            if not sounds.available():  # a broken install must not break a lookup
                 return []
             words = [w for w in self.vocab.thesaurus if len(w) == 2]  # clerk words: 嘉獎
             for known in [*self.postings, *words]:
-                key = " ".join(lazy_pinyin(self.unfold(known), style=Style.NORMAL, errors="ignore"))
-                if key.count(" ") == 1 and known not in self._sounds.get(key, []):
-                    self._sounds.setdefault(key, []).append(known)
+                for key in sounds.keys(known, limit=4):
+                    if known not in self._sounds.get(key, []):
+                        self._sounds.setdefault(key, []).append(known)
         if not self._sounds:
             return []
-        from pypinyin import Style, lazy_pinyin
-
-        key = " ".join(lazy_pinyin(self.unfold(gram), style=Style.NORMAL, errors="ignore"))
-        return [known for known in self._sounds.get(key, []) if known != gram]
+        found: list[str] = []
+        for key in sounds.keys(gram):
+            found += [known for known in self._sounds.get(key, []) if known != gram and known not in found]
+        return found
 
     def unit_rows(self, unit: str) -> list[int]:
         rows = self._unit_rows.get(unit)

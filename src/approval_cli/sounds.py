@@ -1,0 +1,60 @@
+"""How characters sound (toneless Mandarin readings), to read a phonetic-input slip: 採構 for 採購.
+
+The readings are pypinyin's own data file (pinyin_dict.json, one entry per character), read
+directly: importing pypinyin itself would also load its 2.5 MB phrase dictionary, which costs
+~50 MiB and is not needed to compare single characters. Loaded on the first slip only.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from importlib.util import find_spec
+from itertools import product
+from pathlib import Path
+
+_READINGS: dict[int, tuple[str, ...]] | None = None
+
+
+def _toneless(reading: str) -> str:
+    """lǜ → lu, zhāng → zhang: the base letters, tone marks dropped (ü kept apart as v)."""
+    reading = reading.replace("ü", "v").replace("ǖ", "v").replace("ǘ", "v").replace("ǚ", "v").replace("ǜ", "v")
+    return "".join(ch for ch in unicodedata.normalize("NFD", reading) if not unicodedata.combining(ch))
+
+
+def _load() -> dict[int, tuple[str, ...]]:
+    global _READINGS
+    if _READINGS is None:
+        _READINGS = {}
+        spec = find_spec("pypinyin")
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        for folder in folders:
+            path = Path(folder) / "pinyin_dict.json"
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                _READINGS = {
+                    int(code): tuple(dict.fromkeys(_toneless(r) for r in readings.split(",")))
+                    for code, readings in data.items()
+                }
+                break
+    return _READINGS
+
+
+def available() -> bool:
+    """Whether readings can be had (pypinyin installed)."""
+    return bool(_load())
+
+
+def keys(text: str, limit: int = 8) -> set[str]:
+    """Every toneless reading of a short text ("cai gou"), at most `limit` of them; empty when a
+    character has no known reading."""
+    readings = _load()
+    choices = [readings.get(ord(ch)) for ch in text]
+    if not choices or any(not c for c in choices):
+        return set()
+    out: set[str] = set()
+    for combination in product(*choices):
+        out.add(" ".join(combination))
+        if len(out) >= limit:
+            break
+    return out
