@@ -1,7 +1,10 @@
 """Turn the 分層負責明細表 text dump into data/tables.yaml, deterministically.
 
-    python scripts/parse_dump.py            # write data/tables.yaml
-    python scripts/parse_dump.py --check    # exit 1 if the committed YAML differs from a fresh parse
+    python scripts/parse_dump.py            # write data/tables.yaml and data/tables.compiled
+    python scripts/parse_dump.py --check    # exit 1 if either committed file differs from a fresh one
+
+data/tables.compiled is the built-in catalogue compiled for lookups (store.compile_shipped, a
+data-only file): it ships with the package, so a clerk's first lookup needs no compiling.
 
 The parser lives in the package (approval_cli.importer, also `approval import DUMP`); this script
 only names the repository's own files and keeps the --check for CI.
@@ -20,6 +23,7 @@ from approval_cli.catalogue import dump_yaml  # noqa: E402 - the tests use it fr
 from approval_cli.errors import ApprovalError  # noqa: E402
 from approval_cli.importer import DumpError, read_vocabulary  # noqa: E402, F401
 from approval_cli.importer import import_dump as parse_dump  # noqa: E402
+from approval_cli.store import SHIPPED_NAME, compile_shipped  # noqa: E402
 
 DEFAULT_DUMP = ROOT / "data" / "source" / "000_e869757213248338.txt"
 DEFAULT_OUT = ROOT / "data" / "tables.yaml"
@@ -39,19 +43,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"parse_dump: {args.dump}: {exc}", file=sys.stderr)
         return 2
     text = dump_yaml(catalogue)
+    compiled_path = args.out.with_name(SHIPPED_NAME)
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else None
-        if current != text:
+        stale = [args.out] if current != text else []
+        if not stale and (not compiled_path.exists() or compiled_path.read_bytes() != compile_shipped(args.out)):
+            stale.append(compiled_path)
+        if stale:
             print(
-                f"parse_dump --check: {args.out} differs from a fresh parse of {args.dump}; "
+                f"parse_dump --check: {', '.join(map(str, stale))} differ(s) from a fresh parse of {args.dump}; "
                 "run `python scripts/parse_dump.py` and commit the result.",
                 file=sys.stderr,
             )
             return 1
-        print(f"parse_dump --check: {args.out} is up to date ({len(catalogue.entries)} entries).")
+        print(f"parse_dump --check: {args.out} and {compiled_path.name} are up to date ({len(catalogue.entries)} entries).")
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
+    compiled_path.write_bytes(compile_shipped(args.out))
     flagged = sum(1 for entry in catalogue.entries if entry.flags)
     print(f"parse_dump: wrote {args.out}: {len(catalogue.entries)} entries, {flagged} flagged.")
     return 0

@@ -27,6 +27,13 @@ def catalogue_copy(tmp_path, monkeypatch):
     return target
 
 
+def _copy(tmp_path):
+    """A copy of the built-in catalogue: the built-in one ships compiled and skips the user cache."""
+    target = tmp_path / "copy.yaml"
+    target.write_bytes(BUILTIN.read_bytes())
+    return target
+
+
 def test_second_load_comes_from_the_cache(catalogue_copy):
     first = load_store(catalogue_copy)
     second = load_store(catalogue_copy)
@@ -77,7 +84,7 @@ def test_unwritable_cache_directory_does_not_break_a_lookup(tmp_path, monkeypatc
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the cache directory should be", encoding="utf-8")
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(blocker / "cache"))
-    result = load_store(BUILTIN)
+    result = load_store(_copy(tmp_path))
     assert not result.from_cache
     assert route(result, "", "文書組", 300000)["match"]["source_line"] == 153
 
@@ -186,7 +193,11 @@ def test_cache_directory_of_another_user_is_not_used(tmp_path):
         os.chown(path, 65534, 65534)
     env = {k: v for k, v in os.environ.items() if k not in ("APPROVAL_CACHE_DIR", "APPROVAL_NO_CACHE")}
     env.update(XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path))
-    command = [sys.executable, "-m", "approval_cli", "route", "--unit", "文書組", "--amount", "300000", "--json"]
+    # A copy: the built-in catalogue ships compiled and would not need the cache at all.
+    copy = tmp_path / "tables.yaml"
+    copy.write_bytes(BUILTIN.read_bytes())
+    command = [sys.executable, "-m", "approval_cli", "--catalogue", str(copy), "route", "--unit", "文書組",
+               "--amount", "300000", "--json"]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0 and json.loads(result.stdout)["match"]["id"] == "DOC-056"
     assert not marker.exists()
@@ -202,7 +213,7 @@ def test_group_or_world_writable_cache_directory_is_not_used(tmp_path, monkeypat
     cache.chmod(0o777)
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
     monkeypatch.setattr(store_module, "_noticed", False)
-    store = load_store(BUILTIN)
+    store = load_store(_copy(tmp_path))
     assert not store.from_cache and list(cache.iterdir()) == []
     assert "快取資料夾" in capsys.readouterr().err
 
@@ -252,9 +263,10 @@ def test_cache_modes_do_not_follow_the_umask(tmp_path, monkeypatch):
     """S3: with umask 000 the directory (and parents it creates) are 0700, the file 0600."""
     cache = tmp_path / "a" / "b" / "cache"
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    catalogue = _copy(tmp_path)
     old = os.umask(0)
     try:
-        load_store(BUILTIN)
+        load_store(catalogue)
     finally:
         os.umask(old)
     for directory in (tmp_path / "a", tmp_path / "a" / "b", cache):
@@ -458,3 +470,34 @@ def test_catalogue_rewritten_in_place_while_lookups_run(tmp_path, monkeypatch):
         stop.set()
         thread.join()
     assert failures == []
+
+
+def test_the_built_in_catalogue_ships_compiled(tmp_path, monkeypatch):
+    """A first lookup on a new machine reads data/tables.compiled (written by parse_dump, checked
+    in CI) instead of compiling the catalogue; the user cache stays empty."""
+    from approval_cli.locate import builtin_path
+    from approval_cli.store import load_store
+
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "empty"))
+    store = load_store(None)
+    assert store.from_cache and len(store.entries) == 272
+    assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").iterdir())
+    assert builtin_path().with_name("tables.compiled").is_file()
+
+
+def test_a_shipped_file_that_does_not_match_is_compiled_afresh(tmp_path, monkeypatch):
+    """A compiled file whose key does not match the catalogue beside it (edited, or from other
+    code) is not used: the catalogue is compiled as usual."""
+    import shutil
+
+    from approval_cli import locate
+    from approval_cli.store import load_store
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(locate.builtin_path(), folder / "tables.yaml")
+    (folder / "tables.compiled").write_bytes(b"approval-cache8\n" + b"\0" * 64)
+    monkeypatch.setattr(locate, "builtin_path", lambda: folder / "tables.yaml")
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
+    store = load_store(None)
+    assert not store.from_cache and len(store.entries) == 272

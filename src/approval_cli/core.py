@@ -31,6 +31,7 @@ from .match import (
 )
 from .roles import ROLE_RANK, flag_message, flag_severity
 from .store import Store
+from .vocabulary import REST_WORDS
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
@@ -47,8 +48,6 @@ MIN_CONTAINED = 60.0
 MIN_CLAUSE = 4
 # Rows that split a task are offered as a choice only when the words rank them this close.
 CHOICE_MARGIN = 6.0
-# Words that put a task among a delegation note's 「其餘案件」 (ordinary staff, not the named cases).
-REST_WORDS = ("一般同仁", "一般人員", "一般員工", "基層同仁", "其餘", "其他同仁", "非主管")
 
 ENTRY_FIELDS = (
     "id", "unit", "table", "item", "content", "business", "chain", "final_approver", "cosign",

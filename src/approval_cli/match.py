@@ -25,6 +25,7 @@ from .amounts import BAND_WORDS, strip_amounts
 from .errors import UnitError, UsageError
 from .roles import ROLE_ALIASES, ROLE_RANK
 from .store import Store
+from .vocabulary import COSIGN_WORDS, NEGATIONS, NOT_NEGATIONS
 
 # Weights of the score's parts (sum 1): weighted bigram coverage, character coverage,
 # partial_ratio, and how much of the row's own task field the query fills.
@@ -64,13 +65,6 @@ STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
 # Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
 FILLER_CHARS = frozenset("的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉該需得能可以會跟和與及或等一下些被將")
 FILLER_WEIGHT = 0.25
-# Negations that end right before a condition word (不涉及個資, 無爭議) and words that merely end
-# in a negation character (是非).
-NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
-             "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
-NOT_NEGATIONS = ("是非",)
-# A unit named right after these co-signs; it is not the unit doing the task.
-COSIGN_WORDS = ("會辦", "會同", "會簽", "會", "送", "知會")
 CONDITION_AFFIXES_BEFORE = ("涉及", "涉", "屬於", "屬", "有")
 CONDITION_AFFIXES_AFTER = ("事項", "案件", "者", "之")
 

@@ -298,12 +298,13 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         for char in set(item + content + specific):
             char_postings.setdefault(char, array("I")).append(index)
     names = list(units)
-    from .vocabulary import compile_vocabulary
+    from .vocabulary import LANGUAGE_WORDS, compile_vocabulary
 
     joined.close()
     vocabulary_data = metadata.get("vocabulary") or {}
     words = [*vocabulary_data.get("unit_aliases", {}), *vocabulary_data.get("thesaurus", {}),
-             *vocabulary_data.get("condition_synonyms", {}), *vocabulary_data.get("purchase_words", [])]  # fmt: skip
+             *vocabulary_data.get("condition_synonyms", {}), *vocabulary_data.get("purchase_words", []),
+             *LANGUAGE_WORDS]  # fmt: skip
     new_chars = {char for word in words for char in word if char not in fold_map}
     if new_chars:
         changed = build_fold_map(sorted(new_chars))
@@ -325,8 +326,8 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         specifics=specifics.close(),
         content_grams=content_grams,
         specific_grams=specific_grams,
-        postings=postings,
-        char_postings=char_postings,
+        postings=dict(sorted(postings.items())),  # sorted: the compiled file is the same every build
+        char_postings=dict(sorted(char_postings.items())),
         source=source,
     )
 
@@ -804,6 +805,49 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
     return store
 
 
+SHIPPED_NAME = "tables.compiled"  # beside the built-in tables.yaml, in the checkout and the wheel
+
+
+def shipped_key(digest: str) -> str:
+    """The key of the compiled built-in catalogue that ships with the package: this code and that
+    content, wherever it is installed (the user cache's keys also hold the file's path)."""
+    from .locate import content_hash
+
+    hasher = content_hash()
+    hasher.update(f"shipped|{_code_fingerprint()}|{digest}".encode())
+    return hasher.hexdigest()
+
+
+def _read_shipped(resolved: Path) -> Store | None:
+    """The built-in catalogue compiled at release (scripts/parse_dump.py writes it, CI checks it is
+    current): as trusted as the code beside it, and still read as data, never run. A first lookup
+    on a new machine then costs what a cached one does."""
+    from .locate import builtin_path, catalogue_digest
+
+    try:
+        if resolved.resolve() != builtin_path().resolve():
+            return None
+        compiled = resolved.with_name(SHIPPED_NAME)
+        if not compiled.is_file():
+            return None
+        key = shipped_key(catalogue_digest(resolved))
+        with compiled.open("rb") as handle:
+            store = decode_store(handle, key)
+    except (OSError, CatalogueError):
+        return None
+    if store is not None:
+        store.from_cache = True
+    return store
+
+
+def compile_shipped(catalogue_path: Path) -> bytes:
+    """The compiled form of a catalogue file, keyed as _read_shipped expects (for parse_dump)."""
+    from .locate import catalogue_digest
+
+    store = _load_store(catalogue_path, use_cache=False)
+    return encode_store(store, shipped_key(catalogue_digest(catalogue_path)))
+
+
 def _load_store(path: str | os.PathLike[str] | None, use_cache: bool) -> Store:
     from .locate import (
         READ_ATTEMPTS,
@@ -816,6 +860,10 @@ def _load_store(path: str | os.PathLike[str] | None, use_cache: bool) -> Store:
 
     resolved = resolve_path(path)
     caching = use_cache and not os.environ.get("APPROVAL_NO_CACHE") and _regular_file(resolved)
+    if caching:
+        shipped = _read_shipped(resolved)
+        if shipped is not None:
+            return shipped
     directory = _CacheDir.open(create=False) if caching else None
     tried = None
     try:

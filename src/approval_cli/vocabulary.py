@@ -12,6 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+# Language, not the office: words any clerk's Chinese uses. Their characters are folded into the
+# catalogue's map when it is compiled, so reading them never needs OpenCC at lookup time.
+# Negations that end right before a condition word (不涉及個資, 無爭議), and words that merely end
+# in a negation character (是非).
+NEGATIONS = ("不涉及", "未涉及", "無涉及", "沒有涉及", "並未涉及", "不涉", "未涉", "無涉", "不含", "未含", "沒有",
+             "並無", "非屬", "無", "不", "未", "沒", "非")  # fmt: skip
+NOT_NEGATIONS = ("是非",)
+# A unit named right after these co-signs; it is not the unit doing the task.
+COSIGN_WORDS = ("會辦", "會同", "會簽", "會", "送", "知會")
+# Words that put a task among a delegation note's 「其餘案件」 (ordinary staff, not the named cases).
+REST_WORDS = ("一般同仁", "一般人員", "一般員工", "基層同仁", "其餘", "其他同仁", "非主管")
+LANGUAGE_WORDS = (*NEGATIONS, *NOT_NEGATIONS, *COSIGN_WORDS, *REST_WORDS)
+
 # Characters dropped to derive a short form (國際事務組 → 國際組, 媒體事務組 → 媒體組).
 _DERIVED_DROP = ("事務", "服務", "業務")
 
@@ -116,7 +129,7 @@ def compile_vocabulary(
         "own_unit_words": list(data.get("own_unit_words") or []),
         "role_aliases": dict(data.get("role_aliases") or {}),
         "layers": dict(data.get("layers") or {}),
-        "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=len, reverse=True),
+        "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
         "condition_words": dict(sorted(condition_words.items())),
         # A condition word that is also a clerk word for a task (資安 → 資訊安全) stays a task word.
         "condition_only": sorted(w for w in condition_words if w not in row_text and w not in thesaurus),
