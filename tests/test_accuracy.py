@@ -82,3 +82,15 @@ def test_prefilter_gives_the_same_answers_as_scoring_every_row(store, name):
         fast = [(h.index, h.score) for h in rank(store, query, rows) if h.clears_bar]
         full = [(h.index, h.score) for h in rank(store, query, rows, prefilter=None) if h.clears_bar]
         assert fast == full, q["query"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_bounded_ranking_equals_the_top_of_the_full_ranking(store, name):
+    """With a limit, rows whose ceiling cannot reach the top are never scored in full; the top is
+    unchanged (issue 10: the batch's speed must not change an answer)."""
+    for q in load(name):
+        query = make_query(store, q["query"])
+        rows = store.unit_rows(q["unit"]) if q.get("unit") else None
+        full = [(h.index, h.score, h.key) for h in rank(store, query, rows)]
+        for limit in (1, 3, 10):
+            assert [(h.index, h.score, h.key) for h in rank(store, query, rows, limit=limit)] == full[:limit]

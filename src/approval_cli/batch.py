@@ -47,9 +47,14 @@ def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
             raise UsageError(f"這一行太長（{len(text)} 字），請拆成較短的描述。")
         if not description.strip():
             raise UsageError("這一行是空的，沒有要判定的事項。")
-        if not unit:
-            unit = make_query(store, description).unit  # 「文書組 採購 30萬」: the unit written in the line
-        result = route(store, description, unit) if unit else _route_without_unit(store, description)
+        if unit:
+            result = route(store, description, unit)
+        else:
+            query = make_query(store, description)  # 「文書組 採購 30萬」: the unit may be in the line
+            if query.unit:
+                result = route(store, description, None, query=query)
+            else:
+                result = _route_without_unit(store, description, query)
     except ApprovalError as error:
         base.update({"answered": False, "status": "bad_input", "error": error.message, "hint": error.hint,
                      "exit": error.exit_code})  # fmt: skip
@@ -66,13 +71,13 @@ def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
     return base
 
 
-def _route_without_unit(store: Store, description: str) -> dict:
+def _route_without_unit(store: Store, description: str, query) -> dict:
     """No unit given: answer only when one unit clearly owns the task, else ask for the unit."""
-    found = find(store, description, limit=5)
+    found = find(store, description, limit=5, query=query)
     matches = [m for m in found["matches"] if m["matching"]]
     if not matches:
         # Nothing in any unit fits well enough: the route answer with no unit and no match.
-        return {**route_skeleton(store, make_query(store, description), None), "reason": "no_row_in_unit"}
+        return {**route_skeleton(store, query, None), "reason": "no_row_in_unit"}
     top = matches[0]
     rivals = [m for m in matches[1:] if m["unit"] != top["unit"] and m["score"] >= top["score"] - 2]
     if rivals:
@@ -80,7 +85,7 @@ def _route_without_unit(store: Store, description: str) -> dict:
             f"「{found['query']}」在多個單位都有（{top['unit']}、{'、'.join(dict.fromkeys(m['unit'] for m in rivals))}），"
             "請在行首寫上單位並以 Tab 分隔。"
         )
-    return route(store, description, top["unit"])
+    return route(store, description, top["unit"], query=query)
 
 
 class EndlessLine(Exception):

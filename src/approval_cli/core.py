@@ -35,6 +35,8 @@ from .vocabulary import REST_WORDS
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
+# Rows of the unit ranked for a route: the answer, alternatives, split parts, nearest rows.
+ROUTE_DEPTH = 12
 # Rows ranked across all units when a unit lacks the task: enough to name five other units.
 REFERENCE_POOL = 20
 # A purchase of any thing scores the unit's amount bands this high (the bands are the table's rule
@@ -186,10 +188,16 @@ def understood(query: Query, unit: str | None, unit_from: str | None) -> dict:
     }
 
 
-def _understand(store: Store, text: str, unit: str | None, amount: int | None) -> tuple[Query, str | None, str | None]:
-    """The query and the unit it is asked for: --unit wins, else the unit the text names."""
+def _understand(
+    store: Store, text: str, unit: str | None, amount: int | None, query: Query | None = None
+) -> tuple[Query, str | None, str | None]:
+    """The query and the unit it is asked for: --unit wins, else the unit the text names.
+
+    `query` is the text already understood without a unit (a batch line whose unit was looked for
+    first): with no unit named in the text, choosing the unit changes nothing else in it."""
     unit = resolve_unit(store, unit)
-    query = make_query(store, text, amount, unit=unit)
+    if query is None or (unit is not None and query.unit is not None and query.unit != unit):
+        query = make_query(store, text, amount, unit=unit)
     if unit:
         return query, unit, "option"
     if query.unit:
@@ -198,9 +206,15 @@ def _understand(store: Store, text: str, unit: str | None, amount: int | None) -
 
 
 def find(
-    store: Store, text: str, unit: str | None = None, amount: int | None = None, limit: int = 10
+    store: Store,
+    text: str,
+    unit: str | None = None,
+    amount: int | None = None,
+    limit: int = 10,
+    *,
+    query: Query | None = None,
 ) -> dict:
-    query, unit, unit_from = _understand(store, text, unit, amount)
+    query, unit, unit_from = _understand(store, text, unit, amount, query)
     if not query.terms and query.span is None:
         raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
@@ -440,8 +454,10 @@ def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
     }
 
 
-def route(store: Store, text: str | None, unit: str | None, amount: int | None = None) -> dict:
-    query, unit, unit_from = _understand(store, text or "", unit, amount)
+def route(
+    store: Store, text: str | None, unit: str | None, amount: int | None = None, *, query: Query | None = None
+) -> dict:
+    query, unit, unit_from = _understand(store, text or "", unit, amount, query)
     if not unit:
         raise UsageError(
             "route 需要指定單位。", "用 --unit 指定，或寫在描述裡，例如：approval route 文書組 採購 30萬"
@@ -451,7 +467,7 @@ def route(store: Store, text: str | None, unit: str | None, amount: int | None =
     rows = store.unit_rows(unit)
     result = route_skeleton(store, query, unit)
     result["understood"] = understood(query, unit, unit_from)
-    unit_hits = ranked(store, query, rows)
+    unit_hits = ranked(store, query, rows, limit=ROUTE_DEPTH)
     chosen: Hit | None = None
     alternatives: list[Hit] = []
     if unit_hits and answers(store, query, unit_hits[0], unit):

@@ -16,6 +16,7 @@ whose band holds it.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -490,7 +491,9 @@ def _rows_with(store: Store, word: str) -> set[int]:
     return {i for i in rows if word in store.joined[i]}
 
 
-def _score(store: Store, query: Query, index: int) -> Hit:
+def _cheap(store: Store, query: Query, index: int) -> tuple[float, float, float, list[str]]:
+    """Every part of the score but partial_ratio and the contradiction check, the costly ones:
+    (cover, char_cover, precision, the table words that covered a bigram)."""
     text = store.joined[index]
     total = covered = 0.0
     via: list[str] = []
@@ -511,7 +514,6 @@ def _score(store: Store, query: Query, index: int) -> Hit:
     # words already matched, or met by chance elsewhere in a long row, do not count twice.
     loose = query.loose_chars
     char_cover = sum(ch in text for ch in loose) / len(loose) if loose else cover
-    partial = _partial(query, text, query.alternatives and via)
     precision = 0.0
     if query.grams:
         grams = query.whole_grams or query.grams
@@ -524,6 +526,19 @@ def _score(store: Store, query: Query, index: int) -> Hit:
                     1 for word in set(via) if word in field_text
                 )
                 precision = max(precision, min(inside / size, 1.0))
+    return cover, char_cover, precision, via
+
+
+def _ceiling(cheap: tuple[float, float, float, list[str]]) -> float:
+    """The highest relevance a row can reach whatever its partial_ratio (at most 1)."""
+    cover, char_cover, precision, _ = cheap
+    return 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL + W_PRECISION * precision)
+
+
+def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
+    cover, char_cover, precision, via = cheap or _cheap(store, query, index)
+    text = store.joined[index]
+    partial = _partial(query, text, query.alternatives and via)
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
     if _contradicts(query, text):
         relevance -= CONTRADICTION
@@ -678,12 +693,25 @@ def rank(
         ]
         hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
-    hits = []
     live = {c["trigger"] for c in query.conditions if not c["negated"]}
+    staged = []
     for index in _candidates(store, query, rows, prefilter):
-        hit = _score(store, query, index)
-        hit.key = hit.score + amount_fit(store, query, index) + _condition_fit(store, live, index)
+        cheap = _cheap(store, query, index)
+        lift = amount_fit(store, query, index) + _condition_fit(store, live, index)
+        staged.append((_ceiling(cheap) + lift, index, cheap, lift))
+    # With a limit, rows whose ceiling cannot reach the `limit` best keys so far are not scored in
+    # full (partial_ratio is most of the cost); the top `limit` is exactly what scoring all gives.
+    staged.sort(key=lambda stage: -stage[0])
+    hits: list[Hit] = []
+    best: list[float] = []  # a min-heap of the `limit` best keys so far
+    for ceiling, index, cheap, lift in staged:
+        if limit and len(best) == limit and ceiling + 0.1 < best[0]:
+            break
+        hit = _score(store, query, index, cheap)
+        hit.key = hit.score + lift
         hits.append(hit)
+        if limit:
+            (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, hit.key)
     hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
     return hits[:limit] if limit else hits
 
