@@ -254,7 +254,7 @@ def answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
 def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None = None) -> list[Hit]:
     """rank(), plus the table's rule for purchases: buying, leasing or outsourcing any thing of an
     amount follows the unit's 採購金額 band rows, whatever the thing is called (筆電, 影印紙)."""
-    hits = rank(store, query, rows)
+    hits = rank(store, query, rows, limit)  # band rows below the limit are added back just below
     implied = not query.purchase and query.span is not None and bool(query.terms)
     if query.purchase or implied:
         # 「碎紙機 8000元」: a thing and an amount is a purchase even unnamed as one, but then a row

@@ -316,15 +316,16 @@ def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | Non
 
 
 def _typed_span(part: str, key: str, start: int, end: int) -> str:
-    """The mention as the clerk typed it (國際組, not its folded key)."""
+    """The mention as the clerk typed it (國際組, not its folded key): the typed characters whose
+    folds make up key[start:end] (folding drops punctuation and spaces, so positions shift)."""
     from .normalize import fold
 
-    wanted = key[start:end]
-    for i in range(len(part)):
-        for j in range(i + 1, min(len(part), i + len(wanted) + 3) + 1):
-            if fold(part[i:j]) == wanted:
-                return part[i:j]
-    return wanted
+    origins: list[int] = []
+    for at, char in enumerate(part):
+        origins.extend([at] * len(fold(char)))
+    if len(origins) != len(fold(part)) or end > len(origins):
+        return key[start:end]
+    return part[origins[start] : origins[end - 1] + 1]
 
 
 def _drop_typed(part: str, written: str) -> str:
@@ -529,10 +530,35 @@ def _cheap(store: Store, query: Query, index: int) -> tuple[float, float, float,
     return cover, char_cover, precision, via
 
 
-def _ceiling(cheap: tuple[float, float, float, list[str]]) -> float:
-    """The highest relevance a row can reach whatever its partial_ratio (at most 1)."""
-    cover, char_cover, precision, _ = cheap
-    return 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL + W_PRECISION * precision)
+def _ceiling(query: Query, text: str, cheap: tuple[float, float, float, list[str]]) -> float:
+    """The highest relevance a row can reach, with partial_ratio at its upper bound."""
+    cover, char_cover, precision, via = cheap
+    partial = 1.0 if via else _partial_ceiling(query, text)
+    return 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
+
+
+def _partial_ceiling(query: Query, text: str) -> float:
+    """An upper bound of _partial(query, text) from characters alone.
+
+    partial_ratio is the Indel ratio 2·LCS/(L+w) of a term of length L against its best window
+    (w ≤ L) of the text; the LCS cannot exceed c, the term's characters found in the text at all,
+    so the ratio is at most 2c/(L+c). A text shorter than the term is aligned the other way round
+    and gets no bound; a long term is scored by its weighted coverage, computed exactly.
+    """
+    total = 0.0
+    for term in query.terms:
+        length = len(term)
+        if length > MAX_PARTIAL_TERM:
+            grams = _grams(term)
+            weight = sum(query.weights.get(g, 0.0) for g in grams)
+            ratio = sum(query.weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
+        elif len(text) < length:
+            ratio = 1.0
+        else:
+            found = sum(char in text for char in term)
+            ratio = 2 * found / (length + found) if found else 0.0
+        total += ratio * length
+    return total / query.length
 
 
 def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
@@ -540,7 +566,7 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
     text = store.joined[index]
     partial = _partial(query, text, query.alternatives and via)
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
-    if _contradicts(query, text):
+    if _contradicts(query, negated_grams(store, index)):
         relevance -= CONTRADICTION
     matched = [query.shown.get(term, term) for term in query.terms if term in text]
     matched += [_display(store, word) for word in dict.fromkeys(via) if word not in matched]
@@ -555,19 +581,29 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
     return Hit(index, round(max(relevance, 0.0), 1), matched, parts)
 
 
-def _contradicts(query: Query, text: str) -> bool:
+def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
     """The row negates a word of the task that the task itself does not negate (非府層級 against
-    府層級): the row is about the opposite case."""
-    for term in query.terms:
-        for gram in {term[i : i + 2] for i in range(len(term) - 1)}:
-            at = text.find(gram)
-            while at > 0:
-                if text[at - 1] in NEGATING_CHARS:
-                    mine = query.folded.find(gram)
-                    if mine <= 0 or query.folded[mine - 1] != text[at - 1]:
-                        return True
-                at = text.find(gram, at + 1)
+    府層級): the row is about the opposite case. `negated` is the row's negated bigrams."""
+    for gram in query.grams:
+        for negation in negated.get(gram, ()):
+            mine = query.folded.find(gram)
+            if mine <= 0 or query.folded[mine - 1] != negation:
+                return True
     return False
+
+
+def negated_grams(store: Store, index: int) -> dict[str, set[str]]:
+    """The bigrams a row's text puts right after a negating character (不派員 → 派員: {不}),
+    worked out once per row."""
+    found = store._negated.get(index)
+    if found is None:
+        text = store.joined[index]
+        found = {}
+        for at, char in enumerate(text[:-2]):
+            if char in NEGATING_CHARS:
+                found.setdefault(text[at + 1 : at + 3], set()).add(char)
+        store._negated[index] = found
+    return found
 
 
 _fuzz = None
@@ -698,7 +734,7 @@ def rank(
     for index in _candidates(store, query, rows, prefilter):
         cheap = _cheap(store, query, index)
         lift = amount_fit(store, query, index) + _condition_fit(store, live, index)
-        staged.append((_ceiling(cheap) + lift, index, cheap, lift))
+        staged.append((_ceiling(query, store.joined[index], cheap) + lift, index, cheap, lift))
     # With a limit, rows whose ceiling cannot reach the `limit` best keys so far are not scored in
     # full (partial_ratio is most of the cost); the top `limit` is exactly what scoring all gives.
     staged.sort(key=lambda stage: -stage[0])

@@ -185,6 +185,7 @@ class Store:
     # (row, row) → the words that tell two rows of a split task apart (core._choices); at most one
     # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
     _splits: dict = field(default_factory=dict, repr=False)
+    _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the
