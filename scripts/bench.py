@@ -407,7 +407,7 @@ def patched_command(limit_bytes: int) -> list[str]:
     """The CLI with the catalogue read limit (and the cache file limit) raised in its own process:
     what a larger catalogue would cost if src allowed it. Nothing in src is changed."""
     code = (
-        "import sys, approval_cli.locate as L, approval_cli.store as S\n"
+        "import sys, approval_cli.catalogue.locate as L, approval_cli.catalogue.store as S\n"
         f"L.MAX_CATALOGUE_BYTES = S.MAX_CACHE_FILE_BYTES = {limit_bytes}\n"
         "S.MAX_CACHE_TOTAL_BYTES = 4 * S.MAX_CACHE_FILE_BYTES\n"
         "from approval_cli.cli import main\n"

@@ -10,7 +10,7 @@ query, amount, expect lines, final approver), directives*.yaml (a directive's te
 record of the set, the units, expect lines). Labels change only when the dump proves them wrong,
 in a commit that says which and why. This script only reads them; it never tunes anything.
 
-The scores go through the library functions the CLI uses (approval_cli.core), so what is measured
+The scores go through the library functions the CLI uses (approval_cli.answers.core), so what is measured
 is what a clerk gets.
 """
 
@@ -50,7 +50,7 @@ def _refused(result: dict) -> bool:
 
 
 def score_find(store, items: list[dict]) -> dict:
-    from approval_cli.core import find
+    from approval_cli.answers.core import find
     from approval_cli.errors import ApprovalError
 
     totals: dict = defaultdict(lambda: [0, 0, 0])  # class → [n, top1, top3]
@@ -97,9 +97,9 @@ def score_find(store, items: list[dict]) -> dict:
 
 
 def score_route(store, items: list[dict]) -> dict:
-    from approval_cli.amounts import parse_amount
-    from approval_cli.core import route
+    from approval_cli.answers.core import route
     from approval_cli.errors import ApprovalError
+    from approval_cli.text.amounts import parse_amount
 
     right = answerable = wrong_refusals = no_row = no_row_refused = 0
     by_class: dict = defaultdict(lambda: [0, 0])
@@ -151,8 +151,8 @@ def score_route(store, items: list[dict]) -> dict:
 
 
 def score_triage(store, items: list[dict], folder: Path) -> dict:
-    from approval_cli.core import triage_record
-    from approval_cli.normalize import fold
+    from approval_cli.answers.core import triage_record
+    from approval_cli.text.normalize import fold
 
     records: dict[str, list[dict]] = {}
     with_row = right = without_row = kept_quiet = found = 0
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--catalogue", help="another catalogue file")
     args = parser.parse_args(argv)
-    from approval_cli.store import load_store
+    from approval_cli.catalogue.store import load_store
 
     store = load_store(args.catalogue, use_cache=False)
     folders = [BLIND / name for name in args.sets] if args.sets else sorted(p for p in BLIND.iterdir() if p.is_dir())

@@ -6,7 +6,7 @@
 data/tables.compiled is the built-in catalogue compiled for lookups (store.compile_shipped, a
 data-only file): it ships with the package, so a clerk's first lookup needs no compiling.
 
-The parser lives in the package (approval_cli.importer, also `approval import DUMP`); this script
+The parser lives in the package (approval_cli.catalogue.importer, also `approval import DUMP`); this script
 only names the repository's own files and keeps the --check for CI.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # parse from a plain checkout too
 
-from approval_cli.catalogue import dump_yaml  # noqa: E402 - the tests use it from here too
+from approval_cli.catalogue.importer import DumpError, read_vocabulary  # noqa: E402, F401
+from approval_cli.catalogue.importer import import_dump as parse_dump  # noqa: E402
+from approval_cli.catalogue.schema import dump_yaml  # noqa: E402 - the tests use it from here too
+from approval_cli.catalogue.store import SHIPPED_NAME, compile_shipped  # noqa: E402
 from approval_cli.errors import ApprovalError  # noqa: E402
-from approval_cli.importer import DumpError, read_vocabulary  # noqa: E402, F401
-from approval_cli.importer import import_dump as parse_dump  # noqa: E402
-from approval_cli.store import SHIPPED_NAME, compile_shipped  # noqa: E402
 
 DEFAULT_DUMP = ROOT / "data" / "source" / "000_e869757213248338.txt"
 DEFAULT_OUT = ROOT / "data" / "tables.yaml"

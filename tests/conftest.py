@@ -35,6 +35,6 @@ def by_line(catalogue):
 
 @pytest.fixture(scope="session")
 def store():
-    from approval_cli.store import load_store
+    from approval_cli.catalogue.store import load_store
 
     return load_store(ROOT / "data" / "tables.yaml", use_cache=False)

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from rapidfuzz import fuzz, process
 
-from approval_cli.core import find, route
+from approval_cli.answers.core import find, route
 from approval_cli.errors import ApprovalError
-from approval_cli.match import make_query, rank
+from approval_cli.search.match import make_query, rank
 
 DATA = Path(__file__).parent / "data"
 SETS = ["queries.yaml", "queries_heldout.yaml"]

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # a plain checkout works too
 
-from approval_cli.amounts import (
+from approval_cli.errors import AmountError
+from approval_cli.text.amounts import (
     AmountMention,
     find_amounts,
     format_amount,
@@ -26,7 +27,6 @@ from approval_cli.amounts import (
     parse_threshold_clause,
     strip_amounts,
 )
-from approval_cli.errors import AmountError
 
 FAST = settings(max_examples=200, deadline=None)
 HAN = re.compile(r"[\u4e00-\u9fff]")

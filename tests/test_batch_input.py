@@ -12,8 +12,8 @@ import tracemalloc
 
 import pytest
 
-from approval_cli import batch as batch_module
-from approval_cli.batch import MAX_LINE_BYTES, read_lines, run_batch
+from approval_cli.answers import batch as batch_module
+from approval_cli.answers.batch import MAX_LINE_BYTES, read_lines, run_batch
 from approval_cli.errors import UsageError
 
 

@@ -9,9 +9,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from approval_cli.batch import answer_line, run_batch
-from approval_cli.core import find
-from approval_cli.store import load_store
+from approval_cli.answers.batch import answer_line, run_batch
+from approval_cli.answers.core import find
+from approval_cli.catalogue.store import load_store
 
 WORDINGS = ["採購 30萬", "议员索取资料", "文書組 硬碟報廢", "國際組 姊妹市", "用印 無爭議", "採構 8千元",
             "公務車輛統一調派", "同仁參加他機關辦理之教育訓練", "貴賓接待", "外賓接待", "市服組 志工招募",

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from approval_cli import store as store_module
-from approval_cli.core import find, route
-from approval_cli.store import cache_file, load_store
+from approval_cli.answers.core import find, route
+from approval_cli.catalogue import store as store_module
+from approval_cli.catalogue.store import cache_file, load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = ROOT / "data" / "tables.yaml"
@@ -46,7 +46,7 @@ def test_cache_hit_does_not_import_yaml_or_pydantic(catalogue_copy, tmp_path):
     import subprocess
 
     code = (
-        "import sys; from approval_cli.store import load_store; "
+        "import sys; from approval_cli.catalogue.store import load_store; "
         f"s = load_store({str(catalogue_copy)!r}); "
         "print(s.from_cache, 'yaml' in sys.modules, 'pydantic' in sys.modules)"
     )
@@ -122,7 +122,7 @@ def test_cache_key_changes_with_the_code_fingerprint(catalogue_copy, monkeypatch
 
 
 def test_packed_columns_index_like_lists():
-    from approval_cli.store import Column
+    from approval_cli.catalogue.store import Column
 
     column = Column(["採購", "", "議員索取資料"])
     assert [column[0], column[1], column[2], column[-1]] == ["採購", "", "議員索取資料", "議員索取資料"]
@@ -131,7 +131,7 @@ def test_packed_columns_index_like_lists():
 
 
 def test_packed_columns_refuse_rows_they_do_not_have():
-    from approval_cli.store import Column, Entries
+    from approval_cli.catalogue.store import Column, Entries
 
     column = Column(["採購", "議員"])
     entries = Entries(Column(['{"id": "A"}', '{"id": "B"}']))
@@ -475,8 +475,8 @@ def test_catalogue_rewritten_in_place_while_lookups_run(tmp_path, monkeypatch):
 def test_the_built_in_catalogue_ships_compiled(tmp_path, monkeypatch):
     """A first lookup on a new machine reads data/tables.compiled (written by parse_dump, checked
     in CI) instead of compiling the catalogue; the user cache stays empty."""
-    from approval_cli.locate import builtin_path
-    from approval_cli.store import load_store
+    from approval_cli.catalogue.locate import builtin_path
+    from approval_cli.catalogue.store import load_store
 
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "empty"))
     store = load_store(None)
@@ -490,8 +490,8 @@ def test_a_shipped_file_that_does_not_match_is_compiled_afresh(tmp_path, monkeyp
     code) is not used: the catalogue is compiled as usual."""
     import shutil
 
-    from approval_cli import locate
-    from approval_cli.store import load_store
+    from approval_cli.catalogue import locate
+    from approval_cli.catalogue.store import load_store
 
     folder = tmp_path / "data"
     folder.mkdir()

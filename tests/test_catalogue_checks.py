@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from approval_cli.catalogue import load, load_plain
-from approval_cli.checks import lint_checks
+from approval_cli.catalogue.checks import lint_checks
+from approval_cli.catalogue.locate import MAX_CATALOGUE_BYTES
+from approval_cli.catalogue.schema import load, load_plain
+from approval_cli.catalogue.store import build_store
 from approval_cli.errors import CatalogueError
-from approval_cli.locate import MAX_CATALOGUE_BYTES
-from approval_cli.store import build_store
 from editing import BUILTIN, builtin_data, entry, write_catalogue
 
 

@@ -365,8 +365,8 @@ class _Terminal(io.StringIO):
 
 
 def test_find_list_is_styled_only_on_a_terminal(store, monkeypatch):
-    from approval_cli.core import find
-    from approval_cli.render import print_find
+    from approval_cli.answers.core import find
+    from approval_cli.output.render import print_find
 
     result = find(store, "硬碟報廢", limit=1)
     terminal = _Terminal()

@@ -16,11 +16,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from approval_cli.batch import run_batch
-from approval_cli.catalogue import load_plain, parse_document
-from approval_cli.core import triage_record
+from approval_cli.answers.batch import run_batch
+from approval_cli.answers.core import triage_record
+from approval_cli.catalogue.schema import load_plain, parse_document
+from approval_cli.catalogue.store import build_store
 from approval_cli.errors import ApprovalError, CatalogueError
-from approval_cli.store import build_store
 from editing import builtin_data
 
 FUZZ = settings(

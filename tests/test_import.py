@@ -13,10 +13,10 @@ import re
 
 import pytest
 
-from approval_cli.catalogue import VocabularyData
+from approval_cli.catalogue.importer import DumpError, import_dump, read_vocabulary
+from approval_cli.catalogue.schema import VocabularyData
 from approval_cli.cli import main
 from approval_cli.errors import ApprovalError
-from approval_cli.importer import DumpError, import_dump, read_vocabulary
 from conftest import DUMP, ROOT
 
 SEED = DUMP.read_text(encoding="utf-8")

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))  # a plain checkout works too
 
-from approval_cli import normalize  # noqa: E402
-from approval_cli.normalize import (  # noqa: E402
+from approval_cli.text import normalize  # noqa: E402
+from approval_cli.text.normalize import (  # noqa: E402
     FOLD_VARIANTS,
     build_fold_map,
     clean_text,
@@ -137,9 +137,9 @@ def test_importing_does_not_load_opencc():
     # Most runs fold with the catalogue's precomputed map; they must not pay OpenCC's import.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import approval_cli.amounts, approval_cli.normalize as n;"
+        "import approval_cli.text.amounts, approval_cli.text.normalize as n;"
         "n.clean_text('採購 30萬'); n.fold('臺北市 採購', {'購': '购', '採': '采'}, convert_unknown=False);"
-        "approval_cli.amounts.parse_amount('30萬');"
+        "approval_cli.text.amounts.parse_amount('30萬');"
         "print('opencc' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(SRC)], capture_output=True, text=True, check=True)

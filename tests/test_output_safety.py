@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from approval_cli.jsonout import json_line, write_json
-from approval_cli.render import CSV_BOM, csv_cell
-from approval_cli.safetext import neutralise, neutralise_deep
+from approval_cli.output.jsonout import json_line, write_json
+from approval_cli.output.render import CSV_BOM, csv_cell
+from approval_cli.text.safetext import neutralise, neutralise_deep
 from editing import entry, write_catalogue
 
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from approval_cli.answers.core import find, route, units_summary, with_status
 from approval_cli.cli import main
-from approval_cli.core import find, route, units_summary, with_status
 from approval_cli.results import json_schema, validate
 
 ROUTES = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from approval_cli.core import find, list_entries, route
+from approval_cli.answers.core import find, list_entries, route
 from approval_cli.errors import AmountError, UnitError, UsageError
 
 
@@ -264,7 +264,7 @@ def test_list_rejects_unknown_role_and_table(store):
 
 
 def test_bad_amount_is_an_amount_error():
-    from approval_cli.amounts import parse_amount
+    from approval_cli.text.amounts import parse_amount
 
     for text in ("-5", "abc", "1e400", "0"):
         with pytest.raises(AmountError):

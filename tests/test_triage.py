@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from approval_cli.errors import EXIT_BAD_INPUT, UsageError
-from approval_cli.triage import (
+from approval_cli.meetings.record import (
     CSV_HEADER,
     NO_MATCH_NOTE,
     UNITS,
@@ -706,7 +706,7 @@ def test_read_record_bytes_either_decodes_or_refuses(data):
 
 def test_module_imports_only_the_standard_library():
     code = (
-        "import sys, approval_cli.triage; "
+        "import sys, approval_cli.meetings.record; "
         "heavy = {'pydantic', 'typer', 'rich', 'rapidfuzz', 'yaml', 'opencc', 'click'}; "
         "print(sorted(name for name in sys.modules if name.split('.')[0] in heavy))"
     )
@@ -724,7 +724,7 @@ def test_triage_follows_the_catalogue_vocabulary(store):
     本組 in a unit's report is that unit, and a directive only to 公管中心 goes to 總務組, which
     supervises it (data/vocabulary.yaml, outside_bodies; the dump's 督導市政大樓公共事務管理中心 rows
     29-31 are 總務組's)."""
-    from approval_cli.core import triage_record
+    from approval_cli.answers.core import triage_record
 
     text = (
         "臺北市政府秘書處第 120 次處務會議紀錄\n時間：民國 112 年 3 月 2 日\n主席：陳志銘\n"

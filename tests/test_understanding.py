@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from approval_cli.answers.core import find, route
 from approval_cli.cli import main
-from approval_cli.core import find, route
-from approval_cli.match import make_query, resolve_unit
+from approval_cli.search.match import make_query, resolve_unit
 
 
 def line_of(result: dict) -> int | None:
@@ -208,7 +208,7 @@ def test_the_library_api_returns_the_cli_documents(capsys):
 def test_readings_come_from_pypinyin_s_data():
     """sounds.py reads pypinyin's pinyin_dict.json directly (not the package, whose phrase
     dictionary costs ~50 MiB): a change in that layout must show here, not as typos unread."""
-    from approval_cli import sounds
+    from approval_cli.text import sounds
 
     assert sounds.available()
     assert "cai gou" in sounds.keys("採購") & sounds.keys("採構")  # 構 also reads jue

@@ -48,7 +48,7 @@ def test_debug_is_accepted_after_every_command(capsys, monkeypatch, args):
 
 
 def test_debug_after_the_command_shows_the_traceback(monkeypatch):
-    import approval_cli.core as core
+    import approval_cli.answers.core as core
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
@@ -209,7 +209,7 @@ def _cell_len(line: str) -> int:
 
 
 def test_wrap_keeps_ids_whole_and_punctuation_off_the_line_start():
-    from approval_cli.wrap import wrap
+    from approval_cli.text.wrap import wrap
 
     text = " 1．5 個單位，決行相同：總務組（GA-047）、文書組（DOC-056）、媒體事務組（MEDIA-012）、政風室（ETH-004）"
     for width in (24, 30, 40, 60):
@@ -455,7 +455,7 @@ def test_triage_tells_invited_from_assigned(capsys):
 
 
 def test_invited_as_the_object_of_an_invitation():
-    from approval_cli.triage import find_people, split_invited
+    from approval_cli.meetings.record import find_people, split_invited
 
     body = "請文書組邀請林副秘書長出席座談"
     assigned, invited = split_invited(body, find_people(body))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from approval_cli.core import find, route, triage_record
-from approval_cli.store import load_store
+from approval_cli.answers.core import find, route, triage_record
+from approval_cli.catalogue.store import load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 # Longest first, so that 副處長 becomes 副局長 through 處長 → 局長 once, and unit names never
@@ -77,8 +77,8 @@ def test_triage_follows_the_renamed_units(stores):
 
 def test_role_aliases_come_from_the_catalogue(stores):
     """The renamed catalogue's vocabulary says 秘書長 = 局長: its answers show and accept that."""
-    from approval_cli.core import list_entries
-    from approval_cli.roles import role_display
+    from approval_cli.answers.core import list_entries
+    from approval_cli.catalogue.roles import role_display
 
     _, other = stores
     try:

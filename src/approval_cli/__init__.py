@@ -16,8 +16,6 @@ imported on first use, so `import approval_cli` costs nothing on the command lin
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -41,22 +39,22 @@ __all__ = [
 
 def load_catalogue(path: str | None = None) -> Any:
     """The catalogue ready for lookups: the built-in one, or the YAML/JSON file at `path`."""
-    from .store import load_store
+    from approval_cli.catalogue.store import load_store
 
     return load_store(path)
 
 
 def find(catalogue: Any, text: str, unit: str | None = None, amount: int | None = None, limit: int = 10) -> dict:
     """Rows ranked for a description (`approval find --json`)."""
-    from .core import find as _find
+    from approval_cli.answers.core import find as _find
 
     return _find(catalogue, text, unit, amount, limit)
 
 
 def route(catalogue: Any, text: str = "", unit: str | None = None, amount: int | None = None) -> dict:
     """The one row that applies for a unit, after conditions (`approval route --json`)."""
-    from .core import route as _route
-    from .core import with_status
+    from approval_cli.answers.core import route as _route
+    from approval_cli.answers.core import with_status
 
     return with_status(_route(catalogue, text, unit, amount))
 
@@ -70,35 +68,35 @@ def list_entries(
     text: str | None = None,
 ) -> dict:
     """Rows by unit, 表別, final approver, co-signing unit and words (`approval list --json`)."""
-    from .core import list_entries as _list
+    from approval_cli.answers.core import list_entries as _list
 
     return _list(catalogue, unit, table, approver, cosign, text)
 
 
 def show(catalogue: Any, key: str) -> dict:
     """One row by id (DOC-056) or source line (L153) (`approval show --json`)."""
-    from .core import show as _show
+    from approval_cli.answers.core import show as _show
 
     return _show(catalogue, key)
 
 
 def units(catalogue: Any) -> list[dict]:
     """Units and their row counts (`approval units --json`)."""
-    from .core import units_summary
+    from approval_cli.answers.core import units_summary
 
     return units_summary(catalogue)
 
 
 def lint(catalogue: Any) -> dict:
     """Flagged rows and cross-unit differences (`approval lint --json`)."""
-    from .core import lint_report
+    from approval_cli.answers.core import lint_report
 
     return lint_report(catalogue)
 
 
 def triage(catalogue: Any, record: bytes | str) -> dict:
     """A meeting record's directives, each with its suggested rows (`approval triage --json`)."""
-    from .core import triage_record
+    from approval_cli.answers.core import triage_record
 
     data = record.encode("utf-8") if isinstance(record, str) else record
     return triage_record(catalogue, data).to_dict()
@@ -107,44 +105,28 @@ def triage(catalogue: Any, record: bytes | str) -> dict:
 def explain(route_document: dict) -> tuple[str, str | None]:
     """Why a route document names no single decider: the sentence and hint the command line
     prints to stderr (for needs_amount, the exit-2 message)."""
-    from .core import unanswered
+    from approval_cli.answers.core import unanswered
 
     return unanswered(route_document)
 
 
 def routing_slip(route_document: dict, fmt: str = "slip") -> str:
     """A route document as `approval route --format slip` (or `markdown`) prints it."""
-    from .slip import render_markdown, render_slip
+    from approval_cli.output.slip import render_markdown, render_slip
 
     return render_markdown(route_document) if fmt == "markdown" else render_slip(route_document)
 
 
 def parse_amount(text: str) -> int:
     """An amount as clerks write it (30萬, 三十萬元, NT$300,000) in whole NT$."""
-    from .amounts import parse_amount as _parse
+    from approval_cli.text.amounts import parse_amount as _parse
 
     return _parse(text)
 
 
 def __getattr__(name: str) -> Any:
     if name == "ApprovalError":
-        from .errors import ApprovalError
+        from approval_cli.errors import ApprovalError
 
         return ApprovalError
     raise AttributeError(f"module 'approval_cli' has no attribute {name!r}")
-
-
-class _Api(types.ModuleType):
-    """The package keeps its API functions when a submodule of the same name is imported: the import
-    system sets the parent's attribute to the submodule (core imports approval_cli.triage), which
-    would leave approval_cli.triage a module instead of the function after the first call. Import
-    the module with `from approval_cli.triage import ...` (or importlib), not `import ... as`."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _FUNCTIONS and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_FUNCTIONS = frozenset(__all__) - {"ApprovalError", "__version__"}
-sys.modules[__name__].__class__ = _Api

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import (
+from approval_cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -26,7 +26,7 @@ from .errors import (
     OutputError,
     UsageError,
 )
-from .safetext import neutralise, neutralise_deep
+from approval_cli.text.safetext import neutralise, neutralise_deep
 
 # What the clerk meets in every answer, said once under `approval --help` (and in the README).
 GLOSSARY = (
@@ -57,7 +57,7 @@ class State:
 
     def store(self):
         if self._store is None:
-            from .store import load_store
+            from approval_cli.catalogue.store import load_store
 
             self._store = load_store(self.catalogue)
         return self._store
@@ -77,7 +77,7 @@ def complete_unit(incomplete: str) -> list[str]:
 def parse_amount_option(value: str | None) -> int | None:
     if value is None:
         return None
-    from .amounts import parse_amount
+    from approval_cli.text.amounts import parse_amount
 
     return parse_amount(value)
 
@@ -98,7 +98,7 @@ ExplainOption = Annotated[bool, typer.Option("--explain", help="說明為什麼�
 
 def _print_version(value: bool) -> None:
     if value:
-        from . import __version__
+        from approval_cli import __version__
 
         sys.stdout.write(f"approval {__version__}\n")
         raise typer.Exit(0)
@@ -140,15 +140,15 @@ def find_command(
     explain: ExplainOption = False,
 ) -> None:
     """依描述找出最相符的項目，列出排名。[ranked rows for a task description]"""
-    from .core import find
+    from approval_cli.answers.core import find
 
     result = find(state.store(), " ".join(query or []), unit, parse_amount_option(amount), limit)
     if json_output:
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(result)
     else:
-        from .render import print_find
+        from approval_cli.output.render import print_find
 
         print_find(neutralise_deep(result), explain)
     if result["status"] != "answered":
@@ -172,26 +172,26 @@ def route_command(
     explain: ExplainOption = False,
 ) -> None:
     """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
-    from .core import route, with_status
+    from approval_cli.answers.core import route, with_status
 
     fmt = "json" if json_output else {"md": "markdown"}.get(fmt.lower(), fmt.lower())
     if fmt not in ("text", "json", "slip", "markdown"):
         raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、slip、markdown、json。")
     result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
     if fmt == "json":
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(result)
     elif fmt in ("slip", "markdown"):
-        from .slip import render_markdown, render_slip
+        from approval_cli.output.slip import render_markdown, render_slip
 
         sys.stdout.write(render_slip(result) if fmt == "slip" else render_markdown(result))
     else:
-        from .render import print_route
+        from approval_cli.output.render import print_route
 
         print_route(neutralise_deep(result), explain)
     if result["status"] == "needs_amount":
-        from .core import unanswered
+        from approval_cli.answers.core import unanswered
 
         raise UsageError(*unanswered(result))
     if result["status"] in ("no_final_approver", "choose_one"):
@@ -220,16 +220,16 @@ def list_command(
     json_output: JsonOption = False,
 ) -> None:
     """列出符合條件的項目，例如某單位由副處長決行的所有事項。[filter the catalogue]"""
-    from .core import list_entries
+    from approval_cli.answers.core import list_entries
 
     text = " ".join([*(words or []), *([grep] if grep else [])])
     result = list_entries(state.store(), unit, table, approver, cosign, text)
     if json_output:
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(result)
     else:
-        from .render import print_list
+        from approval_cli.output.render import print_list
 
         print_list(neutralise_deep(result))
     if not result["entries"]:
@@ -248,7 +248,7 @@ def batch_command(
     ] = "jsonl",
 ) -> None:
     """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
-    from .batch import run_batch
+    from approval_cli.answers.batch import run_batch
 
     fmt = fmt.lower()
     if fmt not in ("jsonl", "json", "csv"):
@@ -261,15 +261,15 @@ def batch_command(
 @app.command("units")
 def units_command(json_output: JsonOption = False) -> None:
     """各單位與各表別的項目數。[units and row counts]"""
-    from .core import units_summary
+    from approval_cli.answers.core import units_summary
 
     rows = units_summary(state.store())
     if json_output:
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(rows)
     else:
-        from .render import print_units
+        from approval_cli.output.render import print_units
 
         print_units(neutralise_deep(rows))
 
@@ -285,16 +285,16 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """顯示一個項目的完整內容，含原表原文。[one entry in full, with its raw source line]"""
-    from .core import show, source_info
+    from approval_cli.answers.core import show, source_info
 
     store = state.store()
     entry = show(store, " ".join(entry_id))
     if json_output:
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(entry)
     else:
-        from .render import print_show
+        from approval_cli.output.render import print_show
 
         entry = neutralise_deep(entry)
         print_show(entry, entry["raw"], neutralise_deep(source_info(store)))
@@ -308,7 +308,7 @@ def export_command(
     output: Annotated[str | None, typer.Option("--output", "-o", help="寫到檔案（預設輸出到畫面）。")] = None,
 ) -> None:
     """匯出整份目錄。[the whole catalogue as YAML, JSON or CSV]"""
-    from .catalogue import dump_json, dump_yaml, load, resolve_path
+    from approval_cli.catalogue.schema import dump_json, dump_yaml, load, resolve_path
 
     fmt = fmt.lower()
     if fmt not in ("yaml", "json", "csv"):
@@ -319,7 +319,7 @@ def export_command(
     elif fmt == "json":
         text = dump_json(catalogue)
     else:
-        from .render import CSV_BOM, csv_text
+        from approval_cli.output.render import CSV_BOM, csv_text
 
         text = CSV_BOM + csv_text(catalogue.model_dump(mode="json")["entries"])
     if output:
@@ -394,8 +394,8 @@ def import_command(
         raw = sys.stdin.buffer.read() if dump == "-" else Path(dump).read_bytes()
     except OSError as exc:
         raise UsageError(f"無法開啟 {dump}：{exc.strerror}。", "請確認檔名與權限。") from None
-    from .catalogue import dump_json, dump_yaml
-    from .importer import DumpError, import_dump, read_vocabulary
+    from approval_cli.catalogue.importer import DumpError, import_dump, read_vocabulary
+    from approval_cli.catalogue.schema import dump_json, dump_yaml
 
     name = "stdin" if dump == "-" else Path(dump).name
     try:
@@ -419,11 +419,11 @@ def schema_command(
     document: Annotated[str, typer.Argument(help="find、route 或 units。")] = "route",
 ) -> None:
     """印出某個指令 --json 輸出的 JSON Schema（給串接的程式用）。[the JSON contract as JSON Schema]"""
-    from .results import DOCUMENTS, json_schema
+    from approval_cli.results import DOCUMENTS, json_schema
 
     if document not in DOCUMENTS:
         raise UsageError(f"沒有「{document}」的格式說明。", f"可用：{'、'.join(DOCUMENTS)}。")
-    from .jsonout import write_json
+    from approval_cli.output.jsonout import write_json
 
     write_json(json_schema(document))
 
@@ -436,16 +436,16 @@ def lint_command(
     ] = False,
 ) -> None:
     """檢查目錄：列出原表有疑義的列，以及機關共同乙項目在各單位間的差異。[flagged rows, cross-unit differences]"""
-    from .checks import print_checks
-    from .core import lint_report
+    from approval_cli.answers.core import lint_report
+    from approval_cli.catalogue.checks import print_checks
 
     report = lint_report(state.store())
     if json_output:
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(report)
     else:
-        from .render import print_lint
+        from approval_cli.output.render import print_lint
 
         report = neutralise_deep(report)
         print_lint(report)
@@ -462,12 +462,12 @@ def triage_command(
     json_output: JsonOption = False,
 ) -> None:
     """整理會議紀錄：找出每項交辦事項的單位、期限與建議的分層負責項目。[route every directive in minutes]"""
-    from .core import triage_record
+    from approval_cli.answers.core import triage_record
 
     fmt = "json" if json_output else fmt.lower()
     if fmt not in ("text", "json", "csv"):
         raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、json、csv。")
-    from .triage import MAX_RECORD_BYTES
+    from approval_cli.meetings.record import MAX_RECORD_BYTES
 
     try:
         if file == "-":
@@ -479,16 +479,16 @@ def triage_command(
         raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
     record = triage_record(state.store(), data)
     if fmt == "json":
-        from .jsonout import write_json
+        from approval_cli.output.jsonout import write_json
 
         write_json(record.to_dict())
     elif fmt == "csv":
-        from .render import CSV_BOM
-        from .triage import to_csv
+        from approval_cli.meetings.record import to_csv
+        from approval_cli.output.render import CSV_BOM
 
         sys.stdout.write(CSV_BOM + to_csv(record))
     else:
-        from .render import print_triage
+        from approval_cli.output.render import print_triage
 
         print_triage(neutralise_deep(record))
     if not record.items:
@@ -670,7 +670,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(error, NoArgsIsHelpError):  # bare `approval`: the help, on stdout
             sys.stdout.write(error.format_message() + "\n")
         else:
-            from .usage import translate
+            from approval_cli.usage import translate
 
             message, hint = translate(error, [c.name for c in app.registered_commands if c.name])
             _report(f"用法錯誤：{message}", hint)

@@ -3,7 +3,7 @@ each endpoint's parameters as the command line names them and the exit-code → 
 
 from __future__ import annotations
 
-from .. import __version__
+from approval_cli import __version__
 
 _TEXT = {"type": "string", "maxLength": 200}
 _DOC = {"type": "object", "description": "The same document `approval <command> --json` prints."}

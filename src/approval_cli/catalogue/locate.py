@@ -1,7 +1,7 @@
 """Where the catalogue is (--catalogue, then APPROVAL_CATALOGUE, then the built-in one), and
 reading its bytes within a size limit.
 
-Separate from catalogue.py so a cached lookup finds and fingerprints its file without
+Separate from schema.py so a cached lookup finds and fingerprints its file without
 importing yaml or pydantic.
 """
 
@@ -12,7 +12,7 @@ import stat
 import time
 from pathlib import Path
 
-from .errors import CatalogueError
+from approval_cli.errors import CatalogueError
 
 # A 50,000-row catalogue is about 42 MB of JSON; nothing near this size is a real catalogue, and
 # reading stops here, so `--catalogue /dev/zero` costs 64 MB, not all the memory there is.
@@ -26,10 +26,11 @@ READ_ATTEMPTS = 6
 
 def builtin_path() -> Path:
     """Inside an installed wheel the catalogue sits in the package; in a checkout, in data/."""
-    packaged = Path(__file__).with_name("data") / "tables.yaml"
+    package = Path(__file__).resolve().parents[1]  # approval_cli/, this file being in catalogue/
+    packaged = package / "data" / "tables.yaml"
     if packaged.exists():
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "tables.yaml"
+    return package.parents[1] / "data" / "tables.yaml"
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:

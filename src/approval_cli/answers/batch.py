@@ -18,10 +18,17 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-from .core import find, route, route_skeleton, unanswered, with_status
-from .errors import EXIT_BAD_INPUT, EXIT_NO_DECIDER, EXIT_NO_MATCH, EXIT_SEVERITY, ApprovalError, UsageError
-from .match import make_query
-from .store import Store
+from approval_cli.answers.core import find, route, route_skeleton, unanswered, with_status
+from approval_cli.catalogue.store import Store
+from approval_cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_NO_DECIDER,
+    EXIT_NO_MATCH,
+    EXIT_SEVERITY,
+    ApprovalError,
+    UsageError,
+)
+from approval_cli.search.match import make_query
 
 MAX_LINE_CHARS = 2000
 MAX_LINE_BYTES = 4 * MAX_LINE_CHARS  # UTF-8 takes at most 4 bytes a character
@@ -180,8 +187,8 @@ CSV_HEADER = ("行號", "輸入", "單位", "結果", "編號", "原表行號", 
 
 def csv_row(line_no: int, answer: dict) -> list:
     """One batch answer as a spreadsheet row (every text cell through the formula guard)."""
-    from .render import chain_text, csv_cell
-    from .roles import role_display
+    from approval_cli.catalogue.roles import role_display
+    from approval_cli.output.render import chain_text, csv_cell
 
     match = answer.get("match") or {}
     content = (match.get("content") or "") + (f"／{match['business']}" if match.get("business") else "")
@@ -206,10 +213,10 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
     """Answer every task line of the file in order; JSON Lines, or CSV (BOM first) for Excel."""
     import json
 
-    from .jsonout import json_line
+    from approval_cli.output.jsonout import json_line
 
     if default_unit:
-        from .match import resolve_unit
+        from approval_cli.search.match import resolve_unit
 
         default_unit = resolve_unit(store, default_unit)
     try:
@@ -221,7 +228,7 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
     if as_csv:
         import csv
 
-        from .render import CSV_BOM
+        from approval_cli.output.render import CSV_BOM
 
         out.write(CSV_BOM)
         writer = csv.writer(out)

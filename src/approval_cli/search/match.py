@@ -22,11 +22,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .amounts import BAND_WORDS, strip_amounts
-from .errors import UnitError, UsageError
-from .roles import ROLE_ALIASES, ROLE_RANK
-from .store import Store
-from .vocabulary import COSIGN_WORDS, NEGATIONS, NOT_NEGATIONS
+from approval_cli.catalogue.roles import ROLE_ALIASES, ROLE_RANK
+from approval_cli.catalogue.store import Store
+from approval_cli.catalogue.vocabulary import COSIGN_WORDS, NEGATIONS, NOT_NEGATIONS
+from approval_cli.errors import UnitError, UsageError
+from approval_cli.text.amounts import BAND_WORDS, strip_amounts
 
 # Weights of the score's parts (sum 1): weighted bigram coverage, character coverage,
 # partial_ratio, and how much of the row's own task field the query fills.
@@ -134,8 +134,14 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
     `unit` is the unit already chosen (--unit, the batch line's unit, the directive's unit): a
     mention of it in the text is not a task word, and no other mention overrides it.
     """
-    from .amounts import ambiguous_amount, find_amounts, is_quantity, parse_amount, parse_amount_range
-    from .normalize import clean_text
+    from approval_cli.text.amounts import (
+        ambiguous_amount,
+        find_amounts,
+        is_quantity,
+        parse_amount,
+        parse_amount_range,
+    )
+    from approval_cli.text.normalize import clean_text
 
     # Cleaned part by part: clean_text would join 「15萬 10份」 into one amount, 15萬10.
     parts = [clean_text(part) for part in (text or "").split()]
@@ -240,7 +246,7 @@ def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
 
 def word_bounds(text: str) -> set[int]:
     """Positions in a text where a word starts or ends (jieba's words; every position without it)."""
-    from .segment import words
+    from approval_cli.text.segment import words
 
     cut = words(text)
     if cut is None:
@@ -255,7 +261,7 @@ def word_bounds(text: str) -> set[int]:
 
 def _protected_cut(store: Store, term: str) -> list[str] | None:
     """jieba's words, except that a clerk word of the thesaurus (性別平等) stays one word."""
-    from .segment import words
+    from approval_cli.text.segment import words
 
     if words("") is None:
         return None
@@ -318,7 +324,7 @@ def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | Non
 def _typed_span(part: str, key: str, start: int, end: int) -> str:
     """The mention as the clerk typed it (國際組, not its folded key): the typed characters whose
     folds make up key[start:end] (folding drops punctuation and spaces, so positions shift)."""
-    from .normalize import fold
+    from approval_cli.text.normalize import fold
 
     origins: list[int] = []
     for at, char in enumerate(part):
@@ -391,8 +397,8 @@ def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[s
 def _join_split_amounts(text: str) -> str:
     """「15萬 5000元」 → 「15萬5000元」: two amounts with only a space between them that read as one
     amount together are one amount the clerk typed with a space. 「30萬 50萬」 stays two."""
-    from .amounts import find_amounts, parse_amount
-    from .errors import AmountError
+    from approval_cli.errors import AmountError
+    from approval_cli.text.amounts import find_amounts, parse_amount
 
     mentions = find_amounts(text)
     for first, second in reversed(list(pairwise(mentions))):
@@ -760,7 +766,7 @@ def resolve_unit(store: Store, text: str | None) -> str | None:
     an error naming the nearest."""
     if text is None:
         return None
-    from .normalize import clean_text
+    from approval_cli.text.normalize import clean_text
 
     wanted = clean_text(text)
     if not wanted:
@@ -785,7 +791,7 @@ def resolve_unit(store: Store, text: str | None) -> str | None:
 def resolve_role(text: str, roles: set[str] | None = None) -> str:
     """A title as typed → the role; `roles` (the catalogue's own) narrows the roles known, so a
     title of another agency's table (局長 in the Secretariat's) is refused, not silently empty."""
-    from .normalize import clean_text
+    from approval_cli.text.normalize import clean_text
 
     known_roles = [r for r in ROLE_RANK if roles is None or r in roles]
     known_roles += sorted((roles or set()) - set(known_roles))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import CatalogueError
-from .roles import ROLE_RANK
+from approval_cli.catalogue.roles import ROLE_RANK
+from approval_cli.errors import CatalogueError
 
 MAX_AMOUNT = 10**12  # amounts.MAX_AMOUNT: 1兆; no band or threshold can be above what a query can say
 MAX_SOURCE_LINE = 2**31 - 1
@@ -111,7 +111,7 @@ def check_entries(entries: Iterable[dict], path: object) -> None:
 
 def outside_bodies() -> set[str]:
     """Agencies outside the Secretariat a row may be co-signed by (names as triage knows them)."""
-    from .triage import UNKNOWN_UNIT_FULL_NAMES
+    from approval_cli.meetings.record import UNKNOWN_UNIT_FULL_NAMES
 
     # 國際事務委員會 and 大陸小組 are the City Government's; the built-in table co-signs them.
     return {*UNKNOWN_UNIT_FULL_NAMES, *UNKNOWN_UNIT_FULL_NAMES.values(), "國際事務委員會", "大陸小組"}

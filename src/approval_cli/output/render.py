@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from .roles import role_display
+from approval_cli.catalogue.roles import role_display
 
 SEVERITY_LABEL = {"warning": "⚠ 注意", "notice": "ⓘ 說明"}
 
@@ -72,7 +72,7 @@ def _say(console, markup: str, indent: int = 2, style: str | None = None, at_spa
     space-separated fields whole where it can."""
     from rich.text import Text
 
-    from .wrap import wrap_text
+    from approval_cli.text.wrap import wrap_text
 
     text = Text.from_markup(markup, emoji=False)
     if style:
@@ -321,7 +321,7 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
 def _wrapped(lines: list[str], width: int | None = None) -> list[str]:
     """find's lines at the terminal width (ids never split); continuation lines indented under
     the text: four cells for a row's lines, two for the heading and the footer."""
-    from .wrap import terminal_width, wrap
+    from approval_cli.text.wrap import terminal_width, wrap
 
     width = width or terminal_width()
     out: list[str] = []
@@ -474,7 +474,7 @@ def print_lint(report: dict) -> None:
 
 
 def _cells(text: str) -> int:
-    from .wrap import cells
+    from approval_cli.text.wrap import cells
 
     return cells(text)
 
@@ -495,7 +495,7 @@ def csv_cell(value: object) -> object:
     spreadsheet would skip, or with a tab or CR, gets a leading apostrophe."""
     if not isinstance(value, str):
         return value
-    from .safetext import neutralise
+    from approval_cli.text.safetext import neutralise
 
     text = neutralise(value)
     if value[:1] in ("\t", "\r") or value.lstrip(_CSV_SKIPPED).startswith(_CSV_FORMULA):

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import CatalogueError
-from .locate import builtin_path, resolve_path  # noqa: F401 - re-exported
-from .roles import FLAGS, ROLE_ALIASES, ROLE_RANK  # noqa: F401 - part of the schema's vocabulary
+from approval_cli.catalogue.locate import builtin_path, resolve_path  # noqa: F401 - re-exported
+from approval_cli.catalogue.roles import FLAGS, ROLE_ALIASES, ROLE_RANK  # noqa: F401 - part of the schema's vocabulary
+from approval_cli.errors import CatalogueError
 
 Action = Literal["擬辦", "陳核", "核定"]
 TableKind = Literal["甲", "乙", "機關共同乙"]
@@ -130,7 +130,7 @@ class Catalogue(_Model):
 
 def read_document(path: Path) -> object:
     """Read a YAML or JSON catalogue file into plain data, with one-sentence errors."""
-    from .locate import read_catalogue_bytes
+    from approval_cli.catalogue.locate import read_catalogue_bytes
 
     return parse_document(read_catalogue_bytes(path)[0], path)
 
@@ -252,7 +252,7 @@ def validate(data: object, path: Path | str) -> Catalogue:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as exc:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
-    from .checks import check_entries
+    from approval_cli.catalogue.checks import check_entries
 
     check_entries((entry.model_dump(mode="json") for entry in catalogue.entries), path)
     return catalogue
@@ -293,7 +293,7 @@ def dump_yaml(catalogue: Catalogue) -> str:
 
 
 def dump_json(catalogue: Catalogue) -> str:
-    from .jsonout import dumps
+    from approval_cli.output.jsonout import dumps
 
     return dumps(catalogue.model_dump(mode="json"), indent=1) + "\n"
 
@@ -314,7 +314,7 @@ def load_plain(path: Path, raw: bytes | list[bytes] | None = None) -> tuple[dict
     models and their dump at once, and each parsed entry is released once it is consumed.
     `raw` is the file's content when the caller has read it already.
     """
-    from .checks import EntryChecker
+    from approval_cli.catalogue.checks import EntryChecker
 
     data = read_document(path) if raw is None else parse_document(raw, path)
     del raw
@@ -349,7 +349,7 @@ def load_plain(path: Path, raw: bytes | list[bytes] | None = None) -> tuple[dict
 def load(path: str | os.PathLike[str] | None = None) -> Catalogue:
     """The whole catalogue as models (export, tests). A file being rewritten in place is read
     again rather than reported broken (see locate.changed_since)."""
-    from .locate import READ_ATTEMPTS, changed_since, read_catalogue_bytes
+    from approval_cli.catalogue.locate import READ_ATTEMPTS, changed_since, read_catalogue_bytes
 
     resolved = resolve_path(path)
     for attempt in range(READ_ATTEMPTS):

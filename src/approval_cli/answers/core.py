@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .amounts import format_amount
-from .errors import UsageError
-from .match import AMOUNT_IN_BAND as AMOUNT_LIFT
-from .match import (
+from approval_cli.catalogue.roles import ROLE_RANK, flag_message, flag_severity
+from approval_cli.catalogue.store import Store
+from approval_cli.catalogue.vocabulary import REST_WORDS
+from approval_cli.errors import UsageError
+from approval_cli.search.match import AMOUNT_IN_BAND as AMOUNT_LIFT
+from approval_cli.search.match import (
     MIN_COVER,
     MIN_ROUTE_SCORE,
     UNIT_SHARE_OF_BEST,
@@ -29,9 +31,7 @@ from .match import (
     resolve_role,
     resolve_unit,
 )
-from .roles import ROLE_RANK, flag_message, flag_severity
-from .store import Store
-from .vocabulary import REST_WORDS
+from approval_cli.text.amounts import format_amount
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
@@ -569,7 +569,7 @@ def _labelled(store: Store, hit: Hit, label: str) -> dict:
 def _deciding_words(first: str, second: str, fold=lambda text: text) -> tuple[str, str]:
     """The words that tell two rows' texts apart: what is left after their common start and end,
     widened to whole words (不派 → 不派員)."""
-    from .match import word_bounds
+    from approval_cli.search.match import word_bounds
 
     start = 0
     while start < min(len(first), len(second)) and first[start] == second[start]:
@@ -884,7 +884,7 @@ def lint_report(store: Store) -> dict:
                     for i in indexes
                 ],
             })  # fmt: skip
-    from .checks import lint_checks
+    from approval_cli.catalogue.checks import lint_checks
 
     return {
         "flagged": flagged,
@@ -920,8 +920,8 @@ def _clauses(task: str) -> list[str]:
 
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
-    from .errors import ApprovalError
-    from .triage import UnitWords, parse_record, read_record_bytes, route_items
+    from approval_cli.errors import ApprovalError
+    from approval_cli.meetings.record import UnitWords, parse_record, read_record_bytes, route_items
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
 

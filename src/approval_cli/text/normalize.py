@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from .lazyre import lazy_compile
+from approval_cli.text.lazyre import lazy_compile
 
 __all__ = [
     "FOLD_VARIANTS",

@@ -47,7 +47,7 @@ def _ready():
 
 def _private_folder() -> Path:
     """The user's cache folder if it is ours alone, else a new private temporary folder."""
-    from .store import cache_dir
+    from approval_cli.catalogue.store import cache_dir
 
     folder = cache_dir()
     try:

@@ -7,8 +7,8 @@ the 公文系統 may be Big5), so it pastes as it reads. No rich: this is plain 
 
 from __future__ import annotations
 
-from .roles import role_display
-from .wrap import cells, wrap
+from approval_cli.catalogue.roles import role_display
+from approval_cli.text.wrap import cells, wrap
 
 SLIP_WIDTH = 60
 
@@ -78,8 +78,8 @@ def _heading(result: dict) -> str:
 
 
 def _refusal(result: dict) -> str:
-    from .core import unanswered
-    from .render import whom_to_ask
+    from approval_cli.answers.core import unanswered
+    from approval_cli.output.render import whom_to_ask
 
     message, hint = unanswered(result)
     if result.get("status") == "no_row_in_unit":  # other units' rows are no slip: say whom to ask

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from .amounts import parse_amount_range, parse_threshold_clause
-from .catalogue import (
+from approval_cli.catalogue.roles import (
+    CITY_RANK,
+    CITY_TOP,
+    ROLE_RANK,
+    SECTION_HEAD_RANK,
+    UNIT_HEAD_RANK,
+    role_of,
+    role_rank,
+)
+from approval_cli.catalogue.schema import (
     AmountRange,
     Catalogue,
     ChainStep,
@@ -27,9 +35,9 @@ from .catalogue import (
     PageLayout,
     VocabularyData,
 )
-from .errors import ApprovalError
-from .normalize import clean_text
-from .roles import CITY_RANK, CITY_TOP, ROLE_RANK, SECTION_HEAD_RANK, UNIT_HEAD_RANK, role_of, role_rank
+from approval_cli.errors import ApprovalError
+from approval_cli.text.amounts import parse_amount_range, parse_threshold_clause
+from approval_cli.text.normalize import clean_text
 
 TABLE_KINDS = ("甲", "乙", "機關共同乙")
 MARKS = {"擬辦": "擬辦", "V": "陳核", "v": "陳核", "√": "陳核", "核定": "核定"}

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import AmountError
-from .lazyre import lazy_compile
+from approval_cli.errors import AmountError
+from approval_cli.text.lazyre import lazy_compile
 
 __all__ = [
     "BAND_WORDS",

@@ -41,9 +41,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .errors import UsageError
-from .lazyre import LazyPattern, lazy_compile
-from .roles import ROLE_ALIASES
+from approval_cli.catalogue.roles import ROLE_ALIASES
+from approval_cli.errors import UsageError
+from approval_cli.text.lazyre import LazyPattern, lazy_compile
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -1406,7 +1406,7 @@ def _people_cell(people: list[Person]) -> str:
 def to_csv(record: Record) -> str:
     """One row per item and one per 列管 change, header in Traditional Chinese. 建議項目 holds
     only row ids; why there are none (請人工判斷, 表外單位…) is in 說明. The caller writes the BOM."""
-    from .render import csv_cell  # one formula guard for every CSV the tool writes
+    from approval_cli.output.render import csv_cell  # one formula guard for every CSV the tool writes
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)

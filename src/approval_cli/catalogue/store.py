@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .errors import CatalogueError
-from .normalize import fold
+from approval_cli import __version__
+from approval_cli.errors import CatalogueError
+from approval_cli.text.normalize import fold
 
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 FOLD_CACHE_LIMIT = 50_000  # remembered folds per process; cleared when full (bounded memory)
@@ -202,7 +202,7 @@ class Store:
     @property
     def vocab(self):  # -> vocabulary.Vocabulary
         if self._vocab is None:
-            from .vocabulary import from_plain
+            from approval_cli.catalogue.vocabulary import from_plain
 
             self._vocab = from_plain(self.vocabulary)
         return self._vocab
@@ -220,7 +220,7 @@ class Store:
         """Catalogue bigrams (and two-character clerk words of the vocabulary) that sound like this
         one (採構 → 採購, 嘉將 → 嘉獎): how a phonetic-input slip reads. Built on first use from
         toneless readings (sounds.py); without pypinyin's data, none."""
-        from . import sounds
+        from approval_cli.text import sounds
 
         if self._sounds is None:
             self._sounds = {}
@@ -263,7 +263,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     kept, so a large catalogue's parsed entries are freed as they go (peak memory stays near
     the parse itself).
     """
-    from .normalize import build_fold_map
+    from approval_cli.text.normalize import build_fold_map
 
     entry_texts, ids, joined, contents, specifics = Column(), Column(), Column(), Column(), Column()
     unit_index = array("I")
@@ -299,7 +299,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         for char in set(item + content + specific):
             char_postings.setdefault(char, array("I")).append(index)
     names = list(units)
-    from .vocabulary import LANGUAGE_WORDS, compile_vocabulary
+    from approval_cli.catalogue.vocabulary import LANGUAGE_WORDS, compile_vocabulary
 
     joined.close()
     vocabulary_data = metadata.get("vocabulary") or {}
@@ -396,7 +396,7 @@ def _code_fingerprint() -> str:
     """What the compiled data depends on besides the catalogue: its shape and the folding tables."""
     from dataclasses import fields
 
-    from .normalize import FOLD_VARIANTS
+    from approval_cli.text.normalize import FOLD_VARIANTS
 
     shape = [f.name for f in fields(Store)]
     return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}"
@@ -404,7 +404,7 @@ def _code_fingerprint() -> str:
 
 def _names(path: Path, content_digest: str) -> tuple[str, str]:
     """(file name, key) for a catalogue path and content: catalogue-<path group>-<content>.cache."""
-    from .locate import content_hash
+    from approval_cli.catalogue.locate import content_hash
 
     def digest(text: str) -> str:
         hasher = content_hash()
@@ -419,7 +419,7 @@ def _names(path: Path, content_digest: str) -> tuple[str, str]:
 
 def cache_file(path: Path) -> Path | None:
     """Where the compiled form of this catalogue file's current content lives (None: no such file)."""
-    from .locate import catalogue_digest
+    from approval_cli.catalogue.locate import catalogue_digest
 
     path = Path(path)
     if not path.is_file():
@@ -438,7 +438,7 @@ def _notice(directory: Path, why: str) -> None:
     if _noticed:
         return
     _noticed = True
-    from .safetext import neutralise
+    from approval_cli.text.safetext import neutralise
 
     sys.stderr.write(
         neutralise(f"approval：快取資料夾 {directory} {why}，本次不使用快取（結果不受影響，只是較慢）；"
@@ -800,7 +800,7 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
     role aliases (秘書長 = 處長) become the ones every answer shows."""
     store = _load_store(path, use_cache)
     if store.vocab.role_aliases:
-        from .roles import use_aliases
+        from approval_cli.catalogue.roles import use_aliases
 
         use_aliases(store.vocab.role_aliases)
     return store
@@ -812,7 +812,7 @@ SHIPPED_NAME = "tables.compiled"  # beside the built-in tables.yaml, in the chec
 def shipped_key(digest: str) -> str:
     """The key of the compiled built-in catalogue that ships with the package: this code and that
     content, wherever it is installed (the user cache's keys also hold the file's path)."""
-    from .locate import content_hash
+    from approval_cli.catalogue.locate import content_hash
 
     hasher = content_hash()
     hasher.update(f"shipped|{_code_fingerprint()}|{digest}".encode())
@@ -823,7 +823,7 @@ def _read_shipped(resolved: Path) -> Store | None:
     """The built-in catalogue compiled at release (scripts/parse_dump.py writes it, CI checks it is
     current): as trusted as the code beside it, and still read as data, never run. A first lookup
     on a new machine then costs what a cached one does."""
-    from .locate import builtin_path, catalogue_digest
+    from approval_cli.catalogue.locate import builtin_path, catalogue_digest
 
     try:
         if resolved.resolve() != builtin_path().resolve():
@@ -843,14 +843,14 @@ def _read_shipped(resolved: Path) -> Store | None:
 
 def compile_shipped(catalogue_path: Path) -> bytes:
     """The compiled form of a catalogue file, keyed as _read_shipped expects (for parse_dump)."""
-    from .locate import catalogue_digest
+    from approval_cli.catalogue.locate import catalogue_digest
 
     store = _load_store(catalogue_path, use_cache=False)
     return encode_store(store, shipped_key(catalogue_digest(catalogue_path)))
 
 
 def _load_store(path: str | os.PathLike[str] | None, use_cache: bool) -> Store:
-    from .locate import (
+    from approval_cli.catalogue.locate import (
         READ_ATTEMPTS,
         catalogue_digest,
         changed_since,
@@ -875,7 +875,7 @@ def _load_store(path: str | os.PathLike[str] | None, use_cache: bool) -> Store:
             if cached is not None:
                 cached.from_cache = True
                 return cached
-        from .catalogue import load_plain
+        from approval_cli.catalogue.schema import load_plain
 
         for attempt in range(READ_ATTEMPTS):
             raw, before = read_catalogue_bytes(resolved)

@@ -1,0 +1,1 @@
+"""Understanding a description and ranking the rows for it."""
