@@ -212,3 +212,19 @@ def test_readings_come_from_pypinyin_s_data():
 
     assert sounds.available()
     assert "cai gou" in sounds.keys("採購") & sounds.keys("採構")  # 構 also reads jue
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line", "final"),
+    [
+        # 會計室 line 326: 本處進修、跨組室及組室主管以上人員參加他機關辦理之教育訓練 (處長; 其餘案件授權由
+        # 第二層決行). Staff who are 「不是主管」 are among the 其餘案件: 主任 decides. The 不 of 不是 is no
+        # reason to prefer line 327, which says 不派員 (nobody attends).
+        ("會計室", "會計室一般同仁（不是主管）參加主計處的課程", 326, "主任"),
+        # 政風室 line 372, the same row: 「不是主管也不跨組室」 negates both of its own cases.
+        ("政風室", "派科員參加廉政署講習，不是主管也不跨組室", 372, "主任"),
+    ],
+)
+def test_negated_case_words_put_a_task_under_the_delegation(store, unit, text, line, final):
+    result = route(store, text, unit)
+    assert (line_of(result), result["final_approver"]) == (line, final)

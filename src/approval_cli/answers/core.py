@@ -9,6 +9,7 @@ references, warnings, reason (null when answered), source.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 from approval_cli.catalogue.roles import ROLE_RANK, flag_message, flag_severity
 from approval_cli.catalogue.store import Store
@@ -34,6 +35,8 @@ from approval_cli.search.match import (
 from approval_cli.text.amounts import format_amount
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
+# What negates a case word of a delegation row when written right before it (不是主管, 不跨組室).
+NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "未")
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
 # Rows of the unit ranked for a route: the answer, alternatives, split parts, nearest rows.
 ROUTE_DEPTH = 12
@@ -642,8 +645,7 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
         owner_hit = next((h for h in hits if h.index == owner_index), chosen)
         rest = _choice(store, owner_index, owner_hit, f"不屬「{own}」的其餘案件")
         rest.update({"final_approver": role, "rule": delegation["text"], "delegated": True})
-        others = [_row_text(store.entries[p["index"]]) for p in parts if p["index"] != owner_index]
-        case = _delegated_case(store, query, own, others)
+        case = _delegated_case(store, query, owner_index)
         if case == "rest":
             return [rest]  # the words say it is one of the other cases: decided by the lower layer
         if case is None:
@@ -653,33 +655,41 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
     return parts
 
 
-def _delegated_case(store: Store, query: Query, own: str, others: list[str]) -> str | None:
+def _delegated_case(store: Store, query: Query, owner: int) -> str | None:
     """Which side of a 「其餘案件授權由第二層決行」 row the task is on: "own" when it names the row's
-    own case (主管, 跨組室, 進修), "rest" when it names another (一般同仁, 非主管), None when it
-    does not say. The row's own case words are those its split siblings do not share."""
-    key = store.fold(own)
-    distinct = key
-    for other in others:
-        distinct = "".join(ch for ch in distinct if ch not in store.fold(other))
-    words = [w for w in _words_of(store, own) if len(w) >= 2 and any(ch in distinct for ch in w)]
+    own case (主管, 跨組室, 進修), "rest" when it negates them (不是主管, 不跨組室) or names the
+    others (一般同仁, 非主管), None when it does not say.
+
+    The row's own case words are the words of its 業務名稱 that the other rows of its 公務項目 in
+    the unit do not use (教育訓練 and 參加 are every training row's; 主管 is this row's)."""
+    from approval_cli.search.match import word_bounds
+
+    entry = store.entries[owner]
+    own = store.fold(entry.get("business") or entry["content"])
+    siblings = "".join(
+        store.joined[i] for i in store.unit_rows(entry["unit"])
+        if i != owner and store.entries[i]["item"] == entry["item"]
+    )  # fmt: skip
+    bounds = sorted(word_bounds(own))
+    words = [own[a:b] for a, b in pairwise(bounds) if b - a >= 2]
+    words = [w for w in words if w not in siblings and w not in store.fold(entry["content"])]
     text = query.folded
-    negated = any(
-        text.find(word) > 0 and text[text.find(word) - 1] in "非不無未" for word in words
-    ) or any(store.fold(w) in text for w in REST_WORDS)
-    if negated:
+
+    def negated(word: str) -> bool:
+        at = text.find(word)
+        while at >= 0:
+            if text[max(0, at - 3) : at].endswith(NEGATING_WORDS):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+    if any(negated(w) for w in words) or any(store.fold(w) in text for w in REST_WORDS):
         return "rest"
-    if any(word in text for word in words) or any(
-        any(w in key for w, _ in query.alternatives.get(g, ())) and g in text for g in query.grams
+    if any(w in text for w in words) or any(
+        g in text and any(w in own for w, _ in query.alternatives.get(g, ())) for g in query.grams
     ):
         return "own"
     return None
-
-
-def _words_of(store: Store, text: str) -> list[str]:
-    """A row's text cut at its punctuation and function characters (、及或之以上) into words."""
-    import re
-
-    return [w for w in re.split(r"[、，,及或與之以上人員參加辦理本處他機關]+", store.fold(text)) if w]
 
 
 def _said(store: Store, query: Query, words: str) -> bool:

@@ -451,7 +451,11 @@ def _weigh(store: Store, query: Query) -> None:
     query.alternatives = alternatives
     found = {g for g in query.grams if g in store.postings or g in alternatives}
     seen = {ch for g in found for ch in g}
-    query.loose_chars = frozenset(ch for ch in query.chars if ch not in seen)
+    # A negation or a filler character (不是主管 → 不, 是) is no evidence for any row: a row that
+    # happens to hold 不 (不派員) must not gain by it.
+    query.loose_chars = frozenset(
+        ch for ch in query.chars if ch not in seen and ch not in NEGATING_CHARS and ch not in FILLER_CHARS
+    )
 
 
 def _grams(term: str) -> list[str]:
