@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -38,3 +39,30 @@ def store():
     from approval_cli.catalogue.store import load_store
 
     return load_store(ROOT / "data" / "tables.yaml", use_cache=False)
+
+
+@contextlib.contextmanager
+def rewritten_in_place(path: Path, content: bytes):
+    """While the block runs, a thread keeps rewriting `path` as `cp new.yaml tables.yaml` does in a
+    loop: truncate, then write in 64 KB parts (issue 9, R14)."""
+    import threading
+    import time
+
+    path.write_bytes(content)
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            with path.open("wb") as handle:
+                for start in range(0, len(content), 64 * 1024):
+                    handle.write(content[start : start + 64 * 1024])
+                    handle.flush()
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -440,35 +440,18 @@ def test_plain_values_round_trip_generically():
 
 def test_catalogue_rewritten_in_place_while_lookups_run(tmp_path, monkeypatch):
     """R14: a writer truncating and rewriting the file beside lookups never makes one fail."""
-    import threading
+    from conftest import rewritten_in_place
 
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "live.yaml"
-    content = BUILTIN.read_bytes()
-    path.write_bytes(content)
-    stop = threading.Event()
-
-    def writer():
-        while not stop.is_set():
-            with path.open("wb") as handle:
-                for start in range(0, len(content), 64 * 1024):
-                    handle.write(content[start : start + 64 * 1024])
-                    handle.flush()
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
     failures = []
-    try:
+    with rewritten_in_place(path, BUILTIN.read_bytes()):
         for n in range(20):
             try:
                 store = load_store(path, use_cache=n % 2 == 0)
                 assert route(store, "", "文書組", 300000)["match"]["id"] == "DOC-056"
             except store_module.CatalogueError as error:
                 failures.append(error.message)
-    finally:
-        stop.set()
-        thread.join()
     assert failures == []
 
 

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -211,29 +210,14 @@ def test_deeply_nested_json_is_reported_as_json(tmp_path):
 
 
 def test_catalogue_rewritten_in_place_while_it_is_read(tmp_path):
+    from conftest import rewritten_in_place
+
     path = tmp_path / "live.yaml"
-    content = BUILTIN.read_bytes()
-    path.write_bytes(content)
-    stop = threading.Event()
-
-    def writer():  # as `cp new.yaml tables.yaml` in a loop: truncate, then write in parts
-        while not stop.is_set():
-            with path.open("wb") as handle:
-                for start in range(0, len(content), 64 * 1024):
-                    handle.write(content[start : start + 64 * 1024])
-                    handle.flush()
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
     failures = []
-    try:
+    with rewritten_in_place(path, BUILTIN.read_bytes()):
         for _ in range(15):
             try:
                 load(path)
             except CatalogueError as error:
                 failures.append(error.message)
-    finally:
-        stop.set()
-        thread.join()
     assert failures == []
