@@ -675,9 +675,14 @@ def _alternation(words: Iterable[str]) -> str:
 _UNKNOWN_PREFIX = r"(?:臺北市政府|台北市政府|本府|市府)"
 
 
+def _outside(words: UnitWords) -> dict[str, str]:
+    """Bodies outside the table a record may name: the city's agencies and those a unit supervises."""
+    return {**UNKNOWN_UNIT_FULL_NAMES, **{body: body for body, _ in words.supervised}}
+
+
 @lru_cache(maxsize=8)
 def _unit_token(words: UnitWords) -> re.Pattern[str]:
-    outside = {**UNKNOWN_UNIT_FULL_NAMES, **{body: body for body, _ in words.supervised}}
+    outside = _outside(words)
     return re.compile(
         rf"(?P<expansion>{_alternation(name for name, _ in words.collective)})"
         rf"|(?P<unit>{_alternation(form for form, _ in words.names)})"
@@ -695,9 +700,11 @@ _PERSON = lazy_compile(rf"(?P<surname>歐陽|司馬|張簡|范姜|[{_SURNAMES}])
 # 請 as a request: not 申請/邀請/報請/函請/已請…, not 請假/請購/請領….
 _REQUEST = lazy_compile(r"(?<![邀申聲報呈函簽奉陳已業提])請(?![求示假款購領辭託願益教柬帖])")
 _OUTCOME_WORDS = ("獲得", "獲致", "深獲", "圓滿", "反應熱烈")
+
+
 @lru_cache(maxsize=8)
 def _addressee_token(words: UnitWords) -> re.Pattern[str]:
-    outside = {**UNKNOWN_UNIT_FULL_NAMES, **{body: body for body, _ in words.supervised}}
+    outside = _outside(words)
     return re.compile(
         rf"{_UNKNOWN_PREFIX}?(?:{_alternation(outside)})"
         rf"|{_alternation(name for name, _ in words.collective)}|{_alternation(form for form, _ in words.names)}"
