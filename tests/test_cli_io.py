@@ -247,3 +247,23 @@ def test_exit_codes_and_security_are_documented():
     for code in (0, 1, 2, 3, EXIT_OUTPUT_FAILED, 130, EXIT_BROKEN_PIPE):
         assert f"\n| {code} | " in readme, code
     assert "## 安全性（SECURITY）" in readme and "APPROVAL_CACHE_DIR" in readme
+
+
+def test_export_to_a_device_writes_it_and_leaves_the_device(tmp_path):
+    """export -o /dev/null writes into the device; it must never replace it with a file (as root
+    that broke the system's /dev/full in a review). /dev/full: the disk-full code, device kept."""
+    import stat
+
+    for device, code in (("/dev/null", 0), ("/dev/full", EXIT_OUTPUT_FAILED)):
+        result = run("export", "--format", "json", "-o", device, cwd=tmp_path)
+        assert result.returncode == code, result.stderr.decode()
+        assert stat.S_ISCHR(os.stat(device).st_mode), device
+
+
+def test_export_through_a_symlink_writes_the_file_it_names(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert run("export", "--format", "json", "-o", str(link), cwd=tmp_path).returncode == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("{")

@@ -334,16 +334,34 @@ _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno
 
 def write_atomically(target: str, text: str) -> None:
     """Write a file through a temporary file in the same directory and os.replace: the old file
-    stays whole if the disk fills or the run is stopped; a reader never sees half a file."""
+    stays whole if the disk fills or the run is stopped; a reader never sees half a file.
+
+    A symbolic link is followed to the file it names (the link stays). What is not a regular file
+    (/dev/null, /dev/full, a named pipe) is written directly, never replaced by a file."""
+    import stat
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(target))
+    target = os.path.realpath(target)
     try:
-        mode = os.stat(target).st_mode & 0o7777  # keep an existing file's permissions
-    except OSError:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise _write_error(target, exc) from None
+        return
+    if info is not None:
+        mode = stat.S_IMODE(info.st_mode) & 0o666  # the file's permissions; never setuid or exec bits
+    else:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    directory = os.path.dirname(target)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     except OSError as exc:

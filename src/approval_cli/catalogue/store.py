@@ -373,7 +373,7 @@ _INLINE_TEXT = 512  # longer strings go into the blob as UTF-8
 _ARRAY_CODES = frozenset("bBhHiIlLqQfd")
 _PACKED = {cls.__name__: cls for cls in (Column, Entries, Bands, UnitColumn)}
 # Store fields that are per-process state, never cached (besides any whose name starts with _).
-RUNTIME_FIELDS = frozenset({"from_cache", "key"})
+RUNTIME_FIELDS = frozenset({"from_cache", "key", "source"})  # source: set on load, not cached
 _POSIX = hasattr(os, "geteuid")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -799,6 +799,10 @@ def load_store(path: str | os.PathLike[str] | None = None, *, use_cache: bool = 
     """The catalogue (built-in, --catalogue or APPROVAL_CATALOGUE) ready for lookups. Its vocabulary's
     role aliases (秘書長 = 處長) become the ones every answer shows."""
     store = _load_store(path, use_cache)
+    if not store.source:  # a cached or shipped store: where it was loaded from this time
+        from approval_cli.catalogue.locate import resolve_path
+
+        store.source = str(resolve_path(path))
     if store.vocab.role_aliases:
         from approval_cli.catalogue.roles import use_aliases
 
