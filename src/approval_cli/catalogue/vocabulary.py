@@ -34,6 +34,7 @@ class Vocabulary:
     units: list[str]
     unit_names: dict[str, str]  # folded full name or short form → unit
     unit_forms: dict[str, str]  # the same as written (國際組 → 國際事務組), for reading minutes
+    unit_standalone: dict[str, str]  # folded bare names (文書, 會計) that name a unit as a word alone
     outside_bodies: dict[str, str]  # name as written → the unit that supervises it
     collective_units: dict[str, list[str]]  # 各組室 → units
     own_unit_words: list[str]
@@ -102,6 +103,13 @@ def compile_vocabulary(
             name(form, unit)
     # A form that could be two units names neither.
     unit_names = {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+    # A unit's name without its last character (文書, 人事, 會計) names it only as a word of its own
+    # (「會計 甄補人力」); inside a longer word (文書收發, 人事甄補) it does not.
+    bare: dict[str, set[str]] = {}
+    for unit in units:
+        if len(unit) >= 3:
+            bare.setdefault(fold(unit[:-1]), set()).add(unit)
+    unit_standalone = {key: next(iter(found)) for key, found in bare.items() if len(found) == 1 and key}
     unit_forms = {form: next(iter(found)) for form, found in written.items() if len(found) == 1}
     condition_words: dict[str, str] = {}
     for trigger in triggers:
@@ -124,6 +132,7 @@ def compile_vocabulary(
         "units": list(units),
         "unit_names": dict(sorted(unit_names.items())),
         "unit_forms": dict(sorted(unit_forms.items())),
+        "unit_standalone": dict(sorted(unit_standalone.items())),
         "outside_bodies": dict(data.get("outside_bodies") or {}),
         "collective_units": {k: list(v) for k, v in (data.get("collective_units") or {}).items()},
         "own_unit_words": list(data.get("own_unit_words") or []),
@@ -142,6 +151,7 @@ def from_plain(data: dict) -> Vocabulary:
         units=list(data.get("units", [])),
         unit_names=dict(data.get("unit_names", {})),
         unit_forms=dict(data.get("unit_forms", {})),
+        unit_standalone=dict(data.get("unit_standalone", {})),
         outside_bodies=dict(data.get("outside_bodies", {})),
         collective_units=dict(data.get("collective_units", {})),
         own_unit_words=list(data.get("own_unit_words", [])),

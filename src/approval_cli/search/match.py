@@ -39,7 +39,9 @@ AMOUNT_IN_BAND, AMOUNT_OUTSIDE_BAND, NARROW_BAND_PER_DIGIT = 20.0, -30.0, 2.0
 CONDITION_FIT = 3.0
 # A row that says the opposite of the clerk's words (非府層級 for 府層級, 不派員 for 派員) loses this.
 CONTRADICTION = 12.0
-NEGATING_CHARS = frozenset("非不未免無")
+# Compared with folded (Simplified) text: each character in both scripts (無 folds to 无); a test
+# keeps the two in step with the fold.
+NEGATING_CHARS = frozenset("非不未免無无")
 # A row is an answer (route answers with it, find does not say "nothing matches") when its
 # relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
 MIN_ROUTE_SCORE = 30.0
@@ -64,8 +66,15 @@ SEGMENT_ABOVE = 6
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
 # Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
-FILLER_CHARS = frozenset("的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉該需得能可以會跟和與及或等一下些被將")
+# Not 會 (會議, 會勘, 會辦) nor 該 (該管機關): in this table they are words of tasks.
+FILLER_CHARS = frozenset(
+    "的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉需得能可以跟和與及或等一下些被將"
+    "让给们这个请帮后还么吗啰与将"  # the same, folded
+)
 FILLER_WEIGHT = 0.25
+# What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
+# covers the rest.
+COORDINATORS = frozenset("或、及与與和 ")
 CONDITION_AFFIXES_BEFORE = ("涉及", "涉", "屬於", "屬", "有")
 CONDITION_AFFIXES_AFTER = ("事項", "案件", "者", "之")
 
@@ -293,8 +302,13 @@ def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str 
     written: str | None = None
     out: list[str] = []
     cosigning = tuple(store.fold(word) for word in COSIGN_WORDS)
+    standalone = store.vocab.unit_standalone
     for part in parts:
         key = store.fold(part)
+        alone = standalone.get(key)
+        if alone and found in (None, alone) and chosen in (None, alone):
+            found, written = alone, written or part  # 「會計 甄補人力」: 會計 as a word of its own
+            continue
         hit = _unit_mention(key, names)
         while hit is not None:
             start, end, unit = hit
@@ -359,33 +373,44 @@ def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[s
     out: list[str] = []
     for part in parts:
         key = store.fold(part)
-        removals: list[tuple[int, int]] = []
+        # Every mention, longest words first and never overlapping, then read in text order so that
+        # a negation carries across coordinated words: 「無重大爭議」, 「不涉及重大或爭議」.
+        mentions: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
         for word in sorted(words, key=len, reverse=True):
             at = key.find(word)
             while at >= 0:
-                if any(s <= at < e for s, e in removals):
-                    at = key.find(word, at + 1)
-                    continue
-                start = at
-                for affix in CONDITION_AFFIXES_BEFORE:
-                    if key[:start].endswith(affix):
-                        start -= len(affix)
-                        break
-                before = key[max(0, start - 4) : start]
-                negation = next((n for n in negations if before.endswith(n)), None)
-                if negation and any(before.endswith(x) for x in exceptions):
-                    negation = None
-                if negation:
-                    start -= len(negation)
-                end = at + len(word)
-                for affix in CONDITION_AFFIXES_AFTER:
-                    if key[end:].startswith(affix):
-                        end += len(affix)
-                        break
-                found.append({"word": word, "trigger": words[word], "negated": bool(negation)})
-                if negation or word in vocabulary.condition_only:
-                    removals.append((start, end))
-                at = key.find(word, at + len(word))
+                if not any(s <= at < e or s < at + len(word) <= e for s, e in taken):
+                    mentions.append((at, word))
+                    taken.append((at, at + len(word)))
+                at = key.find(word, at + 1)
+        removals: list[tuple[int, int]] = []
+        previous: tuple[int, bool] | None = None  # (end, negated) of the mention before
+        for at, word in sorted(mentions):
+            start = at
+            for affix in CONDITION_AFFIXES_BEFORE:
+                if key[:start].endswith(affix):
+                    start -= len(affix)
+                    break
+            before = key[max(0, start - 4) : start]
+            negation = next((n for n in negations if before.endswith(n)), None)
+            if negation and any(before.endswith(x) for x in exceptions):
+                negation = None
+            if negation:
+                start -= len(negation)
+            negated = bool(negation)
+            if not negated and previous is not None and previous[1]:
+                between = key[previous[0] : start]
+                negated = all(ch in COORDINATORS for ch in between)
+            end = at + len(word)
+            for affix in CONDITION_AFFIXES_AFTER:
+                if key[end:].startswith(affix):
+                    end += len(affix)
+                    break
+            found.append({"word": word, "trigger": words[word], "negated": negated})
+            if negated or word in vocabulary.condition_only:
+                removals.append((start, end))
+            previous = (end, negated)
         if removals and key:
             kept = "".join(" " if any(s <= i < e for s, e in removals) else ch for i, ch in enumerate(key))
             # The folded key replaces the part: what remains is matched folded anyway.
