@@ -277,3 +277,26 @@ def test_a_bare_unit_name_as_a_word_of_its_own_names_the_unit(store):
     # 「會計 甄補人力」: 會計 alone is 會計室 (its 人力甄補及獎懲核定事項 is line 331).
     result = find(store, "會計 甄補人力")
     assert result["unit"] == "會計室" and result["matches"][0]["source_line"] == 331
+
+
+def test_the_slip_of_a_split_task_lists_each_part_and_no_chain(store):
+    # Lines 113/114 (文書組): 對外行文使用之章戳 → 處長; 文書檔案行政作業用之章戳 → 組長. A slip
+    # must not paste one of the two chains as if it were the answer, nor say no 核定 is marked.
+    from approval_cli.answers.core import with_status
+    from approval_cli.output.slip import render_markdown, render_slip
+
+    result = with_status(route(store, "章戳刊刻", "文書組"))
+    assert result["status"] == "choose_one"
+    slip = render_slip(result)
+    assert "依情形而定" in slip and "未標示核定者" not in slip
+    assert "第113行" in slip and "第114行" in slip and "組長" in slip
+    assert "| 步驟 |" not in render_markdown(result)
+
+
+def test_find_never_merges_one_unit_s_rows_and_shows_their_scope(capsys):
+    # 文書組 lines 149/150 are one task split by scope (文書、公報業務 / 資訊、檔案業務): two entries.
+    with pytest.raises(SystemExit):
+        main(["find", "議員質詢", "--unit", "文書組"])
+    out = capsys.readouterr().out
+    assert "2 個單位" not in out
+    assert "文書、公報業務" in out and "資訊、檔案業務" in out

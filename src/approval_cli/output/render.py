@@ -293,6 +293,9 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
     for number, group in enumerate(groups, start=1):
         entry = group[0]
         text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
+        scopes = [c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope"]
+        if scopes:  # 文書、公報業務: what tells this row from its unit's other one
+            text += f"（{'、'.join(scopes)}）"
         final = (
             style(role_display(entry["final_approver"]), "bold")
             if entry["final_approver"]
@@ -337,9 +340,12 @@ def _same_rows(matches: list[dict]) -> list[list[dict]]:
     groups: list[list[dict]] = []
     for entry in matches:
         # What the list shows; chains differ by unit (a 室 has 主任, not 股長) and route shows them.
-        key = (entry["table"], entry["content"], entry["business"], entry["final_approver"],
+        # Scope notes (文書、公報業務 / 資訊、檔案業務) tell one unit's rows apart: part of the key.
+        scopes = tuple(c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope")
+        key = (entry["table"], entry["content"], entry["business"], scopes, entry["final_approver"],
                entry["score"], entry.get("amount_fit"))  # fmt: skip
-        if groups and groups[-1][0]["_same"] == key:
+        units = {e["unit"] for e in groups[-1]} if groups else set()
+        if groups and groups[-1][0]["_same"] == key and entry["unit"] not in units:
             groups[-1].append(entry)
         else:
             groups.append([{**entry, "_same": key}])

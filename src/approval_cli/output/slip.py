@@ -49,6 +49,18 @@ def slip_fields(result: dict) -> list[tuple[str, str]]:
     amount = result.get("amount_parsed")
     if amount:
         fields.append(("金額", amount["display"]))
+    if result.get("status") == "choose_one":
+        # The table splits the task and the words did not say which part: no one chain to paste.
+        fields.append(("決行", "依情形而定（原表分成以下幾種情形）"))
+        for choice in result.get("choices") or []:
+            final = role_display(choice["final_approver"]) if choice["final_approver"] else "原表未標示"
+            rule = f"；備考：{choice['rule']}" if choice.get("rule") else ""
+            fields.append(
+                ("情形", f"{choice['deciding_words']} → 決行 {final}（{choice['id']}，原表第{choice['source_line']}行{rule}）")
+            )
+        fields.append(("說明", "請在描述中寫明是哪一種情形（例如加上分辨的字詞），再產生簽核流程。"))
+        fields.extend(_basis(result))
+        return fields
     chain = result.get("chain") or []
     drafts = [role_display(step["role"]) for step in chain if step["action"] == "擬辦"]
     reviews = [role_display(step["role"]) for step in chain if step["action"] not in ("擬辦", "核定")]
@@ -114,14 +126,17 @@ def render_markdown(result: dict) -> str:
     if not fields:
         out.append(_md(_refusal(result)))
         return "\n".join(out) + "\n"
-    out += ["| 步驟 | 職稱 | 動作 |", "| --- | --- | --- |"]
-    for number, step in enumerate(result.get("chain") or [], start=1):
+    chain = [] if result.get("status") == "choose_one" else result.get("chain") or []
+    if chain:
+        out += ["| 步驟 | 職稱 | 動作 |", "| --- | --- | --- |"]
+    for number, step in enumerate(chain, start=1):
         role = _md(role_display(step["role"]))
         if step["action"] == "核定":
             out.append(f"| {number} | **{role}** | **核定（決行）** |")
         else:
             out.append(f"| {number} | {role} | {step['action']} |")
-    out.append("")
+    if chain:
+        out.append("")
     for label, text in fields:
         if label in ("擬辦", "陳核"):  # the table shows them
             continue
