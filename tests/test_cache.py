@@ -484,3 +484,20 @@ def test_a_shipped_file_that_does_not_match_is_compiled_afresh(tmp_path, monkeyp
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
     store = load_store(None)
     assert not store.from_cache and len(store.entries) == 272
+
+
+def test_no_cache_leaves_no_files_and_no_temporary_folders(tmp_path):
+    """APPROVAL_NO_CACHE: not even jieba's dictionary files are written to the cache folder, and
+    the private temporary folder used instead is gone when the process ends (a review found one
+    1.8 MB folder left in /tmp per run)."""
+    import subprocess
+
+    cache = tmp_path / "cache"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "APPROVAL_NO_CACHE": "1", "APPROVAL_CACHE_DIR": str(cache), "TMPDIR": str(temporary)}
+    command = [sys.executable, "-m", "approval_cli", "find", "同仁參加他機關辦理之教育訓練"]  # a sentence: jieba
+    result = subprocess.run(command, capture_output=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert not cache.exists()
+    assert list(temporary.iterdir()) == []

@@ -46,19 +46,34 @@ def _ready():
 
 
 def _private_folder() -> Path:
-    """The user's cache folder if it is ours alone, else a new private temporary folder."""
+    """The user's cache folder if it is a real folder of ours that nobody else can write (checked
+    without following links), and caching is on; else a private temporary folder of this process,
+    removed when it ends (APPROVAL_NO_CACHE leaves nothing behind)."""
+    import stat
+
     from approval_cli.catalogue.store import cache_dir
 
-    folder = cache_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-        if mine and not info.st_mode & 0o022:
-            return folder
-    except OSError:
-        pass
-    return Path(tempfile.mkdtemp(prefix="approval-"))
+    if not os.environ.get("APPROVAL_NO_CACHE"):
+        folder = cache_dir()
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            info = os.lstat(folder)
+            owner = os.geteuid() if hasattr(os, "geteuid") else info.st_uid
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == owner and not info.st_mode & 0o022:
+                return folder
+        except OSError:
+            pass
+    return _temporary_folder()
+
+
+_temporary = None
+
+
+def _temporary_folder() -> Path:
+    global _temporary
+    if _temporary is None:
+        _temporary = tempfile.TemporaryDirectory(prefix="approval-")  # removed at exit
+    return Path(_temporary.name)
 
 
 def _pruned_dictionary(folder: Path, jieba) -> Path:
