@@ -322,8 +322,21 @@ def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str 
             key = key[:start] + " " + key[end:]
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
-        out.append(part)
+        out.append(_without_collectives(store, part))
     return found, written, [p for p in (" ".join(x.split()) for x in out) if p]
+
+
+def _without_collectives(store: Store, part: str) -> str:
+    """A part without the collective names of units (各組室, 各單位): they say who, never what; left
+    in, 各組室 matched the table's own 「本處各組室退文改分」."""
+    collectives = [store.fold(name) for name in store.vocab.collective_units]
+    key = store.fold(part)
+    if not any(name and name in key for name in collectives):
+        return part
+    for name in sorted(collectives, key=len, reverse=True):
+        if name:
+            key = key.replace(name, " ")
+    return " ".join(key.split())
 
 
 def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | None:
