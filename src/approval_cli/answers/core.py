@@ -47,6 +47,7 @@ REFERENCE_POOL = 20
 PURCHASE_SCORE = 60.0
 IMPLIED_PURCHASE_SCORE = 45.0
 UNPRICED_PURCHASE_SCORE = 35.0
+IMPLIED_PURCHASE_CHARS = 12  # task words of at most this many characters name a thing bought
 # A directive that contains this share of a row's own task text is about that row.
 MIN_CONTAINED = 60.0
 # Directive clauses shorter than this are read with the next one.
@@ -258,7 +259,12 @@ def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None
     """rank(), plus the table's rule for purchases: buying, leasing or outsourcing any thing of an
     amount follows the unit's 採購金額 band rows, whatever the thing is called (筆電, 影印紙)."""
     hits = rank(store, query, rows, limit)  # band rows below the limit are added back just below
-    implied = not query.purchase and query.span is not None and bool(query.terms)
+    # A thing and an amount (碎紙機 8000元) is a purchase; a sentence that only mentions money
+    # (「製作費用刪減10萬元」) is not.
+    implied = (
+        not query.purchase and query.span is not None and bool(query.terms)
+        and len(query.folded) <= IMPLIED_PURCHASE_CHARS
+    )  # fmt: skip
     if query.purchase or implied:
         # 「碎紙機 8000元」: a thing and an amount is a purchase even unnamed as one, but then a row
         # the words match well (通訊費用報支 3萬) is the likelier task.
