@@ -308,3 +308,20 @@ def test_collective_unit_names_are_not_task_words(store):
     # 國際事務組) for a directive about the website.
     query = make_query(store, "各組室上架本處網站資料")
     assert "各組室" not in query.text.replace(" ", "") or all("组室" not in term for term in query.terms)
+
+
+@pytest.mark.parametrize(("text", "span"), [("採購 10~20萬", (100_000, 200_000)), ("採購 10至20萬", (100_000, 200_000))])
+def test_a_range_with_its_unit_written_once_is_a_range(store, text, span):
+    # 10~20萬 is 100,000–200,000 (it was read as 200,000): it crosses the 15萬 band edge, so the
+    # exact amount is needed.
+    query = make_query(store, text)
+    assert query.span == span
+    assert route(store, text, "文書組")["status"] == "needs_amount"
+
+
+@pytest.mark.parametrize("text", ["筆電 單價3萬共10台", "採購 3萬x12", "租用 每月2萬 12個月"])
+def test_a_unit_price_is_refused_rather_than_read_as_the_total(store, text):
+    from approval_cli.errors import ApprovalError
+
+    with pytest.raises(ApprovalError, match="總金額"):
+        make_query(store, text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -167,7 +168,13 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         odd = ambiguous_amount(cleaned)
         if odd:
             parse_amount(odd)  # raises the same message --amount gives
-        joined = _join_split_amounts(cleaned)
+        if _PER_UNIT.search(cleaned) and find_amounts(cleaned):
+            raise UsageError(
+                "採購級距依總金額判定，描述裡的是單價或數量乘算（單價、每台、×12）。",
+                "請寫總價，例如「筆電 10台 共30萬」寫成「筆電 30萬」。",
+            )
+        # 「10~20萬」: the unit written once serves both ends (10萬~20萬).
+        joined = _SHARED_UNIT.sub(r"\1\4\2\3\4", _join_split_amounts(cleaned))
         mentions = find_amounts(joined)
         # 逾15萬, 15萬以上, 15萬至50萬: a band, read as the table reads its own.
         stated = parse_amount_range(joined) if mentions else None
@@ -430,6 +437,12 @@ def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[s
             part = " ".join(kept.split())
         out.append(part)
     return found, [p for p in out if p]
+
+
+# A unit price, or an amount multiplied by a count: the table's bands are for the total.
+_PER_UNIT = re.compile(r"單價|单价|每(?:台|臺|個|个|件|份|組|组|套|人|月|年|次)[^，。]{0,4}?[0-9０-９一二三四五六七八九十]|[0-9０-９][萬万千元]?\s*[xX×*＊]\s*[0-9０-９]")
+# A range whose money unit is written only after its second number: 10~20萬, 10至20萬.
+_SHARED_UNIT = re.compile(r"(?<![0-9.,])([0-9]+(?:\.[0-9]+)?)\s*([~～〜\-－—至到])\s*([0-9]+(?:\.[0-9]+)?)\s*([萬万千仟億亿])")
 
 
 def _join_split_amounts(text: str) -> str:
