@@ -34,10 +34,10 @@ MAX_LINE_CHARS = 2000
 MAX_LINE_BYTES = 4 * MAX_LINE_CHARS  # UTF-8 takes at most 4 bytes a character
 _CHUNK = 256 * 1024
 _BREAK = re.compile(rb"\r\n|\r|\n")
-# Distinct lines whose answers are kept for repeats; past this the memo starts over, so a long
+# Distinct lines whose answers are kept for repeats (a few KB each); past this the memo starts over, so a long
 # file of distinct lines does not grow memory with its length. A kept answer is the one a fresh
 # computation gives: it is keyed by the whole line, and answering depends on nothing else.
-MAX_REMEMBERED = 10_000
+MAX_REMEMBERED = 2_000
 _ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
 # An overlong line is skipped up to here; a "line" that goes on (`batch /dev/zero`, a binary
 # file) ends the batch with exit 2 after answering it, instead of reading forever.
