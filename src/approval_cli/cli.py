@@ -26,7 +26,8 @@ from approval_cli.errors import (
     OutputError,
     UsageError,
 )
-from approval_cli.text.safetext import neutralise, neutralise_deep
+from approval_cli.output import emit, rendered, written
+from approval_cli.text.safetext import neutralise
 
 # What the clerk meets in every answer, said once under `approval --help` (and in the README).
 GLOSSARY = (
@@ -143,14 +144,7 @@ def find_command(
     from approval_cli.answers.core import find
 
     result = find(state.store(), " ".join(query or []), unit, parse_amount_option(amount), limit)
-    if json_output:
-        from approval_cli.output.jsonout import write_json
-
-        write_json(result)
-    else:
-        from approval_cli.output.render import print_find
-
-        print_find(neutralise_deep(result), explain)
+    emit(result, "json" if json_output else "text", text=rendered("print_find", explain))
     if result["status"] != "answered":
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -178,18 +172,16 @@ def route_command(
     if fmt not in ("text", "json", "slip", "markdown"):
         raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、slip、markdown、json。")
     result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
-    if fmt == "json":
-        from approval_cli.output.jsonout import write_json
 
-        write_json(result)
-    elif fmt in ("slip", "markdown"):
-        from approval_cli.output.slip import render_markdown, render_slip
+    def slip(kind: str):
+        def make(document: dict) -> str:
+            from approval_cli.output import slip as slips
 
-        sys.stdout.write(render_slip(result) if fmt == "slip" else render_markdown(result))
-    else:
-        from approval_cli.output.render import print_route
+            return slips.render_slip(document) if kind == "slip" else slips.render_markdown(document)
 
-        print_route(neutralise_deep(result), explain)
+        return written(make)
+
+    emit(result, fmt, text=rendered("print_route", explain), slip=slip("slip"), markdown=slip("markdown"))
     if result["status"] == "needs_amount":
         from approval_cli.answers.core import unanswered
 
@@ -224,14 +216,7 @@ def list_command(
 
     text = " ".join([*(words or []), *([grep] if grep else [])])
     result = list_entries(state.store(), unit, table, approver, cosign, text)
-    if json_output:
-        from approval_cli.output.jsonout import write_json
-
-        write_json(result)
-    else:
-        from approval_cli.output.render import print_list
-
-        print_list(neutralise_deep(result))
+    emit(result, "json" if json_output else "text", text=rendered("print_list"))
     if not result["entries"]:
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -264,14 +249,7 @@ def units_command(json_output: JsonOption = False) -> None:
     from approval_cli.answers.core import units_summary
 
     rows = units_summary(state.store())
-    if json_output:
-        from approval_cli.output.jsonout import write_json
-
-        write_json(rows)
-    else:
-        from approval_cli.output.render import print_units
-
-        print_units(neutralise_deep(rows))
+    emit(rows, "json" if json_output else "text", text=rendered("print_units"))
 
 
 @app.command("show")
@@ -289,15 +267,14 @@ def show_command(
 
     store = state.store()
     entry = show(store, " ".join(entry_id))
-    if json_output:
-        from approval_cli.output.jsonout import write_json
+    shown = {"entry": entry, "source": source_info(store)}
 
-        write_json(entry)
-    else:
+    def text(document: dict) -> None:
         from approval_cli.output.render import print_show
 
-        entry = neutralise_deep(entry)
-        print_show(entry, entry["raw"], neutralise_deep(source_info(store)))
+        print_show(document["entry"], document["entry"]["raw"], document["source"])
+
+    emit(shown, "json" if json_output else "text", json_document=entry, text=text)
 
 
 @app.command("export")
@@ -458,17 +435,15 @@ def lint_command(
     from approval_cli.catalogue.checks import print_checks
 
     report = lint_report(state.store())
-    if json_output:
-        from approval_cli.output.jsonout import write_json
 
-        write_json(report)
-    else:
+    def text(document: dict) -> None:
         from approval_cli.output.render import print_lint
 
-        report = neutralise_deep(report)
-        print_lint(report)
+        print_lint(document)
         sys.stdout.flush()
-        print_checks(report["checks"], sys.stdout)
+        print_checks(document["checks"], sys.stdout)
+
+    emit(report, "json" if json_output else "text", text=text)
     if strict and (report["flagged"] or report["differences"] or report["checks"]):
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -496,19 +471,14 @@ def triage_command(
     except OSError as exc:
         raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
     record = triage_record(state.store(), data)
-    if fmt == "json":
-        from approval_cli.output.jsonout import write_json
 
-        write_json(record.to_dict())
-    elif fmt == "csv":
+    def csv_text(document) -> str:
         from approval_cli.meetings.record import to_csv
         from approval_cli.output.render import CSV_BOM
 
-        sys.stdout.write(CSV_BOM + to_csv(record))
-    else:
-        from approval_cli.output.render import print_triage
+        return CSV_BOM + to_csv(document)
 
-        print_triage(neutralise_deep(record))
+    emit(record, fmt, json_document=record.to_dict(), text=rendered("print_triage"), csv=written(csv_text))
     if not record.items:
         raise typer.Exit(EXIT_NO_MATCH)
 
