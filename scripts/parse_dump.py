@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))  # parse from a plain checkout too
 from approval_cli.catalogue.importer import DumpError, read_vocabulary  # noqa: E402, F401
 from approval_cli.catalogue.importer import import_dump as parse_dump  # noqa: E402
 from approval_cli.catalogue.schema import dump_yaml  # noqa: E402 - the tests use it from here too
-from approval_cli.catalogue.store import SHIPPED_NAME, compile_shipped  # noqa: E402
+from approval_cli.catalogue.store import SHIPPED_NAME, compile_shipped, shipped_is_current  # noqa: E402
 from approval_cli.errors import ApprovalError  # noqa: E402
 
 DEFAULT_DUMP = ROOT / "data" / "source" / "000_e869757213248338.txt"
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else None
         stale = [args.out] if current != text else []
-        if not stale and (not compiled_path.exists() or compiled_path.read_bytes() != compile_shipped(args.out)):
+        if not stale and not shipped_is_current(args.out, compiled_path):
             stale.append(compiled_path)
         if stale:
             print(

@@ -845,6 +845,20 @@ def _read_shipped(resolved: Path) -> Store | None:
     return store
 
 
+def shipped_is_current(catalogue_path: Path, compiled_path: Path) -> bool:
+    """Whether the compiled file is the one for this catalogue's content and this code (its key
+    matches and it decodes). Not a byte comparison: the fold map inside comes from the OpenCC that
+    compiled it, and another OpenCC version may fold a rare character differently."""
+    from approval_cli.catalogue.locate import catalogue_digest
+
+    try:
+        with compiled_path.open("rb") as handle:
+            store = decode_store(handle, shipped_key(catalogue_digest(catalogue_path)))
+    except OSError:
+        return False
+    return store is not None
+
+
 def compile_shipped(catalogue_path: Path) -> bytes:
     """The compiled form of a catalogue file, keyed as _read_shipped expects (for parse_dump)."""
     from approval_cli.catalogue.locate import catalogue_digest
