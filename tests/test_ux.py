@@ -108,6 +108,17 @@ def test_top_level_help_explains_the_terms(capsys, monkeypatch):
         assert term in out, term
 
 
+@pytest.mark.parametrize("command", [(), ("route",), ("triage",)])
+def test_help_chrome_is_in_traditional_chinese(capsys, monkeypatch, command):
+    """typer's own labels (Options, [env var: …], Show this message and exit.) used to be English."""
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, _ = call(capsys, *command, "--help")
+    assert code == 0
+    assert "選項" in out and "顯示本說明後結束" in out
+    for english in ("─ Options ", "─ Arguments ", "─ Commands ", "Show this message", "[env var", "[default"):
+        assert english not in out, english
+
+
 def test_readme_explains_the_terms_where_the_clerk_meets_them():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### 用語與標記") : readme.index("### 結束代碼")]

@@ -160,7 +160,7 @@ def route_command(
         typer.Option(
             "--format",
             "-f",
-            help="text（預設）、slip（可貼進公文系統的簽核流程）、markdown 或 json（同 --json）。",
+            help="text（預設）、slip（可貼進公文系統的簽核流程）、 markdown 或 json（同 --json）。",
         ),
     ] = "text",
     explain: ExplainOption = False,
@@ -614,17 +614,42 @@ def _hoist_debug(args: list[str]) -> list[str]:
     return ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
 
 
-def _fold_long_help_words() -> None:
-    """rich crops a help cell's unbroken run of CJK text with …; fold it onto the next line
-    instead. Only when help is shown, so ordinary runs never import rich."""
+# typer's own help chrome, in the clerk's language. Set only when help is shown; a typer
+# release that renames one of these simply keeps its English label.
+_HELP_LABELS = {
+    "ARGUMENTS_PANEL_TITLE": "參數 Arguments",
+    "OPTIONS_PANEL_TITLE": "選項 Options",
+    "COMMANDS_PANEL_TITLE": "指令 Commands",
+    "DEFAULT_STRING": "[預設：{}]",
+    "ENVVAR_STRING": "[環境變數：{}]",
+    "REQUIRED_LONG_STRING": "[必填]",
+}
+_BUILT_IN_OPTION_HELP = {
+    "Show this message and exit.": "顯示本說明後結束。",
+    "Install completion for the current shell.": "為目前的 shell 安裝指令自動補全。",
+    "Show completion for the current shell, to copy it or customize the installation.": (
+        "顯示目前 shell 的自動補全設定，可複製或自行安裝。"
+    ),
+}
+
+
+def _prepare_help() -> None:
+    """Help in Traditional Chinese, and rich folds a help cell's unbroken run of CJK text onto
+    the next line instead of cropping it with …. Only when help is shown, so ordinary runs never
+    import rich."""
     from rich.text import Text
     from typer import rich_utils
 
+    for name, label in _HELP_LABELS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, label)
     original = getattr(rich_utils, "_make_rich_text", None)
     if original is None or getattr(original, "_folds", False):
         return
 
     def make_rich_text(*args, **kwargs):
+        if kwargs.get("text") in _BUILT_IN_OPTION_HELP:
+            kwargs["text"] = _BUILT_IN_OPTION_HELP[kwargs["text"]]
         text = original(*args, **kwargs)
         if isinstance(text, Text):
             text.overflow = "fold"
@@ -638,7 +663,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes a message and an exit code, never a traceback."""
     args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
     if not args or any(arg in ("-h", "--help") for arg in args):
-        _fold_long_help_words()
+        _prepare_help()
     _utf8_streams()
     stdout = sys.stdout
     sys.stdout = _GuardedStdout(stdout)
