@@ -100,7 +100,27 @@ def test_a_homophone_slip_is_read_and_said(store):
     result = find(store, "採構 30萬")
     assert result["status"] == "answered"
     assert result["matches"][0]["content"].startswith("採購金額逾新臺幣15萬元、50萬元以下")
+    # Shown as the clerk typed it: the folded (simplified) key 采构 used to be shown instead.
+    assert {"typed": "採構", "read_as": ["採購"]} in result["understood"]["corrections"]
+
+
+def test_a_homophone_slip_is_shown_in_the_clerks_own_script(store):
+    result = find(store, "采构 30万")  # typed in simplified characters: shown so
     assert {"typed": "采构", "read_as": ["採購"]} in result["understood"]["corrections"]
+
+
+def test_another_unit_in_the_text_is_said_when_a_unit_was_chosen(store, capsys):
+    # --unit 文書組 with 「總務組」 in the words: the answer is 文書組's 採購 band (line 153,
+    # 逾15萬元、50萬元以下, 核定 副處長), and the clerk is told the other name was not used.
+    result = route(store, "總務組 採購", "文書組", 300_000)
+    assert (line_of(result), result["unit"]) == (153, "文書組")
+    assert result["understood"]["other_unit_text"] == "總務組"
+    assert route(store, "文書組 採購", "文書組", 300_000)["understood"]["other_unit_text"] is None
+    assert route(store, "採購 會辦總務組", "文書組", 300_000)["understood"]["other_unit_text"] is None
+    assert route(store, "總務組 採購", None, 300_000)["understood"]["other_unit_text"] is None
+    with pytest.raises(SystemExit) as exit_info:
+        main(["route", "--unit", "文書組", "總務組", "採購", "30萬"])
+    assert exit_info.value.code == 0 and "描述中提到「總務組」" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

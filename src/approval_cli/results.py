@@ -165,6 +165,7 @@ class Understood(TypedDict):
     unit: str | None
     unit_from: Literal["option", "text"] | None
     unit_text: str | None
+    other_unit_text: str | None  # another unit named in the text; the chosen unit was used
     task: str
     purchase: bool
     conditions: list[ConditionWord]

@@ -182,6 +182,7 @@ def understood(query: Query, unit: str | None, unit_from: str | None) -> dict:
         "unit": unit,
         "unit_from": unit_from,
         "unit_text": query.unit_text,
+        "other_unit_text": query.other_unit_text if unit_from == "option" else None,
         "task": (query.shown and " ".join(query.shown.get(t, t) for t in query.terms)) or "",
         "purchase": bool(query.purchase),
         "conditions": [

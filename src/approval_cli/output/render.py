@@ -178,6 +178,11 @@ def _print_understood(console, result: dict) -> None:
     notes = []
     if understood.get("unit_from") == "text":
         notes.append(f"單位依描述中的「{understood.get('unit_text')}」判定為{result.get('unit')}")
+    if understood.get("other_unit_text"):
+        notes.append(
+            f"描述中提到「{understood['other_unit_text']}」，但指定的單位是{result.get('unit')}，"
+            "依指定單位判定（要查該單位請改 --unit）"
+        )
     for fix in understood.get("corrections", []):
         notes.append(f"「{fix['typed']}」讀作「{'／'.join(fix['read_as'])}」（同音字）")
     if notes:

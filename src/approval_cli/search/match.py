@@ -97,6 +97,9 @@ class Query:
     span: tuple[int | None, int | None] | None = None
     unit: str | None = None  # the unit the text names (a --unit option wins over it)
     unit_text: str | None = None  # as written: 國際組
+    # Another unit the text names while a unit was chosen (--unit 文書組 「總務組 採購」): kept as
+    # task words, and shown, so the clerk sees which unit the answer is for.
+    other_unit_text: str | None = None
     purchase: list[str] = field(default_factory=list)  # purchase words in the text: 買, 租賃
     conditions: list[dict] = field(default_factory=list)  # {word, trigger, negated}
     weights: dict[str, float] = field(default_factory=dict)  # bigram → weight
@@ -191,7 +194,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
     vocabulary = store.vocab
-    named_unit, unit_text, parts = _take_unit(store, parts, unit)
+    named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
     conditions, parts = _take_conditions(store, parts)
     # Terms keep the clerk's own word breaks; what is left of an amount or a count is no term.
     terms: list[str] = []
@@ -231,6 +234,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         span=span,
         unit=named_unit,
         unit_text=unit_text,
+        other_unit_text=other_unit_text,
         purchase=purchase,
         conditions=conditions,
         whole_grams=frozenset(whole),
@@ -296,17 +300,21 @@ def _protected_cut(store: Store, term: str) -> list[str] | None:
     return out
 
 
-def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str | None, str | None, list[str]]:
-    """The unit the text names, and the text without that mention.
+def _take_unit(
+    store: Store, parts: list[str], chosen: str | None
+) -> tuple[str | None, str | None, str | None, list[str]]:
+    """The unit the text names, as written; another unit it names while one was chosen, as
+    written; and the text without the taken mention.
 
     A mention right after 會辦/會/送 names a co-signer, not the unit doing the task. With a unit
     already chosen, only mentions of that unit are taken out; other units stay task words.
     """
     names = store.vocab.unit_names  # folded name or short form → unit
     if not names:
-        return None, None, parts
+        return None, None, None, parts
     found: str | None = None
     written: str | None = None
+    other: str | None = None
     out: list[str] = []
     cosigning = tuple(store.fold(word) for word in COSIGN_WORDS)
     standalone = store.vocab.unit_standalone
@@ -322,6 +330,7 @@ def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str 
             if key[:start].endswith(cosigning):
                 break
             if chosen is not None and unit != chosen:
+                other = other or _typed_span(part, key, start, end)
                 break
             if found is not None and unit != found:
                 break
@@ -330,7 +339,7 @@ def _take_unit(store: Store, parts: list[str], chosen: str | None) -> tuple[str 
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
         out.append(_without_collectives(store, part))
-    return found, written, [p for p in (" ".join(x.split()) for x in out) if p]
+    return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
 
 
 def _without_collectives(store: Store, part: str) -> str:
@@ -497,7 +506,9 @@ def _weigh(store: Store, query: Query) -> None:
             covering += [(t, HOMOPHONE_CREDIT) for t in (targets or [sound])]
         if covering:
             alternatives[gram] = covering
-            query.corrections.append({"typed": gram, "read_as": [_display(store, s) for s in sounds]})
+            query.corrections.append(
+                {"typed": _as_typed(query, gram), "read_as": [_display(store, s) for s in sounds]}
+            )
     query.weights = weights
     query.alternatives = alternatives
     found = {g for g in query.grams if g in store.postings or g in alternatives}
@@ -511,6 +522,16 @@ def _weigh(store: Store, query: Query) -> None:
 
 def _grams(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
+
+
+def _as_typed(query: Query, gram: str) -> str:
+    """A folded bigram of the task words as the clerk typed it (会办 → 會辦)."""
+    for term in query.terms:
+        at = term.find(gram)
+        typed = query.shown.get(term, term)
+        if at >= 0 and len(typed) == len(term):
+            return typed[at : at + len(gram)]
+    return gram
 
 
 def _display(store: Store, folded: str) -> str:

@@ -208,6 +208,9 @@
     if (understood.unit_from === "text" && understood.unit_text) {
       notes.push(`單位依描述中的「${understood.unit_text}」判定為${understood.unit}。`);
     }
+    if (understood.other_unit_text) {
+      notes.push(`描述中提到「${understood.other_unit_text}」，但選定的單位是${understood.unit}，依選定單位判定。`);
+    }
     for (const s of understood.synonyms || []) notes.push(`「${s.typed}」即原表的「${s.table}」。`);
     for (const c of understood.corrections || []) notes.push(`「${c.typed}」讀作「${c.read_as}」。`);
     return notes.length ? el("ul", { class: "understood" }, notes.map((n) => el("li", {}, n))) : null;
