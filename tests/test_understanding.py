@@ -121,6 +121,10 @@ def test_another_unit_in_the_text_is_said_when_a_unit_was_chosen(store, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["route", "--unit", "文書組", "總務組", "採購", "30萬"])
     assert exit_info.value.code == 0 and "描述中提到「總務組」" in capsys.readouterr().out
+    # A refusal says it too: 總務組 has no row on receiving foreign visitors (國際事務組's INT rows do).
+    with pytest.raises(SystemExit) as exit_info:
+        main(["route", "--unit", "總務組", "國際組", "來訪外賓接待"])
+    assert exit_info.value.code == 1 and "描述中提到「國際組」" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

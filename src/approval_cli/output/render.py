@@ -216,6 +216,9 @@ def _print_no_match(console, result: dict) -> None:
             _say(console, f"  ・{_escape(_one_line(alt))}", 4)
         return
     _say(console, f"[bold]{result['unit']}的分層負責明細表沒有符合「{_escape(result['query'])}」的項目。[/]")
+    other = (result.get("understood") or {}).get("other_unit_text")
+    if other:
+        _say(console, f"描述中提到「{_escape(other)}」；若是該單位的事，請改用 --unit 指定該單位。")
     if result.get("nearest"):
         _say(console, f"{result['unit']}最接近的項目（都不夠相符，請自行判斷是否適用）：")
         for near in result["nearest"]:
