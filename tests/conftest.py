@@ -41,6 +41,16 @@ def store():
     return load_store(ROOT / "data" / "tables.yaml", use_cache=False)
 
 
+def call(capsys, *args: str) -> tuple[int, str, str]:
+    """main() as the entry point runs it, in-process: exit code, stdout, stderr."""
+    from approval_cli.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
 @contextlib.contextmanager
 def rewritten_in_place(path: Path, content: bytes):
     """While the block runs, a thread keeps rewriting `path` as `cp new.yaml tables.yaml` does in a

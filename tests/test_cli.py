@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from approval_cli.cli import app, complete_unit, main
+from approval_cli.cli import app, complete_unit
+from conftest import call
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -35,14 +36,6 @@ def run(*args: str, stdin: str | None = None, env: dict | None = None, cwd: Path
         [*entry_point(), *args], input=stdin, capture_output=True, text=True, env=environment,
         cwd=cwd, timeout=60,
     )  # fmt: skip
-
-
-def call(capsys, *args: str) -> tuple[int, str, str]:
-    """main() as the entry point runs it, in-process: exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 # ---------------------------------------------------------------- CliRunner

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from approval_cli import cli as cli_module
-from approval_cli.cli import main
 from approval_cli.errors import EXIT_BROKEN_PIPE, EXIT_OUTPUT_FAILED
+from conftest import call
 from editing import entry, write_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,13 +26,6 @@ def run(*args: str, env: dict | None = None, cwd: Path | None = None, **kwargs) 
         [sys.executable, "-m", "approval_cli", *args], capture_output=True, timeout=120,
         env={**os.environ, **(env or {})}, cwd=cwd, **kwargs,
     )  # fmt: skip
-
-
-def call(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 # ---------------------------------------------------------------- S6: control characters

@@ -15,9 +15,8 @@ import pytest
 
 from approval_cli.catalogue.importer import DumpError, import_dump, read_vocabulary
 from approval_cli.catalogue.schema import VocabularyData
-from approval_cli.cli import main
 from approval_cli.errors import ApprovalError
-from conftest import DUMP, ROOT
+from conftest import DUMP, ROOT, call
 
 SEED = DUMP.read_text(encoding="utf-8")
 
@@ -337,14 +336,6 @@ def test_not_utf8_names_the_line():
 
 
 # ---------------------------------------------------------------- the command
-
-
-def call(capsys, *args: str) -> tuple[int, str, str]:
-    """main() as the entry point runs it, in-process: exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 def test_import_command_writes_a_catalogue_the_other_commands_read(tmp_path, capsys):

@@ -12,6 +12,7 @@ import pytest
 from approval_cli.answers.core import find, route
 from approval_cli.cli import main
 from approval_cli.search.match import make_query, resolve_unit
+from conftest import call
 
 
 def line_of(result: dict) -> int | None:
@@ -118,13 +119,11 @@ def test_another_unit_in_the_text_is_said_when_a_unit_was_chosen(store, capsys):
     assert route(store, "文書組 採購", "文書組", 300_000)["understood"]["other_unit_text"] is None
     assert route(store, "採購 會辦總務組", "文書組", 300_000)["understood"]["other_unit_text"] is None
     assert route(store, "總務組 採購", None, 300_000)["understood"]["other_unit_text"] is None
-    with pytest.raises(SystemExit) as exit_info:
-        main(["route", "--unit", "文書組", "總務組", "採購", "30萬"])
-    assert exit_info.value.code == 0 and "描述中提到「總務組」" in capsys.readouterr().out
+    code, out, _ = call(capsys, "route", "--unit", "文書組", "總務組", "採購", "30萬")
+    assert code == 0 and "描述中提到「總務組」" in out
     # A refusal says it too: 總務組 has no row on receiving foreign visitors (國際事務組's INT rows do).
-    with pytest.raises(SystemExit) as exit_info:
-        main(["route", "--unit", "總務組", "國際組", "來訪外賓接待"])
-    assert exit_info.value.code == 1 and "描述中提到「國際組」" in capsys.readouterr().out
+    code, out, _ = call(capsys, "route", "--unit", "總務組", "國際組", "來訪外賓接待")
+    assert code == 1 and "描述中提到「國際組」" in out
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,10 @@ from pathlib import Path
 import pytest
 
 from approval_cli.cli import main
+from conftest import call
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_MINUTES = ROOT / "tests" / "data" / "minutes_seed_108.txt"
-
-
-def call(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 # ---------------------------------------------------------------- options and usage messages
