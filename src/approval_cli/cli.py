@@ -83,6 +83,18 @@ def parse_amount_option(value: str | None) -> int | None:
     return parse_amount(value)
 
 
+def chosen_format(
+    fmt: str, allowed: tuple[str, ...], *, json_output: bool = False, aliases: dict[str, str] | None = None
+) -> str:
+    """The --format asked for, lower-cased (--json wins; an alias such as md reads as markdown);
+    one it does not offer is exit 2 naming those it does, in `allowed`'s order."""
+    chosen = "json" if json_output else fmt.lower()
+    chosen = (aliases or {}).get(chosen, chosen)
+    if chosen not in allowed:
+        raise UsageError(f"不支援的格式「{chosen}」。", f"可用：{'、'.join(allowed)}。")
+    return chosen
+
+
 UnitOption = Annotated[
     str | None,
     typer.Option(
@@ -168,9 +180,7 @@ def route_command(
     """判定某單位辦這件事要走的流程、決行者與會辦單位。[the one row that applies, after conditions]"""
     from approval_cli.answers.core import route, with_status
 
-    fmt = "json" if json_output else {"md": "markdown"}.get(fmt.lower(), fmt.lower())
-    if fmt not in ("text", "json", "slip", "markdown"):
-        raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、slip、markdown、json。")
+    fmt = chosen_format(fmt, ("text", "slip", "markdown", "json"), json_output=json_output, aliases={"md": "markdown"})
     result = with_status(route(state.store(), " ".join(query or []), unit, parse_amount_option(amount)))
 
     def slip(kind: str):
@@ -235,10 +245,8 @@ def batch_command(
     """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
     from approval_cli.answers.batch import run_batch
 
-    fmt = fmt.lower()
-    if fmt not in ("jsonl", "json", "csv"):
-        raise UsageError(f"不支援的格式「{fmt}」。", "可用：jsonl、csv。")
-    code = run_batch(state.store(), file, unit, sys.stdout, "csv" if fmt == "csv" else "jsonl")
+    fmt = chosen_format(fmt, ("jsonl", "csv"), aliases={"json": "jsonl"})
+    code = run_batch(state.store(), file, unit, sys.stdout, fmt)
     if code:
         raise typer.Exit(code)
 
@@ -287,9 +295,7 @@ def export_command(
     """匯出整份目錄。[the whole catalogue as YAML, JSON or CSV]"""
     from approval_cli.catalogue.schema import dump_json, dump_yaml, load, resolve_path
 
-    fmt = fmt.lower()
-    if fmt not in ("yaml", "json", "csv"):
-        raise UsageError(f"不支援的格式「{fmt}」。", "可用：yaml、json、csv。")
+    fmt = chosen_format(fmt, ("yaml", "json", "csv"))
     catalogue = load(resolve_path(state.catalogue))
     if fmt == "yaml":
         text = dump_yaml(catalogue)
@@ -379,9 +385,7 @@ def import_command(
     """把某機關的分層負責明細表文字檔轉成目錄檔（可再用 --catalogue 查詢）。[dump → catalogue]"""
     from pathlib import Path
 
-    fmt = fmt.lower()
-    if fmt not in ("yaml", "json"):
-        raise UsageError(f"不支援的格式「{fmt}」。", "可用：yaml、json。")
+    fmt = chosen_format(fmt, ("yaml", "json"))
     vocabulary_path = Path(vocabulary) if vocabulary else None
     if vocabulary_path is not None and not vocabulary_path.is_file():
         raise UsageError(f"找不到用語檔 {vocabulary}。", "請確認 --vocabulary 的路徑。")
@@ -457,9 +461,7 @@ def triage_command(
     """整理會議紀錄：找出每項交辦事項的單位、期限與建議的分層負責項目。[route every directive in minutes]"""
     from approval_cli.answers.core import triage_record
 
-    fmt = "json" if json_output else fmt.lower()
-    if fmt not in ("text", "json", "csv"):
-        raise UsageError(f"不支援的格式「{fmt}」。", "可用：text、json、csv。")
+    fmt = chosen_format(fmt, ("text", "json", "csv"), json_output=json_output)
     from approval_cli.meetings.record import MAX_RECORD_BYTES
 
     try:
