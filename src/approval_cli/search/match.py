@@ -524,16 +524,6 @@ def _grams(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
 
 
-def _as_typed(query: Query, gram: str) -> str:
-    """A folded bigram of the task words as the clerk typed it (会办 → 會辦)."""
-    for term in query.terms:
-        at = term.find(gram)
-        typed = query.shown.get(term, term)
-        if at >= 0 and len(typed) == len(term):
-            return typed[at : at + len(gram)]
-    return gram
-
-
 def _display(store: Store, folded: str) -> str:
     """A folded catalogue bigram in the table's own characters (采购 → 採購)."""
     return store.unfold(folded)
@@ -718,7 +708,8 @@ def _partial(query: Query, text: str, via) -> float:
 
 
 def _as_typed(query: Query, gram: str) -> str:
-    """A matched bigram in the clerk's own characters (议员 typed → 议员, not its folded form)."""
+    """A bigram of the task words in the clerk's own characters (议员 typed → 议员, 採構 → 採構,
+    not their folded forms): for matched words and homophone readings alike."""
     for term in query.terms:
         typed = query.shown.get(term, term)
         at = term.find(gram)
