@@ -256,6 +256,16 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+def _extend_fold_map(fold_map: dict[str, str], texts: Iterable[str]) -> None:
+    """Add the fold of every character of `texts` not yet in `fold_map` (unchanged ones too)."""
+    from approval_cli.text.normalize import build_fold_map
+
+    new_chars = {char for text in texts for char in text if char not in fold_map}
+    if new_chars:
+        changed = build_fold_map(sorted(new_chars))
+        fold_map.update({char: changed.get(char, char) for char in new_chars})
+
+
 def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     """Compile validated entries (plain dicts, consumed one at a time) into a Store.
 
@@ -263,8 +273,6 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     kept, so a large catalogue's parsed entries are freed as they go (peak memory stays near
     the parse itself).
     """
-    from approval_cli.text.normalize import build_fold_map
-
     entry_texts, ids, joined, contents, specifics = Column(), Column(), Column(), Column(), Column()
     unit_index = array("I")
     content_grams, specific_grams = array("I"), array("I")
@@ -284,10 +292,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         band = entry.get("amount_range")
         bands.append((band["min"], band["max"]) if band else None)
         fields = (entry["item"], entry["content"], _specific_text(entry))
-        new_chars = {char for text in fields for char in text if char not in fold_map}
-        if new_chars:
-            changed = build_fold_map(sorted(new_chars))
-            fold_map.update({char: changed.get(char, char) for char in new_chars})
+        _extend_fold_map(fold_map, fields)
         item, content, specific = (fold(text, fold_map) for text in fields)
         contents.append(content)
         specifics.append(specific)
@@ -306,10 +311,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     words = [*vocabulary_data.get("unit_aliases", {}), *vocabulary_data.get("thesaurus", {}),
              *vocabulary_data.get("condition_synonyms", {}), *vocabulary_data.get("purchase_words", []),
              *LANGUAGE_WORDS]  # fmt: skip
-    new_chars = {char for word in words for char in word if char not in fold_map}
-    if new_chars:
-        changed = build_fold_map(sorted(new_chars))
-        fold_map.update({char: changed.get(char, char) for char in new_chars})
+    _extend_fold_map(fold_map, words)
     vocabulary = compile_vocabulary(
         vocabulary_data, names, sorted(triggers), lambda text: fold(text, fold_map), joined._text
     )
