@@ -820,7 +820,7 @@ def list_entries(
 def units_summary(store: Store) -> list[dict]:
     rows = []
     for unit in store.units:
-        entries = [e for e in store.entries if e["unit"] == unit]
+        entries = [store.entries[index] for index in store.unit_rows(unit)]
         counts: dict[str, int] = {}
         for entry in entries:
             counts[entry["table"]] = counts.get(entry["table"], 0) + 1
