@@ -8,13 +8,10 @@ the 公文系統 may be Big5), so it pastes as it reads. No rich: this is plain 
 from __future__ import annotations
 
 from approval_cli.catalogue.roles import role_display
+from approval_cli.output.render import table_name
 from approval_cli.text.wrap import cells, wrap
 
 SLIP_WIDTH = 60
-
-
-def _table_label(table: str) -> str:
-    return table if table == "機關共同乙" else f"{table}表"
 
 
 def _basis(result: dict) -> list[tuple[str, str]]:
@@ -29,7 +26,7 @@ def _basis(result: dict) -> list[tuple[str, str]]:
         year, month, day = date.split(".")
         date = f"民國{year}年{month}月{day}日"
     where = "，".join(
-        part for part in (table and _table_label(table), match.get("source_line") and f"原表第{match['source_line']}行")
+        part for part in (table and table_name(table), match.get("source_line") and f"原表第{match['source_line']}行")
         if part
     )
     fields = [("依據", f"{source.get('title') or '分層負責明細表'}" + (f"（{where}）" if where else ""))]
@@ -86,7 +83,7 @@ def _heading(result: dict) -> str:
     match = result.get("match")
     if match is None:
         return f"簽核流程　{result.get('unit') or ''}"
-    return f"簽核流程　{match['unit']}　{_table_label(match['table'])}　{match['id']}"
+    return f"簽核流程　{match['unit']}　{table_name(match['table'])}　{match['id']}"
 
 
 def _refusal(result: dict) -> str:
