@@ -188,10 +188,10 @@ CSV_HEADER = ("行號", "輸入", "單位", "結果", "編號", "原表行號", 
 def csv_row(line_no: int, answer: dict) -> list:
     """One batch answer as a spreadsheet row (every text cell through the formula guard)."""
     from approval_cli.catalogue.roles import role_display
-    from approval_cli.output.render import chain_text, csv_cell
+    from approval_cli.output.render import chain_text, csv_cell, task_text
 
     match = answer.get("match") or {}
-    content = (match.get("content") or "") + (f"／{match['business']}" if match.get("business") else "")
+    content = task_text(match)
     final = answer.get("final_approver")
     note = "".join(part for part in (answer.get("error"), answer.get("hint")) if part)
     row = [

@@ -85,6 +85,11 @@ def table_name(table: str) -> str:
     return table if table == "機關共同乙" else f"{table}表"
 
 
+def task_text(entry: dict) -> str:
+    """A row's 公務內容, with its 業務 after ／ when the row names one."""
+    return (entry.get("content") or "") + (f"／{entry['business']}" if entry.get("business") else "")
+
+
 def entry_heading(entry: dict) -> str:
     return f"{entry['unit']}｜{table_name(entry['table'])}｜{entry['id']}（原表第 {entry['source_line']} 行）"
 
@@ -300,7 +305,7 @@ def print_find(result: dict, explain: bool = False, stream=None) -> None:
     }
     for number, group in enumerate(groups, start=1):
         entry = group[0]
-        text = entry["content"] + (f"／{entry['business']}" if entry["business"] else "")
+        text = task_text(entry)
         scopes = [c["text"] for c in entry.get("conditions", []) if c["kind"] == "scope"]
         if scopes:  # 文書、公報業務: what tells this row from its unit's other one
             text += f"（{'、'.join(scopes)}）"
@@ -397,7 +402,7 @@ def _list_final(entry: dict) -> str:
 
 
 def _list_text(entry: dict) -> str:
-    return _escape(entry["content"] + (f"／{entry['business']}" if entry["business"] else ""))
+    return _escape(task_text(entry))
 
 
 def _list_table(console, entries: list[dict], title: str, one_unit: bool) -> None:

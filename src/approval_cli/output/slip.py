@@ -8,7 +8,7 @@ the 公文系統 may be Big5), so it pastes as it reads. No rich: this is plain 
 from __future__ import annotations
 
 from approval_cli.catalogue.roles import role_display
-from approval_cli.output.render import table_name
+from approval_cli.output.render import table_name, task_text
 from approval_cli.text.wrap import cells, wrap
 
 SLIP_WIDTH = 60
@@ -41,7 +41,7 @@ def slip_fields(result: dict) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     if match is None:
         return fields
-    task = match["content"] + (f"／{match['business']}" if match.get("business") else "")
+    task = task_text(match)
     fields.append(("事項", f"{task}（{match['item']}）"))
     amount = result.get("amount_parsed")
     if amount:
