@@ -50,6 +50,13 @@ def _too_large(path: Path) -> CatalogueError:
     )
 
 
+def _read_error(path: Path, exc: OSError) -> CatalogueError:
+    """Why the catalogue could not be opened or read, said the same way wherever it happens."""
+    if isinstance(exc, IsADirectoryError):
+        return CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。")
+    return CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。")
+
+
 def _open(path: Path):
     try:
         return open(path, "rb")  # the callers close it
@@ -57,10 +64,8 @@ def _open(path: Path):
         raise CatalogueError(
             f"找不到目錄檔 {path}。", "請確認 --catalogue 或 APPROVAL_CATALOGUE 的路徑。"
         ) from None
-    except IsADirectoryError:
-        raise CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。") from None
     except OSError as exc:
-        raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
+        raise _read_error(path, exc) from None
 
 
 def signature(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -79,10 +84,8 @@ def read_catalogue_bytes(path: Path) -> tuple[bytes, tuple | None]:
             try:
                 before = os.fstat(handle.fileno())
                 data = handle.read(MAX_CATALOGUE_BYTES + 1)
-            except IsADirectoryError:
-                raise CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。") from None
             except OSError as exc:
-                raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
+                raise _read_error(path, exc) from None
         if len(data) > MAX_CATALOGUE_BYTES:
             raise _too_large(path)
         if not stat.S_ISREG(before.st_mode):
@@ -151,8 +154,6 @@ def catalogue_digest(path: Path) -> str:
                 if total > MAX_CATALOGUE_BYTES:
                     raise _too_large(path)
                 digest.update(view[:size])
-        except IsADirectoryError:
-            raise CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。") from None
         except OSError as exc:
-            raise CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。") from None
+            raise _read_error(path, exc) from None
     return digest.hexdigest()
