@@ -124,6 +124,10 @@ def amount_of(value: str | None) -> int | None:
     return approval.parse_amount(value) if value else None
 
 
+def _record_too_large() -> ApiError:
+    return ApiError(413, f"會議紀錄太大（上限 {MAX_BODY // 1024 // 1024} MB）。", "請分段貼上。")
+
+
 class Api:
     """The endpoints over one loaded catalogue."""
 
@@ -183,12 +187,12 @@ class Api:
         params(request, ())
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
-            raise ApiError(413, f"會議紀錄太大（上限 {MAX_BODY // 1024 // 1024} MB）。", "請分段貼上。")
+            raise _record_too_large()
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
-                raise ApiError(413, f"會議紀錄太大（上限 {MAX_BODY // 1024 // 1024} MB）。", "請分段貼上。")
+                raise _record_too_large()
         if not bytes(body).strip():
             raise ApiError(400, "沒有收到會議紀錄。", "請把紀錄的文字放在請求本文（POST body）。")
         # A long record takes a while: off the event loop, so other requests are not held up.
