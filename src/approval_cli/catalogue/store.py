@@ -23,7 +23,7 @@ from pathlib import Path
 
 from approval_cli import __version__
 from approval_cli.errors import CatalogueError
-from approval_cli.text.normalize import fold
+from approval_cli.text.normalize import build_fold_map, fold
 
 NO_AMOUNT = -1  # in a band column: that end of the band is open
 FOLD_CACHE_LIMIT = 50_000  # remembered folds per process; cleared when full (bounded memory)
@@ -258,8 +258,6 @@ def bigrams(text: str) -> set[str]:
 
 def _extend_fold_map(fold_map: dict[str, str], texts: Iterable[str]) -> None:
     """Add the fold of every character of `texts` not yet in `fold_map` (unchanged ones too)."""
-    from approval_cli.text.normalize import build_fold_map
-
     new_chars = {char for text in texts for char in text if char not in fold_map}
     if new_chars:
         changed = build_fold_map(sorted(new_chars))
