@@ -477,7 +477,10 @@ def _weigh(store: Store, query: Query) -> None:
     rows = max(len(store.joined), 1)
     vocabulary = store.vocab
     weights: dict[str, float] = {}
-    for gram in query.grams:
+    # In the order the clerk wrote them, never a set's order: a set of strings iterates in an
+    # order that changes from process to process (hash randomisation), and with it the order of
+    # the matched words shown and the order of the floats summed into a score.
+    for gram in dict.fromkeys(g for term in query.terms for g in _grams(term)):
         frequency = len(store.postings.get(gram, ()))
         weight = math.log((rows + 1) / (frequency + 1)) + 1.0
         if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS:
@@ -495,7 +498,7 @@ def _weigh(store: Store, query: Query) -> None:
     # A slip of the phonetic input method changes one character of a word into one that sounds
     # the same (採構 for 採購, 姿料 for 資料). Only in short words: across the words of a sentence,
     # chance pairs of characters sound like something too (一般事 → 辦事).
-    short = {g for term in query.terms if len(term) <= MAX_TYPO_TERM for g in _grams(term)}
+    short = dict.fromkeys(g for term in query.terms if len(term) <= MAX_TYPO_TERM for g in _grams(term))
     unknown = [g for g in short if g not in store.postings and g not in alternatives and weights[g] > 1]
     for gram in unknown:
         sounds = [s for s in store.homophones(gram) if s[0] == gram[0] or s[1] == gram[1]]

@@ -45,16 +45,17 @@ def available() -> bool:
     return bool(_load())
 
 
-def keys(text: str, limit: int = 8) -> set[str]:
-    """Every toneless reading of a short text ("cai gou"), at most `limit` of them; empty when a
-    character has no known reading."""
+def keys(text: str, limit: int = 8) -> list[str]:
+    """Every toneless reading of a short text ("cai gou"), at most `limit` of them, in the data
+    file's order (a list, not a set: what sounds alike is listed the same in every run); empty
+    when a character has no known reading."""
     readings = _load()
     choices = [readings.get(ord(ch)) for ch in text]
     if not choices or any(not c for c in choices):
-        return set()
-    out: set[str] = set()
+        return []
+    out: dict[str, None] = {}
     for combination in product(*choices):
-        out.add(" ".join(combination))
+        out[" ".join(combination)] = None
         if len(out) >= limit:
             break
-    return out
+    return list(out)
