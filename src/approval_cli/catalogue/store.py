@@ -19,6 +19,7 @@ import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from approval_cli import __version__
@@ -51,6 +52,8 @@ class Column:
         self._buffer: io.StringIO | None = io.StringIO()
         self._text = ""
         self._offsets = array("I", [0])
+        self._items: list[str] | None = None  # the rows as strings, once read often (__getitem__)
+        self._reads = 0
         if texts is not None:
             for text in texts:
                 self.append(text)
@@ -58,6 +61,7 @@ class Column:
 
     def append(self, text: str) -> None:
         """Add a row while building; nothing per row is kept but its end offset."""
+        self._items = None
         self._buffer.write(text)
         self._offsets.append(self._offsets[-1] + len(text))
 
@@ -73,15 +77,31 @@ class Column:
     def __setstate__(self, state: tuple[str, array]) -> None:
         self._text, self._offsets = state
         self._buffer = None
+        self._items, self._reads = None, 0
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
     def __getitem__(self, index):
+        # A batch reads the ranking's columns millions of times; slicing the text at each read
+        # cost more than the rest of the read. Once a column has been read more times than it has
+        # rows, its rows are cut into a list once (memory of the strings, a few ms for 50,000 rows)
+        # and read from there; a single lookup on a big catalogue never pays for that.
+        items = self._items
+        if items is not None:
+            return items[index]
+        self._reads += 1
+        if self._reads > len(self._offsets):
+            return self._cut()[index]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         at = _position(index, len(self))
         return self._text[self._offsets[at] : self._offsets[at + 1]]
+
+    def _cut(self) -> list[str]:
+        text, offsets = self.close()._text, self._offsets
+        self._items = [text[start:end] for start, end in pairwise(offsets)]
+        return self._items
 
 
 class Entries:
@@ -115,22 +135,50 @@ class Bands:
 
     def __init__(self, bands: Iterable[tuple[int | None, int | None] | None]) -> None:
         self._low, self._high = array("q"), array("q")
+        self._items: list | None = None
+        self._reads = 0
+        self._banded: dict[int, None] | None = None
         for band in bands:
             low, high = band if band else (None, None)
             # A row without a band stores NO_AMOUNT twice; a band is never open at both ends.
             self._low.append(NO_AMOUNT if low is None else low)
             self._high.append(NO_AMOUNT if high is None else high)
 
+    def __getstate__(self) -> dict:
+        return {"_low": self._low, "_high": self._high}  # the cache holds the arrays, nothing derived
+
+    def __setstate__(self, state: dict) -> None:
+        self._low, self._high = state["_low"], state["_high"]
+        self._items, self._reads, self._banded = None, 0, None
+
     def __len__(self) -> int:
         return len(self._low)
 
     def __getitem__(self, index):
+        items = self._items
+        if items is not None:  # read often: see Column.__getitem__
+            return items[index]
+        self._reads += 1
+        if self._reads > len(self._low):
+            self._items = [self._band(i) for i in range(len(self._low))]
+            return self._items[index]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        return self._band(index)
+
+    def _band(self, index: int) -> tuple[int | None, int | None] | None:
         low, high = self._low[index], self._high[index]
         if low == NO_AMOUNT and high == NO_AMOUNT:
             return None
         return (None if low == NO_AMOUNT else low, None if high == NO_AMOUNT else high)
+
+    def banded(self) -> dict[int, None]:
+        """The rows that have a band, in order, as an ordered set (remembered: ranking asks for
+        them at every purchase)."""
+        if self._banded is None:
+            low, high = self._low, self._high
+            self._banded = dict.fromkeys(i for i in range(len(low)) if low[i] != NO_AMOUNT or high[i] != NO_AMOUNT)
+        return self._banded
 
 
 class UnitColumn:
@@ -186,6 +234,7 @@ class Store:
     # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
     _splits: dict = field(default_factory=dict, repr=False)
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
+    _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the
@@ -398,7 +447,7 @@ def _code_fingerprint() -> str:
 
     from approval_cli.text.normalize import FOLD_VARIANTS
 
-    shape = [f.name for f in fields(Store)]
+    shape = [f.name for f in fields(Store) if not f.name.startswith("_")]  # _ fields: never cached
     return f"{CACHE_FORMAT}|{__version__}|{shape}|{sorted(FOLD_VARIANTS.items())}"
 
 

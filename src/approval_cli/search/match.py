@@ -109,6 +109,7 @@ class Query:
     synonyms: list[dict] = field(default_factory=list)  # {typed, table}: thesaurus readings
     whole_grams: frozenset[str] = frozenset()  # bigrams of the words before a sentence is cut
     loose_chars: frozenset[str] = frozenset()  # characters of no bigram any row (or clerk word) has
+    _plan: _Plan | None = field(default=None, repr=False, compare=False)  # scoring's view, made once
 
 
 @dataclass
@@ -330,11 +331,11 @@ def _take_unit(
             if key[:start].endswith(cosigning):
                 break
             if chosen is not None and unit != chosen:
-                other = other or _typed_span(part, key, start, end)
+                other = other or _typed_span(store, part, key, start, end)
                 break
             if found is not None and unit != found:
                 break
-            found, written = unit, written or _typed_span(part, key, start, end)
+            found, written = unit, written or _typed_span(store, part, key, start, end)
             key = key[:start] + " " + key[end:]
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
@@ -364,11 +365,10 @@ def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | Non
     return best
 
 
-def _typed_span(part: str, key: str, start: int, end: int) -> str:
+def _typed_span(store: Store, part: str, key: str, start: int, end: int) -> str:
     """The mention as the clerk typed it (國際組, not its folded key): the typed characters whose
     folds make up key[start:end] (folding drops punctuation and spaces, so positions shift)."""
-    from approval_cli.text.normalize import fold
-
+    fold = store.fold  # remembered per character: a batch names units in most lines
     origins: list[int] = []
     for at, char in enumerate(part):
         origins.extend([at] * len(fold(char)))
@@ -535,13 +535,54 @@ def _display(store: Store, folded: str) -> str:
 # ---------------------------------------------------------------- scoring rows
 
 
-def _candidates(store: Store, query: Query, rows: list[int] | None, prefilter: int | None) -> list[int]:
-    """Rows worth scoring: those sharing a bigram (or a covering word) with the task, heaviest first."""
+@dataclass
+class _Plan:
+    """What scoring needs of a query, worked out once per query instead of once per row."""
+
+    items: list[tuple[str, float, list[tuple[str, float]]]]  # (bigram, weight, covering words), weights order
+    alternates: list[tuple[str, float, list[tuple[str, float]]]]  # the items with covering words
+    total: float  # the weights' sum, added in the same order as a row's covered weight
+    loose: tuple[str, ...]
+    precision_grams: frozenset[str]
+    terms: list[tuple[str, int, list[str] | None, float]]  # (term, length, bigrams if long, their weight)
+
+
+def _plan(query: Query) -> _Plan:
+    plan = query._plan
+    if plan is None:
+        items = [(gram, weight, query.alternatives.get(gram, [])) for gram, weight in query.weights.items()]
+        total = 0.0
+        for _, weight, _ in items:
+            total += weight
+        terms = []
+        for term in query.terms:
+            grams = _grams(term) if len(term) > MAX_PARTIAL_TERM else None
+            weight = sum(query.weights.get(g, 0.0) for g in grams) if grams else 0.0
+            terms.append((term, len(term), grams, weight))
+        plan = query._plan = _Plan(
+            items=items,
+            alternates=[item for item in items if item[2]],
+            total=total,
+            loose=tuple(query.loose_chars),
+            precision_grams=query.whole_grams or query.grams,
+            terms=terms,
+        )
+    return plan
+
+
+def _candidates(
+    store: Store, query: Query, rows: list[int] | None, prefilter: int | None
+) -> tuple[list[int], dict[int, float]]:
+    """Rows worth scoring: those sharing a bigram (or a covering word) with the task, heaviest
+    first; and, per row, the weight of the task's bigrams it holds, summed in the query's order
+    (what _cheap would sum for them, bit for bit)."""
     allowed = None if rows is None else set(rows)
     weight: Counter[int] = Counter()
+    held: dict[int, float] = {}
     for gram, value in query.weights.items():
         for index in store.postings.get(gram, ()):
             weight[index] += value
+            held[index] = held.get(index, 0.0) + value
         for word, credit in query.alternatives.get(gram, ()):
             for index in _rows_with(store, word):
                 weight[index] += value * credit
@@ -553,8 +594,8 @@ def _candidates(store: Store, query: Query, rows: list[int] | None, prefilter: i
         sharing: set[int] = set()
         for char in query.chars:
             sharing.update(store.char_postings.get(char, ()))
-        return sorted(i for i in sharing if allowed is None or i in allowed)
-    return [index for index, _ in weight.most_common(prefilter)]
+        return sorted(i for i in sharing if allowed is None or i in allowed), held
+    return [index for index, _ in weight.most_common(prefilter)], held
 
 
 def _rows_with(store: Store, word: str) -> set[int]:
@@ -567,42 +608,74 @@ def _rows_with(store: Store, word: str) -> set[int]:
     return {i for i in rows if word in store.joined[i]}
 
 
-def _cheap(store: Store, query: Query, index: int) -> tuple[float, float, float, list[str]]:
+def _cheap(
+    store: Store, query: Query, index: int, held: dict[int, float] | None = None
+) -> tuple[float, float, float, list[str]]:
     """Every part of the score but partial_ratio and the contradiction check, the costly ones:
-    (cover, char_cover, precision, the table words that covered a bigram)."""
+    (cover, char_cover, precision, the table words that covered a bigram).
+
+    `held` (from _candidates) is the weight of the task's bigrams this row holds; without it, or
+    when a covering word counts for this row, the weights are summed here in the query's order."""
     text = store.joined[index]
-    total = covered = 0.0
+    plan = _plan(query)
     via: list[str] = []
-    for gram, weight in query.weights.items():
-        total += weight
+    credited = False
+    for gram, _, options in plan.alternates:
         if gram in text:
-            covered += weight
             continue
         best = 0.0
-        for word, credit in query.alternatives.get(gram, ()):
+        for word, credit in options:
             if credit > best and word in text:
                 best = credit
                 via.append(word)
-        covered += weight * best
+        credited = credited or best > 0.0
+    if held is not None and not credited:
+        covered = held.get(index, 0.0)
+    else:
+        covered = 0.0
+        for gram, weight, options in plan.items:
+            if gram in text:
+                covered += weight
+                continue
+            best = 0.0
+            for word, credit in options:
+                if credit > best and word in text:
+                    best = credit
+            covered += weight * best
+    total = plan.total
     cover = covered / total if total else 0.0
     # Characters are the fallback for what bigrams cannot see (a one-character slip, a one-character
     # query): counted over the characters of the bigrams that found nothing, so that characters of
     # words already matched, or met by chance elsewhere in a long row, do not count twice.
-    loose = query.loose_chars
+    loose = plan.loose
     char_cover = sum(ch in text for ch in loose) / len(loose) if loose else cover
     precision = 0.0
     if query.grams:
-        grams = query.whole_grams or query.grams
-        for field_text, size in (
-            (store.contents[index], store.content_grams[index]),
-            (store.specifics[index], store.specific_grams[index]),
-        ):
+        grams = plan.precision_grams
+        words = set(via)
+        for field, size in ((0, store.content_grams[index]), (1, store.specific_grams[index])):
             if size:
-                inside = sum(1 for g in grams if g in field_text) + sum(
-                    1 for word in set(via) if word in field_text
-                )
+                field_text, field_grams = _field(store, index, field)
+                inside = len(grams & field_grams) + sum(1 for word in words if word in field_text)
                 precision = max(precision, min(inside / size, 1.0))
     return cover, char_cover, precision, via
+
+
+FIELD_MEMO_LIMIT = 20_000  # rows whose field bigrams are remembered; cleared when full (bounded memory)
+
+
+def _field(store: Store, index: int, field: int) -> tuple[str, frozenset[str]]:
+    """A row's content (0) or specific (1) text and its bigrams, remembered per row: a batch scores
+    the same rows again and again. The bigrams are a pure function of the text."""
+    memo = store._field_grams
+    key = index * 2 + field
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= FIELD_MEMO_LIMIT:
+            memo.clear()
+        text = (store.contents if field == 0 else store.specifics)[index]
+        found = memo[key] = (text, frozenset(text[i : i + 2] for i in range(len(text) - 1)))
+    return found
 
 
 def _ceiling(query: Query, text: str, cheap: tuple[float, float, float, list[str]]) -> float:
@@ -621,12 +694,10 @@ def _partial_ceiling(query: Query, text: str) -> float:
     and gets no bound; a long term is scored by its weighted coverage, computed exactly.
     """
     total = 0.0
-    for term in query.terms:
-        length = len(term)
-        if length > MAX_PARTIAL_TERM:
-            grams = _grams(term)
-            weight = sum(query.weights.get(g, 0.0) for g in grams)
-            ratio = sum(query.weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
+    weights = query.weights
+    for term, length, grams, weight in _plan(query).terms:
+        if grams is not None:
+            ratio = sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
         elif len(text) < length:
             ratio = 1.0
         else:
@@ -777,8 +848,10 @@ def band_width(store: Store, index: int) -> float:
 
 def band_rows(store: Store, rows: list[int] | None) -> list[int]:
     """The amount-banded rows (採購金額…以下 / 逾…) among these rows."""
-    pool = rows if rows is not None else range(len(store.bands))
-    return [i for i in pool if store.bands[i]]
+    banded = store.bands.banded()
+    if rows is None:
+        return list(banded)
+    return [i for i in rows if i in banded]
 
 
 def rank(
@@ -807,8 +880,9 @@ def rank(
         return hits[:limit] if limit else hits
     live = {c["trigger"] for c in query.conditions if not c["negated"]}
     staged = []
-    for index in _candidates(store, query, rows, prefilter):
-        cheap = _cheap(store, query, index)
+    candidates, held = _candidates(store, query, rows, prefilter)
+    for index in candidates:
+        cheap = _cheap(store, query, index, held)
         lift = amount_fit(store, query, index) + _condition_fit(store, live, index)
         staged.append((_ceiling(query, store.joined[index], cheap) + lift, index, cheap, lift))
     # With a limit, rows whose ceiling cannot reach the `limit` best keys so far are not scored in
