@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from approval_cli.text.lazyre import lazy_compile
 
@@ -148,7 +148,25 @@ def _drop_invisible(text: str) -> str:
     if text.isascii():
         return text
     # Zero-width spaces, BOMs, bidi marks (Cf) and lone surrogates (Cs) from pasted text.
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cs"))
+    return text.translate(_INVISIBLE)
+
+
+class _DropTable(dict):
+    """A str.translate table that drops the characters `dropped(ch)` says to, deciding each
+    character once, so that translate runs in C (a 50,000-row catalogue folds 150,000 texts)."""
+
+    def __init__(self, dropped: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.dropped = dropped
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        self[code] = None if self.dropped(ch) else ch
+        return self[code]
+
+
+# Zero-width spaces, BOMs, bidi marks (Cf) and lone surrogates (Cs).
+_INVISIBLE = _DropTable(lambda ch: unicodedata.category(ch) in ("Cf", "Cs"))
 
 
 def clean_text(text: str) -> str:
@@ -160,7 +178,7 @@ def clean_text(text: str) -> str:
     """
     if (
         text.isprintable()
-        and not any(char.isspace() for char in text)
+        and (not text or text.split() == [text])  # no whitespace at all (str.isspace), in C
         and unicodedata.is_normalized("NFKC", text)
     ):
         return text  # nothing to clean (a unit name, a one-word query): no pattern compiled
@@ -198,12 +216,14 @@ def build_fold_map(chars: Iterable[str]) -> dict[str, str]:
     return fold_map
 
 
+# What a matching key leaves out: punctuation, separators, spaces.
+_KEY_CHARS = _DropTable(
+    lambda ch: ch in _EXTRA_DROP or unicodedata.category(ch).startswith(("P", "Z")) or ch.isspace()
+)
+
+
 def _key_chars(text: str) -> str:
-    return "".join(
-        ch
-        for ch in text
-        if ch not in _EXTRA_DROP and not unicodedata.category(ch).startswith(("P", "Z")) and not ch.isspace()
-    )
+    return text.translate(_KEY_CHARS)
 
 
 def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknown: bool = True) -> str:
@@ -216,6 +236,10 @@ def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknow
     key = _key_chars(clean_text(text).translate(_ASCII_LOWER))
     key = _VARIANT_RE.sub(lambda m: FOLD_VARIANTS[m.group()], key)
     mapping: Mapping[str, str] = fold_map or {}
+    if mapping and set(key) <= mapping.keys():
+        # Every character has its fold in the map (always so for the catalogue's own text): in C.
+        folded_key = "".join(map(mapping.__getitem__, key))
+        return _FOLDED_VARIANT_RE.sub(lambda m: _FOLDED_VARIANTS[m.group()], folded_key)
     known_simplified: set[str] | None = None
     out: list[str] = []
     for ch in key:
