@@ -743,3 +743,30 @@ def test_triage_follows_the_catalogue_vocabulary(store):
     assert body["units"] == [] and body["unknown_units"][0]["supervised_by"] == "總務組"
     assert 30 in [m["source_line"] for m in body["matches"]]  # 公管中心採購驗收…疑義 (總務組, line 30)
     assert "總務組督導" in body["match_note"]
+
+
+def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
+    """In a unit's report, work it takes on is routed however the sentence is built: the verb after
+    a comma (「本組配合…，將於…」), under way (刻正), or scheduled (訂於). Work already done is a
+    report and gets no row. Each expected row read from the dump: 文書組 「本處電腦硬碟報廢業務」
+    (137), 市民服務組 「辦理志工招募及離隊補實」 (262), 媒體事務組 「市政記者會…」 rows (293)."""
+    from approval_cli.answers.core import triage_record
+
+    text = (
+        "臺北市政府秘書處第 130 次處務會議紀錄\n時間：民國 113 年 5 月 2 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務工作報告。\n"
+        "文書組吳組長補充報告：\n(一) 本組配合本處資訊汰換計畫，將於下月辦理電腦硬碟報廢。\n"
+        "(二) 本組已完成上半年公文時效統計。\n"
+        "市民服務組王組長補充報告：\n(一) 本組刻正辦理第二梯次志工招募，以補實離隊缺額。\n"
+        "媒體事務組陳組長補充報告：\n(一) 本組訂於 5 月 20 日協助辦理市政記者會。\n"
+    ).encode()
+    items = triage_record(store, text).to_dict()["items"]
+    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in items}
+
+    def rows_of(words: str) -> list[int] | None:
+        return next((lines for text, lines in rows.items() if words in text), None)
+
+    assert 137 in rows_of("硬碟報廢")
+    assert 262 in rows_of("志工招募")
+    assert rows_of("記者會") is not None  # an item, whatever row it is given
+    assert rows_of("公文時效統計") is None  # done: not an item

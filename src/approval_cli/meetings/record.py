@@ -1255,8 +1255,12 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
     return _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
 
 
+# Work the unit takes on or has under way: 將/擬/預計… (future), 刻正/正在 (under way), 訂於/定於
+# (scheduled). The verb may stand after a comma of the same sentence: 「本組配合本府資訊政策，將於
+# 明年起汰換…」. Work already done (「本組已完成…」) is a report, not an item.
 _OWN_COMMITMENT = lazy_compile(
-    r"(?:本組|本室|本中心)(?:[^，。；]{0,12}?)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在)(?!於.{0,6}完成後)"
+    r"(?:本組|本室|本中心)(?:[^。；！？]{0,30}?)"
+    r"(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於)(?!於.{0,6}完成後)"
 )
 # A rule for everyone: 「皆應」「均應」「一律」「均不得」… (not 因應/回應, which contain 應).
 _RULE = lazy_compile(r"(?:皆|均|一律|都|一概)(?:應|須|需|不得|要)")
