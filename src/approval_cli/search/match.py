@@ -572,10 +572,11 @@ def _plan(query: Query) -> _Plan:
 
 def _candidates(
     store: Store, query: Query, rows: list[int] | None, prefilter: int | None
-) -> tuple[list[int], dict[int, float]]:
+) -> tuple[list[int], dict[int, float], dict[int, float]]:
     """Rows worth scoring: those sharing a bigram (or a covering word) with the task, heaviest
-    first; and, per row, the weight of the task's bigrams it holds, summed in the query's order
-    (what _cheap would sum for them, bit for bit)."""
+    first; per row, the weight of the task's bigrams it holds, summed in the query's order (what
+    _cheap would sum for them, bit for bit); and per row that weight plus every covering word's
+    credit, which no row's covered weight can exceed."""
     allowed = None if rows is None else set(rows)
     weight: Counter[int] = Counter()
     held: dict[int, float] = {}
@@ -594,8 +595,8 @@ def _candidates(
         sharing: set[int] = set()
         for char in query.chars:
             sharing.update(store.char_postings.get(char, ()))
-        return sorted(i for i in sharing if allowed is None or i in allowed), held
-    return [index for index, _ in weight.most_common(prefilter)], held
+        return sorted(i for i in sharing if allowed is None or i in allowed), held, weight
+    return [index for index, _ in weight.most_common(prefilter)], held, weight
 
 
 def _rows_with(store: Store, word: str) -> set[int]:
@@ -648,7 +649,7 @@ def _cheap(
     # query): counted over the characters of the bigrams that found nothing, so that characters of
     # words already matched, or met by chance elsewhere in a long row, do not count twice.
     loose = plan.loose
-    char_cover = sum(ch in text for ch in loose) / len(loose) if loose else cover
+    char_cover = sum(map(text.__contains__, loose)) / len(loose) if loose else cover
     precision = 0.0
     if query.grams:
         grams = plan.precision_grams
@@ -656,7 +657,9 @@ def _cheap(
         for field, size in ((0, store.content_grams[index]), (1, store.specific_grams[index])):
             if size:
                 field_text, field_grams = _field(store, index, field)
-                inside = len(grams & field_grams) + sum(1 for word in words if word in field_text)
+                inside = len(grams & field_grams)
+                if words:
+                    inside += sum(map(field_text.__contains__, words))
                 precision = max(precision, min(inside / size, 1.0))
     return cover, char_cover, precision, via
 
@@ -701,7 +704,7 @@ def _partial_ceiling(query: Query, text: str) -> float:
         elif len(text) < length:
             ratio = 1.0
         else:
-            found = sum(char in text for char in term)
+            found = sum(map(text.__contains__, term))
             ratio = 2 * found / (length + found) if found else 0.0
         total += ratio * length
     return total / query.length
@@ -761,23 +764,23 @@ def _partial(query: Query, text: str, via) -> float:
         from rapidfuzz import fuzz as _fuzz
     if not query.terms:
         return 0.0
+    partial_ratio = _fuzz.partial_ratio
+    weights = query.weights
     total = 0.0
-    for term in query.terms:
-        if len(term) > MAX_PARTIAL_TERM:
-            grams = _grams(term)
-            weight = sum(query.weights.get(g, 0.0) for g in grams)
-            ratio = 100 * sum(query.weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
-            total += ratio * len(term)
+    for term, length, grams, weight in _plan(query).terms:
+        if grams is not None:
+            ratio = 100 * sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
+            total += ratio * length
             continue
-        ratio = _fuzz.partial_ratio(term, text)
+        ratio = partial_ratio(term, text)
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
             for gram, options in query.alternatives.items():
                 if gram in term:
                     for word, credit in options:
                         if word in text:
-                            ratio = max(ratio, credit * _fuzz.partial_ratio(word, text))
-        total += ratio * len(term)
+                            ratio = max(ratio, credit * partial_ratio(word, text))
+        total += ratio * length
     return total / query.length / 100
 
 
@@ -879,20 +882,31 @@ def rank(
         hits.sort(key=lambda h: (-h.key, band_width(store, h.index), h.index))
         return hits[:limit] if limit else hits
     live = {c["trigger"] for c in query.conditions if not c["negated"]}
+    candidates, held, weight = _candidates(store, query, rows, prefilter)
+    # With a limit, rows that cannot reach the `limit` best keys so far are not scored in full:
+    # first by a bound from the candidate pass alone (the covered weight is at most the weight
+    # shared; every other part at most 1), then by the ceiling of the cheap parts (partial_ratio
+    # at its bound). Both are upper bounds of the key (+0.1 for the score's rounding), so the top
+    # `limit` is exactly what scoring every candidate gives.
+    total = _plan(query).total
+    loose = bool(_plan(query).loose)
     staged = []
-    candidates, held = _candidates(store, query, rows, prefilter)
     for index in candidates:
-        cheap = _cheap(store, query, index, held)
         lift = amount_fit(store, query, index) + _condition_fit(store, live, index)
-        staged.append((_ceiling(query, store.joined[index], cheap) + lift, index, cheap, lift))
-    # With a limit, rows whose ceiling cannot reach the `limit` best keys so far are not scored in
-    # full (partial_ratio is most of the cost); the top `limit` is exactly what scoring all gives.
-    staged.sort(key=lambda stage: -stage[0])
+        cover = min(weight.get(index, 0.0) / total, 1.0) if total else 0.0
+        bound = 100 * (W_COVER * cover + W_CHAR * (1.0 if loose else cover) + W_PARTIAL + W_PRECISION)
+        staged.append((bound + lift, index, lift))
+    if limit:
+        staged.sort(key=lambda stage: -stage[0])
     hits: list[Hit] = []
     best: list[float] = []  # a min-heap of the `limit` best keys so far
-    for ceiling, index, cheap, lift in staged:
-        if limit and len(best) == limit and ceiling + 0.1 < best[0]:
+    for bound, index, lift in staged:
+        full = limit and len(best) == limit
+        if full and bound + 0.1 < best[0]:
             break
+        cheap = _cheap(store, query, index, held)
+        if full and _ceiling(query, store.joined[index], cheap) + lift + 0.1 < best[0]:
+            continue
         hit = _score(store, query, index, cheap)
         hit.key = hit.score + lift
         hits.append(hit)
