@@ -203,7 +203,7 @@ class UnitColumn:
         return [row for row, unit in enumerate(self._indexes) if unit == wanted]
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
 class Store:
     metadata: dict
     entries: Entries

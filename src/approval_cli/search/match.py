@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -28,6 +27,7 @@ from approval_cli.catalogue.store import Store
 from approval_cli.catalogue.vocabulary import COSIGN_WORDS, NEGATIONS, NOT_NEGATIONS
 from approval_cli.errors import UnitError, UsageError
 from approval_cli.text.amounts import BAND_WORDS, strip_amounts
+from approval_cli.text.lazyre import lazy_compile
 
 # Weights of the score's parts (sum 1): weighted bigram coverage, character coverage,
 # partial_ratio, and how much of the row's own task field the query fills.
@@ -80,7 +80,7 @@ CONDITION_AFFIXES_BEFORE = ("涉及", "涉", "屬於", "屬", "有")
 CONDITION_AFFIXES_AFTER = ("事項", "案件", "者", "之")
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
 class Query:
     text: str  # as typed, cleaned
     folded: str  # matching key of the task words
@@ -152,6 +152,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         ambiguous_amount,
         find_amounts,
         is_quantity,
+        may_hold_amount,
         parse_amount,
         parse_amount_range,
     )
@@ -172,13 +173,16 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         odd = ambiguous_amount(cleaned)
         if odd:
             parse_amount(odd)  # raises the same message --amount gives
-        if _PER_UNIT.search(cleaned) and find_amounts(cleaned):
+        # The patterns are compiled on first use, and tried only where a number stands (most
+        # lookups have none).
+        digits = may_hold_amount(cleaned)
+        if digits and find_amounts(cleaned) and _PER_UNIT.search(cleaned):
             raise UsageError(
                 "採購級距依總金額判定，描述裡的是單價或數量乘算（單價、每台、×12）。",
                 "請寫總價，例如「筆電 10台 共30萬」寫成「筆電 30萬」。",
             )
         # 「10~20萬」: the unit written once serves both ends (10萬~20萬).
-        joined = _SHARED_UNIT.sub(r"\1\4\2\3\4", _join_split_amounts(cleaned))
+        joined = _SHARED_UNIT.sub(r"\1\4\2\3\4", _join_split_amounts(cleaned)) if digits else cleaned
         mentions = find_amounts(joined)
         # 逾15萬, 15萬以上, 15萬至50萬: a band, read as the table reads its own.
         stated = parse_amount_range(joined) if mentions else None
@@ -449,9 +453,9 @@ def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[s
 
 
 # A unit price, or an amount multiplied by a count: the table's bands are for the total.
-_PER_UNIT = re.compile(r"單價|单价|每(?:台|臺|個|个|件|份|組|组|套|人|月|年|次)[^，。]{0,4}?[0-9０-９一二三四五六七八九十]|[0-9０-９][萬万千元]?\s*[xX×*＊]\s*[0-9０-９]")
+_PER_UNIT = lazy_compile(r"單價|单价|每(?:台|臺|個|个|件|份|組|组|套|人|月|年|次)[^，。]{0,4}?[0-9０-９一二三四五六七八九十]|[0-9０-９][萬万千元]?\s*[xX×*＊]\s*[0-9０-９]")
 # A range whose money unit is written only after its second number: 10~20萬, 10至20萬.
-_SHARED_UNIT = re.compile(r"(?<![0-9.,])([0-9]+(?:\.[0-9]+)?)\s*([~～〜\-－—至到])\s*([0-9]+(?:\.[0-9]+)?)\s*([萬万千仟億亿])")
+_SHARED_UNIT = lazy_compile(r"(?<![0-9.,])([0-9]+(?:\.[0-9]+)?)\s*([~～〜\-－—至到])\s*([0-9]+(?:\.[0-9]+)?)\s*([萬万千仟億亿])")
 
 
 def _join_split_amounts(text: str) -> str:
@@ -535,7 +539,7 @@ def _display(store: Store, folded: str) -> str:
 # ---------------------------------------------------------------- scoring rows
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
 class _Plan:
     """What scoring needs of a query, worked out once per query instead of once per row."""
 

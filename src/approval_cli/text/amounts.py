@@ -389,9 +389,14 @@ def _mention_at(text: str, half: str, match: re.Match[str]) -> AmountMention | N
     return AmountMention(scaled // _SCALE, start, end, text[start:end])
 
 
+def may_hold_amount(text: str) -> bool:
+    """False when the text holds no digit, numeral or unit, hence no amount (a set test, no pattern)."""
+    return isinstance(text, str) and not _AMOUNT_MARKS.isdisjoint(text)
+
+
 def find_amounts(text: str) -> list[AmountMention]:
     """Amounts written inside free text, in order. Never raises."""
-    if not isinstance(text, str) or not text or _AMOUNT_MARKS.isdisjoint(text):
+    if not may_hold_amount(text):
         return []  # most queries hold no amount at all: no pattern needs compiling for them
     return _scan(text)
 
