@@ -7,7 +7,6 @@ terminal detection).
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -524,6 +523,8 @@ def csv_cell(value: object) -> object:
 
 def csv_text(entries: list[dict]) -> str:
     """The catalogue as CSV, one row per entry (the caller writes CSV_BOM first)."""
+    import csv  # here: only CSV output needs it, and every lookup imports this module
+
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
