@@ -257,10 +257,18 @@ def test_find_amounts(text, value, written):
         "電話 27208889",
         "出差費 3000美元",  # foreign currency: not an NT$ amount
         "30萬日圓",
+        # Four digits run into a word name or date it: the city hotline (市民服務組's 1999 rows), a year.
+        "1999專線話務品質",
+        "２０２４姊妹市交流",
     ],
 )
 def test_no_amount_in_text(text):
     assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [("影印紙2000", 2000), ("買影印紙 2000", 2000), ("12000影印紙", 12000)])
+def test_a_bare_number_at_the_end_or_of_five_digits_is_still_money(text, value):
+    assert [m.value for m in find_amounts(text)] == [value]
 
 
 def test_find_amounts_several_in_order():

@@ -328,6 +328,8 @@ def _bare_number_is_money(half: str, start: int, end: int) -> bool:
     nxt = half[end] if end < len(half) else ""
     if nxt.isascii() and nxt.isalpha():
         return False  # 3000mAh, 2000x
+    if end - start == 4 and "\u4e00" <= nxt <= "\u9fff":
+        return False  # four digits run into a word name it or date it: 1999專線, 2024姊妹市交流
     # Dates, phone numbers, document numbers: 2023/09/21, 2720-8889, 10:30.
     if nxt in "-/:." and half[end + 1 : end + 2].isdigit():
         return False
