@@ -348,3 +348,28 @@ def test_a_unit_price_is_refused_rather_than_read_as_the_total(store, text):
 
     with pytest.raises(ApprovalError, match="總金額"):
         make_query(store, text)
+
+
+def test_a_query_of_condition_words_only_is_searched_for_them(store):
+    """「章戳銷毀」 is a condition word (the notes of rows 113-114: 章戳銷毀事項需會辦本處政風室) that
+    no row's task text holds whole, so it was taken out as 'which note applies' and nothing was
+    left: find said 請輸入要查的事項. Alone, it is what the clerk asks about. Negated words alone
+    (無爭議) still ask nothing."""
+    from approval_cli.answers.core import find
+    from approval_cli.errors import UsageError
+
+    lines = [m["source_line"] for m in find(store, "章戳銷毀")["matches"][:2]]
+    assert set(lines) & {113, 114}  # 文書組 章戳刊刻、啟用、廢止及銷毀 rows
+    with pytest.raises(UsageError):
+        find(store, "無爭議")
+
+
+def test_a_co_signing_unit_is_not_a_task_word(store):
+    """「…要會政風室」 asks who co-signs (every answer lists it): 政風室 is neither the unit doing the
+    task nor a word to match rows with."""
+    from approval_cli.search.match import make_query
+
+    query = make_query(store, "印章銷毀 需會政風室嗎")
+    assert query.unit is None
+    assert not any("政风" in term for term in query.terms)
+    assert make_query(store, "採購 30萬 會辦政風室").terms == make_query(store, "採購 30萬").terms

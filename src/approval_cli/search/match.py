@@ -200,7 +200,12 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
             span = (amount, amount)
     vocabulary = store.vocab
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
-    conditions, parts = _take_conditions(store, parts)
+    conditions, taken = _take_conditions(store, parts)
+    if span is None and not _has_task_words(store, taken):
+        # Nothing but condition words (「章戳銷毀」): they are what the clerk asks about, so the
+        # ones not negated stay task words too.
+        conditions, taken = _take_conditions(store, parts, keep_affirmed=True)
+    parts = taken
     # Terms keep the clerk's own word breaks; what is left of an amount or a count is no term.
     terms: list[str] = []
     shown: dict[str, str] = {}
@@ -332,8 +337,14 @@ def _take_unit(
         hit = _unit_mention(key, names)
         while hit is not None:
             start, end, unit = hit
-            if key[:start].endswith(cosigning):
-                break
+            cosign = next((word for word in cosigning if key[:start].endswith(word)), None)
+            if cosign is not None:
+                # 「要會政風室」 asks who co-signs, which every answer shows: neither the unit doing
+                # the task nor words of the task.
+                part = _drop_typed(part, _typed_span(store, part, key, start - len(cosign), end))
+                key = key[: start - len(cosign)] + " " + key[end:]
+                hit = _unit_mention(key, names)
+                continue
             if chosen is not None and unit != chosen:
                 other = other or _typed_span(store, part, key, start, end)
                 break
@@ -389,7 +400,14 @@ def _drop_typed(part: str, written: str) -> str:
     return rest.strip(" ,，:：、;；")
 
 
-def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[str]]:
+def _has_task_words(store: Store, parts: list[str]) -> bool:
+    """Whether anything but amounts and filler (要, 請問) is left to match rows with."""
+    return any(set(store.fold(strip_amounts(part)[0])) - FILLER_CHARS for part in parts)
+
+
+def _take_conditions(
+    store: Store, parts: list[str], *, keep_affirmed: bool = False
+) -> tuple[list[dict], list[str]]:
     """Condition words (重大, 無爭議, 不涉及個資, 資通安全 → 資安), each with its negation.
 
     A condition word the table's task texts never use (重大, 爭議, 個資) is taken out of the task
@@ -441,7 +459,7 @@ def _take_conditions(store: Store, parts: list[str]) -> tuple[list[dict], list[s
                     end += len(affix)
                     break
             found.append({"word": word, "trigger": words[word], "negated": negated})
-            if negated or word in vocabulary.condition_only:
+            if negated or (word in vocabulary.condition_only and not keep_affirmed):
                 removals.append((start, end))
             previous = (end, negated)
         if removals and key:
