@@ -130,6 +130,19 @@ def test_packed_columns_index_like_lists():
     assert column[0:2] == ["採購", ""]
 
 
+def test_a_bytes_column_indexes_like_a_list_and_checks_its_state():
+    from approval_cli.catalogue.store import BytesColumn, Entries
+
+    column = BytesColumn(["採購".encode(), b"", b'{"id": "A"}'])
+    assert [column[0], column[1], column[-1]] == ["採購".encode(), b"", b'{"id": "A"}'] and len(column) == 3
+    assert Entries(column)[2] == {"id": "A"}
+    broken = BytesColumn.__new__(BytesColumn)
+    with pytest.raises(ValueError):  # offsets past the data: a corrupt cache, never read
+        broken.__setstate__((b"abc", column._offsets))
+    with pytest.raises(ValueError):  # entries must be bytes: decode_store treats it as corrupt
+        Entries.__new__(Entries).__setstate__(["not a column"])
+
+
 def test_packed_columns_refuse_rows_they_do_not_have():
     from approval_cli.catalogue.store import Column, Entries
 
@@ -479,7 +492,7 @@ def test_a_shipped_file_that_does_not_match_is_compiled_afresh(tmp_path, monkeyp
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(locate.builtin_path(), folder / "tables.yaml")
-    (folder / "tables.compiled").write_bytes(b"approval-cache8\n" + b"\0" * 64)
+    (folder / "tables.compiled").write_bytes(b"approval-cache9\n" + b"\0" * 64)
     monkeypatch.setattr(locate, "builtin_path", lambda: folder / "tables.yaml")
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
     store = load_store(None)
