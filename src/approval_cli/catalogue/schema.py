@@ -7,8 +7,10 @@ exists (see store.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -139,6 +141,19 @@ def parse_document(raw: bytes | list[bytes], path: Path | str) -> object:
     """A catalogue file's bytes as plain data: size-bounded, YAML aliases bounded, errors in words.
 
     Given as a one-item list, the bytes are taken out of it, so they are freed once decoded."""
+    return _parse_text(decode_document(raw, path), path)
+
+
+def _parse_text(text: str, path: Path | str) -> object:
+    is_json = _is_json(text, path)
+    with parse_errors(path, "JSON" if is_json else "YAML"):
+        if is_json:
+            return json.loads(text)
+        return _load_yaml(text, path)
+
+
+def decode_document(raw: bytes | list[bytes], path: Path | str) -> str:
+    """The file's bytes as text (UTF-8, a BOM dropped); refused when empty or not UTF-8."""
     if isinstance(raw, list):
         raw = raw.pop()
     try:
@@ -152,12 +167,18 @@ def parse_document(raw: bytes | list[bytes], path: Path | str) -> object:
         raise CatalogueError(
             f"目錄檔 {path} 是空的。", "請用 `approval export --format yaml` 產生完整目錄檔。"
         )
-    is_json = Path(str(path)).suffix.lower() == ".json" or text.lstrip().startswith(("{", "["))
-    kind = "JSON" if is_json else "YAML"
+    return text
+
+
+def _is_json(text: str, path: Path | str) -> bool:
+    return Path(str(path)).suffix.lower() == ".json" or text.lstrip().startswith(("{", "["))
+
+
+@contextlib.contextmanager
+def parse_errors(path: Path | str, kind: str):
+    """A parser's exceptions as one-sentence CatalogueErrors."""
     try:
-        if is_json:
-            return json.loads(text)
-        return _load_yaml(text, path)
+        yield
     except json.JSONDecodeError as exc:
         raise CatalogueError(f"目錄檔 {path} 的 JSON 格式錯誤（第 {exc.lineno} 行）：{exc.msg}。") from None
     except RecursionError:
@@ -177,6 +198,96 @@ def parse_document(raw: bytes | list[bytes], path: Path | str) -> object:
         raise CatalogueError(
             f"目錄檔 {path} 的 YAML 格式錯誤{where}：{getattr(exc, 'problem', exc)}。"
         ) from None
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what json itself skips between tokens
+
+
+class _StreamedJson:
+    """A JSON catalogue laid out as `approval export` writes it (an object whose members before
+    "entries" hold "metadata"), read without building every entry at once: the members before
+    "entries" are parsed, and the entries are decoded one at a time as they are consumed. A
+    50,000-row catalogue's entries never all exist as objects together (they were most of a first
+    call's peak memory). Members after the entries are read when the entries run out."""
+
+    def __init__(self, text: str, path: Path | str) -> None:
+        self.text, self.path = text, path
+        self.decoder = json.JSONDecoder()
+        self.head: dict[str, Any] = {}
+        self.start = 0
+
+    def skip(self, at: int) -> int:
+        return _JSON_SPACE.match(self.text, at).end()
+
+    def read_head(self) -> bool:
+        """Parse the members before "entries"; False when the layout is not the exported one (the
+        caller then parses the document whole, with json's own messages and semantics)."""
+        text, at = self.text, self.skip(0)
+        if text[at : at + 1] != "{":
+            return False
+        at = self.skip(at + 1)
+        with parse_errors(self.path, "JSON"):
+            while text[at : at + 1] == '"':
+                key, at = self.decoder.raw_decode(text, at)
+                at = self.skip(at)
+                if text[at : at + 1] != ":":
+                    return False
+                at = self.skip(at + 1)
+                if key == "entries":
+                    if "metadata" not in self.head or text[at : at + 1] != "[":
+                        return False
+                    self.start = self.skip(at + 1)
+                    return True
+                if key in self.head:
+                    return False  # a repeated member: json.loads' last-one-wins, on the whole document
+                self.head[key], at = self.decoder.raw_decode(text, at)
+                at = self.skip(at)
+                if text[at : at + 1] != ",":
+                    return False
+                at = self.skip(at + 1)
+        return False
+
+    def empty(self) -> bool:
+        return self.text[self.start : self.start + 1] == "]"
+
+    def fail(self, text: str) -> None:
+        """What stands here is not JSON the exported layout allows: json's own message for it."""
+        json.loads(text)  # raises JSONDecodeError (made a CatalogueError by parse_errors)
+        raise CatalogueError(f"目錄檔 {self.path} 的 JSON 結構無法辨識。", "請用 `approval export` 匯出的格式。")
+
+    def entries(self) -> Iterator[Any]:
+        """The entries in order; then the members after them, in self.late."""
+        text, at = self.text, self.start
+        self.late: dict[str, Any] = {}
+        with parse_errors(self.path, "JSON"):
+            if text[at : at + 1] != "]":
+                while True:
+                    item, at = self.decoder.raw_decode(text, at)
+                    yield item
+                    at = self.skip(at)
+                    if text[at : at + 1] == ",":
+                        at = self.skip(at + 1)
+                        continue
+                    if text[at : at + 1] == "]":
+                        break
+                    self.fail(text)
+            at = self.skip(at + 1)
+            while text[at : at + 1] == ",":
+                at = self.skip(at + 1)
+                if text[at : at + 1] != '"':
+                    self.fail(text)
+                key, at = self.decoder.raw_decode(text, at)
+                at = self.skip(at)
+                if text[at : at + 1] != ":":
+                    self.fail(text)
+                value, at = self.decoder.raw_decode(text, self.skip(at + 1))
+                if key in self.head or key in self.late or key == "entries":
+                    raise CatalogueError(f"目錄檔 {self.path} 的「{key}」出現兩次。", "每一項只能寫一次。")
+                self.late[key] = value
+                at = self.skip(at)
+            if text[at : at + 1] != "}" or self.skip(at + 1) != len(text):
+                self.fail(text)
+        self.text = ""  # the document is read: let it go before the caller moves on
 
 
 # YAML aliases (*name) reuse a node; a catalogue made of aliases of one big entry expands to
@@ -311,38 +422,67 @@ def load_plain(path: Path, raw: bytes | list[bytes] | None = None) -> tuple[dict
     """Metadata and a stream of validated entries as plain dicts, for compiling the lookup store.
 
     Same checks and messages as load(), but a 50,000-row catalogue never exists as 50,000
-    models and their dump at once, and each parsed entry is released once it is consumed.
+    models and their dump at once, and each parsed entry is released once it is consumed; a
+    JSON catalogue in the exported layout is not even parsed whole (_StreamedJson).
     `raw` is the file's content when the caller has read it already.
     """
     from approval_cli.catalogue.checks import EntryChecker
+    from approval_cli.catalogue.locate import read_catalogue_bytes
 
-    data = read_document(path) if raw is None else parse_document(raw, path)
+    text = decode_document(read_catalogue_bytes(path)[0] if raw is None else raw, path)
     del raw
+    streamed = _StreamedJson(text, path) if _is_json(text, path) else None
+    if streamed is not None and streamed.read_head():
+        del text
+        data: Any = {**streamed.head, "entries": []}
+        raw_entries: Any = None
+    else:
+        streamed = None
+        data = _parse_text(text, path)
+        del text
     if isinstance(data, list):
         validate(data, path)  # raises the list-without-metadata error
     try:
         head = _Head.model_validate(data)
     except ValidationError as exc:
         raise CatalogueError(describe_validation_error(exc, data, path)) from None
-    raw_entries = head.entries
-    del data, head.entries
+    if streamed is None:
+        raw_entries = head.entries
+        del data, head.entries
     checker = EntryChecker(path)
-    if not raw_entries:
+    if (streamed.empty() if streamed is not None else not raw_entries):
         checker.finish()  # raises: no entries
-
-    def entries() -> Iterator[dict]:
-        for index in range(len(raw_entries)):
-            raw, raw_entries[index] = raw_entries[index], None
-            try:
-                entry = Entry.model_validate(raw)
-            except ValidationError as exc:
-                message = describe_validation_error(exc, None, path, ("entries", index), raw)
-                raise CatalogueError(message) from None
-            yield checker.check(index, entry.model_dump(mode="json"))
-
     metadata = head.metadata.model_dump(mode="json")
     if head.vocabulary is not None:
         metadata["vocabulary"] = head.vocabulary.model_dump(mode="json")
+
+    def checked(index: int, raw: Any) -> dict:
+        try:
+            entry = Entry.model_validate(raw)
+        except ValidationError as exc:
+            message = describe_validation_error(exc, None, path, ("entries", index), raw)
+            raise CatalogueError(message) from None
+        return checker.check(index, entry.model_dump(mode="json"))
+
+    def entries() -> Iterator[dict]:
+        if streamed is not None:
+            for index, raw in enumerate(streamed.entries()):
+                yield checked(index, raw)
+            if streamed.late:
+                # Members after the entries (vocabulary, pages, or a key the format lacks) are
+                # checked as if they stood first; the vocabulary is read by build_store at its end.
+                late = {**streamed.head, **streamed.late, "entries": []}
+                try:
+                    tail = _Head.model_validate(late)
+                except ValidationError as exc:
+                    raise CatalogueError(describe_validation_error(exc, late, path)) from None
+                if tail.vocabulary is not None:
+                    metadata["vocabulary"] = tail.vocabulary.model_dump(mode="json")
+            return
+        for index in range(len(raw_entries)):
+            raw, raw_entries[index] = raw_entries[index], None
+            yield checked(index, raw)
+
     return metadata, entries()
 
 

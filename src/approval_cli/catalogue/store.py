@@ -811,11 +811,17 @@ _PREFIX = len(_MAGIC) + 16
 
 def encode_store(store: Store, key: str) -> bytes:
     """The Store as a cache file's bytes (TypeError for a field value the format cannot hold)."""
+    return b"".join(encode_store_parts(store, key))
+
+
+def encode_store_parts(store: Store, key: str) -> list[bytes]:
+    """The cache file's bytes in the pieces they were made in: written one after the other, a big
+    catalogue's file never exists twice in memory (joined, it did, at the first call's peak)."""
     blob = _Blob()
     header = {"key": key, "fields": {name: _encode(getattr(store, name), blob) for name in _cached_fields()}}
     head = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     sizes = len(head).to_bytes(8, "little") + blob.size.to_bytes(8, "little")
-    return b"".join([_MAGIC, sizes, head, *blob.parts])
+    return [_MAGIC, sizes, head, *blob.parts]
 
 
 def decode_store(handle, key: str) -> Store | None:
@@ -874,10 +880,10 @@ def _read_cache(directory: _CacheDir, name: str, key: str) -> Store | None:
 
 def _write_cache(directory: _CacheDir, name: str, store: Store) -> None:
     try:
-        data = encode_store(store, store.key)
+        pieces = encode_store_parts(store, store.key)
     except (TypeError, ValueError, RecursionError):
         return  # a field the format cannot hold: uncached (tests/test_cache.py checks every field)
-    if len(data) > MAX_CACHE_FILE_BYTES:
+    if sum(len(piece) for piece in pieces) > MAX_CACHE_FILE_BYTES:
         return
     temporary = f"{name}.{os.urandom(8).hex()}.tmp"
     try:
@@ -886,7 +892,8 @@ def _write_cache(directory: _CacheDir, name: str, store: Store) -> None:
         return  # read-only directory, or something already at the name: never write through it
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in pieces:
+                handle.write(piece)
         directory.replace(temporary, name)
     except OSError:
         directory.unlink(temporary)  # full disk: no half-written file left behind
