@@ -17,6 +17,7 @@ import stat
 import sys
 import time
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -360,6 +361,10 @@ def _extend_fold_map(fold_map: dict[str, str], texts: Iterable[str]) -> None:
         fold_map.update({char: changed.get(char, char) for char in new_chars})
 
 
+def _row_array() -> array:
+    return array("I")
+
+
 def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     """Compile validated entries (plain dicts, consumed one at a time) into a Store.
 
@@ -372,8 +377,8 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     unit_index = array("I")
     content_grams, specific_grams = array("I"), array("I")
     bands: list[tuple[int | None, int | None] | None] = []
-    postings: dict[str, array] = {}
-    char_postings: dict[str, array] = {}
+    postings: defaultdict[str, array] = defaultdict(_row_array)
+    char_postings: defaultdict[str, array] = defaultdict(_row_array)
     units: dict[str, int] = {name: i for i, name in enumerate(metadata.get("units") or [])}
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
@@ -394,18 +399,12 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         joined.append(item + content + specific)
         content_grams.append(len(bigrams(content)))
         specific_grams.append(len(bigrams(specific)))
-        # get-then-create, not setdefault(gram, array("I")): that built a throwaway array for
-        # each of the millions of (bigram, row) pairs of a big catalogue.
+        # A defaultdict, not setdefault(gram, array("I")), which built a throwaway array for each
+        # of the millions of (bigram, row) pairs of a big catalogue.
         for gram in bigrams(item + content + specific):
-            rows = postings.get(gram)
-            if rows is None:
-                rows = postings[gram] = array("I")
-            rows.append(index)
+            postings[gram].append(index)
         for char in set(item + content + specific):
-            rows = char_postings.get(char)
-            if rows is None:
-                rows = char_postings[char] = array("I")
-            rows.append(index)
+            char_postings[char].append(index)
     names = list(units)
     from approval_cli.catalogue.vocabulary import LANGUAGE_WORDS, compile_vocabulary
 
