@@ -179,3 +179,19 @@ def test_fold_never_raises(text):
 def test_terminal_escape_sequences_are_removed_whole():
     # (the space between 採購 and 30 goes too: clean_text removes CJK-digit gaps)
     assert clean_text("採購\x1b[31m 30萬\x1b[0m") == "採購30萬"
+
+
+@given(st.text(max_size=40))
+def test_the_translate_tables_drop_exactly_what_their_rules_say(text):
+    """_key_chars and _drop_invisible run str.translate with tables that decide each character
+    once (for speed); the rules, written out per character, must give the same text."""
+    kept = "".join(
+        ch
+        for ch in text
+        if ch not in normalize._EXTRA_DROP
+        and not unicodedata.category(ch).startswith(("P", "Z"))
+        and not ch.isspace()
+    )
+    assert normalize._key_chars(text) == kept
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cs"))
+    assert text.translate(normalize._INVISIBLE) == visible
