@@ -770,3 +770,26 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
     assert 262 in rows_of("志工招募")
     assert rows_of("記者會") is not None  # an item, whatever row it is given
     assert rows_of("公文時效統計") is None  # done: not an item
+
+
+def test_a_heading_that_is_a_unit_name_opens_that_unit_s_report(store):
+    """Records number each unit's report under a heading that is the unit's name alone (「2、文書組」,
+    「九、政風室：」); 本組 in it is that unit, as after 「文書組吳組長補充報告：」. A sentence of a
+    unit's report that states what something costs is routed by its amount whatever its tense,
+    and the directive's amount holds for all its clauses (the first clause names the purchase, the
+    second the sum). Rows from the dump: 文書組 「本處電腦硬碟報廢業務」 (137); 政風室's band
+    「採購金額新臺幣15萬元以下案件」 (369), the one holding 2萬, first; bands excluding it not shown."""
+    from approval_cli.answers.core import triage_record
+
+    text = (
+        "臺北市政府秘書處 113 年 2 月份處務會議紀錄\n一、時間：113 年 2 月 20 日\n二、主席：陳志銘\n"
+        "三、業務報告\n1、文書組\n(1) 本組將於3月辦理本處電腦硬碟報廢，請政風室派員會同。\n"
+        "2、政風室：\n(1) 本室辦理廉政宣導品印製，金額新臺幣2萬元。\n"
+        "四、主席裁示\n(一) 同意備查。\n"
+    ).encode()
+    items = triage_record(store, text).to_dict()["items"]
+    disk = next(item for item in items if "硬碟報廢" in item["text"])
+    assert "文書組" in disk["units"] and 137 in [m["source_line"] for m in disk["matches"]]
+    printing = next(item for item in items if "宣導品" in item["text"])
+    assert printing["units"] == ["政風室"]
+    assert [m["source_line"] for m in printing["matches"]] == [369]

@@ -935,10 +935,17 @@ def _clauses(task: str) -> list[str]:
     return clauses or [task]
 
 
+def _buys(store: Store, text: str) -> bool:
+    """Whether a text names buying, leasing or outsourcing (the vocabulary's purchase words)."""
+    key = store.fold(text)
+    return any(word in key for word in store.vocab.purchase_words)
+
+
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
     from approval_cli.errors import ApprovalError
     from approval_cli.meetings.record import UnitWords, parse_record, read_record_bytes, route_items
+    from approval_cli.text.amounts import find_amounts
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
 
@@ -947,12 +954,22 @@ def triage_record(store: Store, data: bytes):
         # (「市長宣示…，即時發布新聞稿周知市民，並於社群平台同步露出」): each clause is asked on its own
         # and a row keeps its best clause. A clause naming another unit is asked for that unit.
         best: dict[int, dict] = {}
+        # The directive's amount (one, however often written) holds for each of its clauses: 「…宣導品
+        # 印製，金額新臺幣2萬元」 is a 2萬 purchase in its first clause too. A band that excludes it
+        # is no suggestion.
+        mentions = find_amounts(task)
+        amount = mentions[0].value if len({m.value for m in mentions}) == 1 else None
+        if amount is not None and not _buys(store, task):
+            amount = None  # a sum that is no purchase (「費用刪減10萬元」) stays with its own clause
         for clause in _clauses(task):
             try:
-                matches = find(store, clause, unit, limit=5)["matches"]
+                clause_amount = None if find_amounts(clause) else amount
+                matches = find(store, clause, unit, amount=clause_amount, limit=5)["matches"]
             except ApprovalError:  # a clause that is all amount, or too long to be a task
                 continue
             for match in matches:
+                if match.get("amount_fit") == "outside":
+                    continue
                 # What also tells is how much of a row's own task text the clause contains
                 # (公務車輛統一調派 in a 車輛 directive).
                 contained = round(100 * match["score_parts"].get("precision", 0.0), 1)
@@ -968,6 +985,7 @@ def triage_record(store: Store, data: bytes):
                 line = match["source_line"]
                 if line not in best or match["score"] > best[line]["score"]:
                     best[line] = match
-        return sorted(best.values(), key=lambda m: -m["score"])
+        fit_order = {"inside": 0, None: 1, "partial": 2}
+        return sorted(best.values(), key=lambda m: (-m["score"], fit_order.get(m.get("amount_fit"), 1)))
 
     return route_items(record, matcher, min_score=0.0)

@@ -1023,6 +1023,19 @@ def _match_marker(line: str) -> tuple[str, str, str, str] | None:
     return None
 
 
+_UNIT_HEADING_SUFFIXES = ("業務工作報告", "工作報告", "業務報告", "補充報告", "報告")
+
+
+def _unit_heading(text: str) -> str | None:
+    """The unit a heading's text names and nothing else (機要組, 政風室：, 會計室業務報告), else None."""
+    name = text.strip().rstrip("：: ")
+    for suffix in _UNIT_HEADING_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return next((unit for form, unit in _words().names if form == name), None)
+
+
 def _report_heading(line: str) -> tuple[str, str, str | None] | None:
     """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」, else None."""
     match = _REPORT_LINE.match(line)
@@ -1084,12 +1097,18 @@ def _parse_record(text: str, today: date | None) -> Record:
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
         report = None if marker or block_line else _report_heading(line)
+        unit_heading = _unit_heading(marker[2]) if marker else None
         if in_header and not (marker or block_line or report) and _looks_like_header(line, header_lines):
             header_lines.append(line)
             after_blank = False
             continue
         in_header = False
-        if marker:
+        if unit_heading:
+            # 「4、機要組」, 「九、政風室：」: a numbered heading that is a unit's name alone opens that
+            # unit's report, as 「機要組陳組長補充報告：」 does (本組 in it is that unit).
+            outline.feed_marker(*marker)
+            outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading)
+        elif marker:
             outline.feed_marker(*marker)
         elif block_line:
             outline.start_block("conclusion", block_line.group("label"), block_line.group("rest") or "")
@@ -1262,6 +1281,16 @@ _OWN_COMMITMENT = lazy_compile(
     r"(?:本組|本室|本中心)(?:[^。；！？]{0,30}?)"
     r"(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於)(?!於.{0,6}完成後)"
 )
+_SPENDING = lazy_compile(r"預算|金額|經費|費用|價金|採購|購置|租賃|委外")
+
+
+def _spends(sentence: str) -> bool:
+    """A sentence naming a sum of money as what something costs (預算金額新臺幣38萬元)."""
+    from approval_cli.text.amounts import find_amounts
+
+    return bool(_SPENDING.search(sentence)) and bool(find_amounts(sentence))
+
+
 # A rule for everyone: 「皆應」「均應」「一律」「均不得」… (not 因應/回應, which contain 應).
 _RULE = lazy_compile(r"(?:皆|均|一律|都|一概)(?:應|須|需|不得|要)")
 
@@ -1273,9 +1302,11 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     owner = block.owner_unit if block else None
     asking = [sentence for sentence in sentences if first_request(sentence)]
     # In a unit's own report, 「本組將…」 is work the unit takes on: it needs routing as much as a
-    # request does (taken when the paragraph asks nobody). 「本組已…」 reports what was done.
+    # request does (taken when the paragraph asks nobody). 「本組已…」 reports what was done. A
+    # sentence that states what the unit spends (「…汰換採購案，預算金額新臺幣38萬元」) is routed by
+    # its amount band whatever its tense.
     if not asking and owner:
-        asking = [sentence for sentence in sentences if _OWN_COMMITMENT.search(sentence)]
+        asking = [sentence for sentence in sentences if _OWN_COMMITMENT.search(sentence) or _spends(sentence)]
     rules = [] if asking else [sentence for sentence in sentences if _RULE.search(sentence)]
     if not asking and not rules:
         return None
