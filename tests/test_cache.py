@@ -514,3 +514,19 @@ def test_no_cache_leaves_no_files_and_no_temporary_folders(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert not cache.exists()
     assert list(temporary.iterdir()) == []
+
+
+def test_a_packed_column_is_cached_as_its_text_and_offsets_only():
+    """The cache holds a column's data and offsets, never its working state (the rows cut out
+    for a batch, the read count): subclasses inherit their parent's __getstate__, which the
+    encoder must find (Python 3.11 gives every object one of its own)."""
+    from approval_cli.catalogue.store import BytesColumn, Column, _Blob, _encode
+
+    column = Column(["採購", "議員"])
+    for _ in range(5):
+        column[0]  # read often enough to be cut into a list
+    assert column._items is not None
+    for packed in (column, BytesColumn([b"a", b"bc"])):
+        encoded = _encode(packed, _Blob())
+        state = encoded["\0object"][1]
+        assert list(state) == ["\0tuple"] and len(state["\0tuple"]) == 2

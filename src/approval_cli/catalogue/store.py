@@ -10,7 +10,6 @@ cache can make a run faster, never break it, and never runs code (see "the compi
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import stat
@@ -40,45 +39,48 @@ def _position(index: int, length: int) -> int:
     return index
 
 
-class Column:
-    """Many short strings kept as one string and an offset array.
+class _Packed:
+    """Many short rows kept as one string (or bytes) and an offset array.
 
     A 50,000-row catalogue has a few hundred thousand short texts; loading them one object
-    at a time was most of a lookup on it. Two objects load in a blink; a row's text is sliced
-    out when it is read.
+    at a time was most of a lookup on it. Two objects load in a blink; a row is sliced out when
+    it is read. Built with append() and finished with close(), or complete from an iterable.
     """
 
-    def __init__(self, texts: Iterable[str] | None = None) -> None:
-        """Column(texts) is complete; Column() is built with append() and finished with close()."""
-        self._buffer: io.StringIO | None = io.StringIO()
-        self._text = ""
-        self._offsets = array("I", [0])
-        self._items: list[str] | None = None  # the rows as strings, once read often (__getitem__)
+    EMPTY: str | bytes = ""
+    OFFSET_CODE = "I"
+
+    def __init__(self, items: Iterable | None = None) -> None:
+        self._buffer: list | None = []
+        self._data = self.EMPTY
+        self._offsets = array(self.OFFSET_CODE, [0])
+        self._items: list | None = None  # the rows cut out, once read often (__getitem__)
         self._reads = 0
-        if texts is not None:
-            for text in texts:
-                self.append(text)
+        if items is not None:
+            for item in items:
+                self.append(item)
             self.close()
 
-    def append(self, text: str) -> None:
+    def append(self, item: str | bytes) -> None:
         """Add a row while building; nothing per row is kept but its end offset."""
         self._items = None
-        self._buffer.write(text)
-        self._offsets.append(self._offsets[-1] + len(text))
+        self._buffer.append(item)
+        self._offsets.append(self._offsets[-1] + len(item))
 
-    def close(self) -> Column:
+    def close(self):
         if self._buffer is not None:
-            self._text = self._text + self._buffer.getvalue()
-            self._buffer = None
+            self._data, self._buffer = self._data + self.EMPTY.join(self._buffer), None
         return self
 
-    def __getstate__(self) -> tuple[str, array]:
-        return self.close()._text, self._offsets
+    def __getstate__(self) -> tuple:
+        return self.close()._data, self._offsets
 
-    def __setstate__(self, state: tuple[str, array]) -> None:
-        self._text, self._offsets = state
+    def __setstate__(self, state: tuple) -> None:
+        self._data, self._offsets = state
         self._buffer = None
         self._items, self._reads = None, 0
+        if type(self._data) is not type(self.EMPTY) or not self._offsets or self._offsets[-1] != len(self._data):
+            raise ValueError("a packed column whose offsets do not fit its data")
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -97,56 +99,25 @@ class Column:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         at = _position(index, len(self))
-        return self._text[self._offsets[at] : self._offsets[at + 1]]
+        return self._data[self._offsets[at] : self._offsets[at + 1]]
 
-    def _cut(self) -> list[str]:
-        text, offsets = self.close()._text, self._offsets
-        self._items = [text[start:end] for start, end in pairwise(offsets)]
+    def _cut(self) -> list:
+        data, offsets = self.close()._data, self._offsets
+        self._items = [data[start:end] for start, end in pairwise(offsets)]
         return self._items
 
 
-class BytesColumn:
-    """Many short byte strings kept as one bytes object and an offset array (see Column).
+class Column(_Packed):
+    """Short texts (ids, folded matching texts) packed into one string."""
 
-    The entries' JSON is kept as UTF-8 bytes: loading a compiled 50,000-row catalogue then
-    decodes none of it (decoding it all was a third of a warm lookup's load); a row is decoded
-    when it is read."""
 
-    def __init__(self, items: Iterable[bytes] | None = None) -> None:
-        self._buffer: bytearray | None = bytearray()
-        self._data = b""
-        self._offsets = array("Q", [0])
-        if items is not None:
-            for item in items:
-                self.append(item)
-            self.close()
+class BytesColumn(_Packed):
+    """Short byte strings packed into one bytes object. The entries' JSON is kept as UTF-8 bytes:
+    loading a compiled 50,000-row catalogue then decodes none of it (decoding it all was a third
+    of a warm lookup's load); a row is decoded when it is read."""
 
-    def append(self, item: bytes) -> None:
-        self._buffer += item
-        self._offsets.append(len(self._buffer))
-
-    def close(self) -> BytesColumn:
-        if self._buffer is not None:
-            self._data, self._buffer = bytes(self._buffer), None
-        return self
-
-    def __getstate__(self) -> tuple[bytes, array]:
-        return self.close()._data, self._offsets
-
-    def __setstate__(self, state: tuple[bytes, array]) -> None:
-        self._data, self._offsets = state
-        self._buffer = None
-        if not isinstance(self._data, bytes) or not self._offsets or self._offsets[-1] != len(self._data):
-            raise ValueError("a bytes column whose offsets do not fit its data")
-
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        at = _position(index, len(self))
-        return self._data[self._offsets[at] : self._offsets[at + 1]]
+    EMPTY = b""
+    OFFSET_CODE = "Q"
 
 
 class Entries:
@@ -415,7 +386,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
              *LANGUAGE_WORDS]  # fmt: skip
     _extend_fold_map(fold_map, words)
     vocabulary = compile_vocabulary(
-        vocabulary_data, names, sorted(triggers), lambda text: fold(text, fold_map), joined._text
+        vocabulary_data, names, sorted(triggers), lambda text: fold(text, fold_map), joined._data
     )
     return Store(
         metadata={key: value for key, value in metadata.items() if key != "vocabulary"},
@@ -703,10 +674,16 @@ def _encode(value, blob: _Blob):
         return {"\0pairs": [[_encode(key, blob), _encode(item, blob)] for key, item in value.items()]}
     cls = type(value)
     if _PACKED.get(cls.__name__) is cls:
-        getstate = cls.__dict__.get("__getstate__")
+        getstate = _defined(cls, "__getstate__")
         state = getstate(value) if getstate else dict(vars(value))
         return {"\0object": [cls.__name__, _encode(state, blob)]}
     raise TypeError(f"the cache cannot hold a {cls.__name__}")
+
+
+def _defined(cls: type, name: str):
+    """The class's own method or one it inherits from our classes; never object's (Python 3.11
+    gives every object a __getstate__, which would dump a column's working state)."""
+    return next((k.__dict__[name] for k in cls.__mro__ if k is not object and name in k.__dict__), None)
 
 
 class _Corrupt(Exception):
@@ -780,7 +757,7 @@ def _decode_tagged(tag: str, body, parts: _Parts):
         cls = _PACKED[body[0]]
         state = _decode(body[1], parts)
         obj = cls.__new__(cls)
-        setstate = cls.__dict__.get("__setstate__")
+        setstate = _defined(cls, "__setstate__")
         if setstate:
             setstate(obj, state)
         elif isinstance(state, dict):
