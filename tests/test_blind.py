@@ -18,7 +18,8 @@ FLOORS = {
     "set1": (0.93, 0.95, 0.80, 0.90, 0.08, 0.74),
     "set2": (0.92, 0.95, 0.70, 0.87, 0.04, 0.80),
     "set3": (0.91, 0.94, 0.75, 0.90, 0.02, 0.72),
-    "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.52),
+    "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.80),
+    "set5": (None, None, None, None, None, 0.58),  # directives only: written to measure triage untouched
 }
 
 
@@ -28,8 +29,9 @@ def test_blind_set_holds_its_ground(store, name, capsys):
     with capsys.disabled():
         print("\n" + evaluate.summary(report))
     top1, top3, refused, right, wrong_refusals, triage = FLOORS[name]
-    find, routes, directives = report["find"], report["route"], report["triage"]
-    assert find["top1"] >= top1 and find["top3"] >= top3
-    assert find["no_row_refused"] >= refused * find["no_row"]
-    assert routes["right"] >= right and routes["wrong_refusal_rate"] <= wrong_refusals
+    find, routes, directives = report.get("find"), report.get("route"), report["triage"]
+    if top1 is not None:
+        assert find["top1"] >= top1 and find["top3"] >= top3
+        assert find["no_row_refused"] >= refused * find["no_row"]
+        assert routes["right"] >= right and routes["wrong_refusal_rate"] <= wrong_refusals
     assert directives["right"] >= triage
