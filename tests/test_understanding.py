@@ -373,3 +373,18 @@ def test_a_co_signing_unit_is_not_a_task_word(store):
     assert query.unit is None
     assert not any("政风" in term for term in query.terms)
     assert make_query(store, "採購 30萬 會辦政風室").terms == make_query(store, "採購 30萬").terms
+
+
+def test_partial_of_a_word_the_text_holds_is_what_rapidfuzz_gives(store):
+    """_partial takes 100 for a word the row's text holds without calling partial_ratio (and
+    without importing rapidfuzz for a lookup whose words all occur); the shortcut must equal
+    partial_ratio for every word of every row, held or not."""
+    from rapidfuzz import fuzz
+
+    from approval_cli.search import match
+
+    for index in range(0, len(store.joined), 7):
+        text = store.joined[index]
+        for word in {text[2:4], text[1:6], text[:3], "采购", "议员质询", "公文系统"}:
+            expected = fuzz.partial_ratio(word, text)
+            assert (100.0 if word in text else match._partial_ratio(word, text)) == expected

@@ -781,12 +781,8 @@ _fuzz = None
 
 
 def _partial(query: Query, text: str, via) -> float:
-    global _fuzz
-    if _fuzz is None:
-        from rapidfuzz import fuzz as _fuzz
     if not query.terms:
         return 0.0
-    partial_ratio = _fuzz.partial_ratio
     weights = query.weights
     total = 0.0
     for term, length, grams, weight in _plan(query).terms:
@@ -794,16 +790,25 @@ def _partial(query: Query, text: str, via) -> float:
             ratio = 100 * sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
             total += ratio * length
             continue
-        ratio = partial_ratio(term, text)
+        # partial_ratio of a word the text holds is 100 by definition (its best window is the word
+        # itself): no call, and rapidfuzz is not even imported by a lookup whose words all occur.
+        ratio = 100.0 if term in text else _partial_ratio(term, text)
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
             for gram, options in query.alternatives.items():
                 if gram in term:
                     for word, credit in options:
                         if word in text:
-                            ratio = max(ratio, credit * partial_ratio(word, text))
+                            ratio = max(ratio, credit * 100.0)
         total += ratio * length
     return total / query.length / 100
+
+
+def _partial_ratio(word: str, text: str) -> float:
+    global _fuzz
+    if _fuzz is None:
+        from rapidfuzz import fuzz as _fuzz
+    return _fuzz.partial_ratio(word, text)
 
 
 def _as_typed(query: Query, gram: str) -> str:
