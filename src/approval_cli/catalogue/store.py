@@ -10,6 +10,7 @@ cache can make a run faster, never break it, and never runs code (see "the compi
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import stat
@@ -51,7 +52,7 @@ class _Packed:
     OFFSET_CODE = "I"
 
     def __init__(self, items: Iterable | None = None) -> None:
-        self._buffer: list | None = []
+        self._buffer = self._new_buffer()
         self._data = self.EMPTY
         self._offsets = array(self.OFFSET_CODE, [0])
         self._items: list | None = None  # the rows cut out, once read often (__getitem__)
@@ -64,13 +65,24 @@ class _Packed:
     def append(self, item: str | bytes) -> None:
         """Add a row while building; nothing per row is kept but its end offset."""
         self._items = None
-        self._buffer.append(item)
+        self._write(item)
         self._offsets.append(self._offsets[-1] + len(item))
 
     def close(self):
         if self._buffer is not None:
-            self._data, self._buffer = self._data + self.EMPTY.join(self._buffer), None
+            self._data, self._buffer = self._data + self._value(), None
         return self
+
+    # One growing buffer, not a list of the rows: a list held every row as its own object until
+    # close(), some 20 MB more at a 50,000-row compile's peak.
+    def _new_buffer(self):
+        return io.StringIO()
+
+    def _write(self, item) -> None:
+        self._buffer.write(item)
+
+    def _value(self):
+        return self._buffer.getvalue()
 
     def __getstate__(self) -> tuple:
         return self.close()._data, self._offsets
@@ -118,6 +130,15 @@ class BytesColumn(_Packed):
 
     EMPTY = b""
     OFFSET_CODE = "Q"
+
+    def _new_buffer(self) -> bytearray:
+        return bytearray()
+
+    def _write(self, item: bytes) -> None:
+        self._buffer += item
+
+    def _value(self) -> bytes:
+        return bytes(self._buffer)
 
 
 class Entries:
