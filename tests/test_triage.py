@@ -79,6 +79,13 @@ def seed() -> Record:
 # --------------------------------------------------------------------------------------------
 
 
+def triaged(store, record: str) -> list[dict]:
+    """The items of a meeting record written in the test, routed against the built-in catalogue."""
+    from approval_cli.answers.core import triage_record
+
+    return triage_record(store, record.encode()).to_dict()["items"]
+
+
 def test_seed_copy_is_byte_identical_to_shared_seed():
     if not SHARED_SEED.exists():
         pytest.skip("../shared is not beside this checkout")
@@ -724,16 +731,14 @@ def test_triage_follows_the_catalogue_vocabulary(store):
     本組 in a unit's report is that unit, and a directive only to 公管中心 goes to 總務組, which
     supervises it (data/vocabulary.yaml, outside_bodies; the dump's 督導市政大樓公共事務管理中心 rows
     29-31 are 總務組's)."""
-    from approval_cli.answers.core import triage_record
-
     text = (
         "臺北市政府秘書處第 120 次處務會議紀錄\n時間：民國 112 年 3 月 2 日\n主席：陳志銘\n"
         "參、報告事項\n一、各組室業務工作報告。\n"
         "市服組王組長補充報告：\n(一) 本組將於3月辦理志工招募，以補實離隊缺額。\n"
         "會議結論：\n(一) 請國際組規劃姊妹市交流活動。\n"
         "(二) 請公管中心就市政大樓採購驗收疑義提出核復意見。\n"
-    ).encode()
-    items = triage_record(store, text).to_dict()["items"]
+    )
+    items = triaged(store, text)
     own = next(item for item in items if "志工招募" in item["text"])
     assert own["units"] == ["市民服務組"]
     assert 262 in [m["source_line"] for m in own["matches"]]  # 辦理志工招募及離隊補實
@@ -750,8 +755,6 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
     a comma (「本組配合…，將於…」), under way (刻正), or scheduled (訂於). Work already done is a
     report and gets no row. Each expected row read from the dump: 文書組 「本處電腦硬碟報廢業務」
     (137), 市民服務組 「辦理志工招募及離隊補實」 (262), 媒體事務組 「市政記者會…」 rows (293)."""
-    from approval_cli.answers.core import triage_record
-
     text = (
         "臺北市政府秘書處第 130 次處務會議紀錄\n時間：民國 113 年 5 月 2 日\n主席：陳志銘\n"
         "參、報告事項\n一、各組室業務工作報告。\n"
@@ -759,8 +762,8 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
         "(二) 本組已完成上半年公文時效統計。\n"
         "市民服務組王組長補充報告：\n(一) 本組刻正辦理第二梯次志工招募，以補實離隊缺額。\n"
         "媒體事務組陳組長補充報告：\n(一) 本組訂於 5 月 20 日協助辦理市政記者會。\n"
-    ).encode()
-    items = triage_record(store, text).to_dict()["items"]
+    )
+    items = triaged(store, text)
     rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in items}
 
     def rows_of(words: str) -> list[int] | None:
@@ -779,15 +782,13 @@ def test_a_heading_that_is_a_unit_name_opens_that_unit_s_report(store):
     and the directive's amount holds for all its clauses (the first clause names the purchase, the
     second the sum). Rows from the dump: 文書組 「本處電腦硬碟報廢業務」 (137); 政風室's band
     「採購金額新臺幣15萬元以下案件」 (369), the one holding 2萬, first; bands excluding it not shown."""
-    from approval_cli.answers.core import triage_record
-
     text = (
         "臺北市政府秘書處 113 年 2 月份處務會議紀錄\n一、時間：113 年 2 月 20 日\n二、主席：陳志銘\n"
         "三、業務報告\n1、文書組\n(1) 本組將於3月辦理本處電腦硬碟報廢，請政風室派員會同。\n"
         "2、政風室：\n(1) 本室辦理廉政宣導品印製，金額新臺幣2萬元。\n"
         "四、主席裁示\n(一) 同意備查。\n"
-    ).encode()
-    items = triage_record(store, text).to_dict()["items"]
+    )
+    items = triaged(store, text)
     disk = next(item for item in items if "硬碟報廢" in item["text"])
     assert "文書組" in disk["units"] and 137 in [m["source_line"] for m in disk["matches"]]
     printing = next(item for item in items if "宣導品" in item["text"])
