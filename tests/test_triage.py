@@ -794,3 +794,16 @@ def test_a_heading_that_is_a_unit_name_opens_that_unit_s_report(store):
     printing = next(item for item in items if "宣導品" in item["text"])
     assert printing["units"] == ["政風室"]
     assert [m["source_line"] for m in printing["matches"]] == [369]
+
+
+@pytest.mark.parametrize("heading", ["（三）人事室（劉主任報告）", "3、人事室(劉主任)", "3、人事室業務報告："])
+def test_a_unit_heading_may_name_its_reporter_in_brackets(store, heading):
+    """「1、總務組（李組長）」, 「（二）文書組（鄭組長報告）」: the unit's report all the same. Row 338 is
+    人事室's 「替代役年度需求調查及分配」 (read from the dump)."""
+    text = (
+        "臺北市政府秘書處第 140 次處務會議紀錄\n時間：民國 113 年 9 月 19 日\n主席：陳志銘\n"
+        f"參、報告事項\n{heading}\n1. 本室將於5月辦理本處替代役役男年度需求調查。\n"
+        "肆、主席裁示\n(一) 洽悉。\n"
+    )
+    item = next(item for item in triaged(store, text) if "需求調查" in item["text"])
+    assert item["units"] == ["人事室"] and 338 in [m["source_line"] for m in item["matches"]]

@@ -1026,9 +1026,14 @@ def _match_marker(line: str) -> tuple[str, str, str, str] | None:
 _UNIT_HEADING_SUFFIXES = ("業務工作報告", "工作報告", "業務報告", "補充報告", "報告")
 
 
+# Who reports, in brackets after the unit's name: 「總務組（李組長）」, 「文書組（鄭組長報告）」.
+_REPORTER_IN_BRACKETS = lazy_compile(r"\s*[（(][^（）()]{1,12}[）)]$")
+
+
 def _unit_heading(text: str) -> str | None:
-    """The unit a heading's text names and nothing else (機要組, 政風室：, 會計室業務報告), else None."""
-    name = text.strip().rstrip("：: ")
+    """The unit a heading's text names and nothing else (機要組, 政風室：, 會計室業務報告,
+    總務組（李組長）), else None."""
+    name = _REPORTER_IN_BRACKETS.sub("", text.strip().rstrip("：: ")).rstrip("：: ")
     for suffix in _UNIT_HEADING_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             name = name[: -len(suffix)]
