@@ -20,6 +20,7 @@ FLOORS = {
     "set3": (0.91, 0.94, 0.75, 0.90, 0.02, 0.72),
     "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.80),
     "set5": (None, None, None, None, None, 0.78),  # directives only
+    "set6": (None, None, None, None, None, 0.78),  # directives only
 }
 
 
