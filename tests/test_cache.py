@@ -492,7 +492,7 @@ def test_a_shipped_file_that_does_not_match_is_compiled_afresh(tmp_path, monkeyp
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(locate.builtin_path(), folder / "tables.yaml")
-    (folder / "tables.compiled").write_bytes(b"approval-cache9\n" + b"\0" * 64)
+    (folder / "tables.compiled").write_bytes(b"approval-cache10\n" + b"\0" * 64)
     monkeypatch.setattr(locate, "builtin_path", lambda: folder / "tables.yaml")
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
     store = load_store(None)
@@ -530,3 +530,18 @@ def test_a_packed_column_is_cached_as_its_text_and_offsets_only():
         encoded = _encode(packed, _Blob())
         state = encoded["\0object"][1]
         assert list(state) == ["\0tuple"] and len(state["\0tuple"]) == 2
+
+
+def test_a_vocabulary_that_is_not_json_is_a_clear_error_not_a_traceback():
+    """The cache holds the vocabulary as one JSON text, decoded on first use; a cache file altered
+    since it was written must not end a lookup in a traceback."""
+    from approval_cli.catalogue.store import load_store
+    from approval_cli.errors import CatalogueError
+
+    store = load_store(use_cache=False)
+    assert store.vocab.unit_names  # decoded on first use
+    for broken in ("{not json", "[1, 2]"):
+        store.vocabulary, store._vocab = broken, None
+        with pytest.raises(CatalogueError) as caught:
+            _ = store.vocab
+        assert "快取" in caught.value.message

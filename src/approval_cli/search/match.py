@@ -198,7 +198,6 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
-    vocabulary = store.vocab
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
     conditions, taken = _take_conditions(store, parts)
     if span is None and not _has_task_words(store, taken):
@@ -229,7 +228,8 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
                 terms.append(word)
                 shown.setdefault(word, written)
     folded = "".join(terms)
-    purchase = [word for word in vocabulary.purchase_words if word in folded]
+    # The vocabulary is read only when there are words (a lookup by amount alone never decodes it).
+    purchase = [word for word in store.vocab.purchase_words if word in folded] if folded else []
     query = Query(
         text=cleaned,
         folded=folded,
@@ -319,6 +319,8 @@ def _take_unit(
     A mention right after 會辦/會/送 names a co-signer, not the unit doing the task. With a unit
     already chosen, only mentions of that unit are taken out; other units stay task words.
     """
+    if not parts:
+        return None, None, None, parts
     names = store.vocab.unit_names  # folded name or short form → unit
     if not names:
         return None, None, None, parts
@@ -414,6 +416,8 @@ def _take_conditions(
     words together with its negation and affixes (「不涉及個資者」): it says which note applies, not
     which row. One the tasks use (銷毀, 資訊安全) stays a task word as well.
     """
+    if not parts:
+        return [], parts
     vocabulary = store.vocab
     words = vocabulary.condition_words  # folded word → folded trigger
     if not words:
@@ -497,7 +501,6 @@ def _join_split_amounts(text: str) -> str:
 def _weigh(store: Store, query: Query) -> None:
     """Each bigram's weight (rarer in the table, heavier) and what else covers it."""
     rows = max(len(store.joined), 1)
-    vocabulary = store.vocab
     weights: dict[str, float] = {}
     # In the order the clerk wrote them, never a set's order: a set of strings iterates in an
     # order that changes from process to process (hash randomisation), and with it the order of
@@ -509,6 +512,7 @@ def _weigh(store: Store, query: Query) -> None:
             weight = min(weight, FILLER_WEIGHT)
         weights[gram] = weight
     alternatives: dict[str, list[tuple[str, float]]] = {}
+    vocabulary = store.vocab if query.terms else None
     for term in query.terms:
         for word, table_words in vocabulary.thesaurus_in(term):
             at = term.find(word)
