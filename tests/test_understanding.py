@@ -388,3 +388,16 @@ def test_partial_of_a_word_the_text_holds_is_what_rapidfuzz_gives(store):
         for word in {text[2:4], text[1:6], text[:3], "采购", "议员质询", "公文系统"}:
             expected = fuzz.partial_ratio(word, text)
             assert (100.0 if word in text else match._partial_ratio(word, text)) == expected
+
+
+def test_a_co_signing_unit_named_by_its_bare_name_is_no_task_word(store):
+    """「會政風」, 「送會計」: a unit's bare name (政風, 會計: a unit only as a word of its own) right
+    after a co-sign word asks who co-signs, as 「會政風室」 does. 「要不要」 around it is no task either,
+    so a condition word that is all the task (章戳銷毀) is searched for."""
+    from approval_cli.search.match import make_query
+
+    query = make_query(store, "章戳銷毀 要不要會政風")
+    assert "章戳销毁" in query.terms and not any("政风" in term for term in query.terms)
+    assert make_query(store, "採購 30萬 送會計").terms == make_query(store, "採購 30萬").terms
+    assert make_query(store, "會計 甄補人力").unit == "會計室"  # a bare name standing alone still names its unit
+    assert make_query(store, "會議紀錄").terms == ["会议纪录"]  # 會 starting a word is no co-sign

@@ -356,8 +356,24 @@ def _take_unit(
             key = key[:start] + " " + key[end:]
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
-        out.append(_without_collectives(store, part))
+        out.append(_without_collectives(store, _without_cosigned_stems(store, part, cosigning, standalone)))
     return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
+
+
+def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...], stems: dict[str, str]) -> str:
+    """A part without 「會政風」, 「送會計」: a unit's bare name right after a co-sign word asks who
+    co-signs, as 「會政風室」 does (stems alone name a unit only as a word of their own)."""
+    key = store.fold(part)
+    while True:
+        found = next(
+            ((at, word + stem) for stem in stems for word in cosigning if (at := key.find(word + stem)) >= 0),
+            None,
+        )
+        if found is None:
+            return part
+        at, mention = found
+        part = _drop_typed(part, _typed_span(store, part, key, at, at + len(mention)))
+        key = store.fold(part)
 
 
 def _without_collectives(store: Store, part: str) -> str:
@@ -403,8 +419,8 @@ def _drop_typed(part: str, written: str) -> str:
 
 
 def _has_task_words(store: Store, parts: list[str]) -> bool:
-    """Whether anything but amounts and filler (要, 請問) is left to match rows with."""
-    return any(set(store.fold(strip_amounts(part)[0])) - FILLER_CHARS for part in parts)
+    """Whether anything but amounts, filler and negation (要, 請問, 要不要) is left to match rows with."""
+    return any(set(store.fold(strip_amounts(part)[0])) - FILLER_CHARS - NEGATING_CHARS for part in parts)
 
 
 def _take_conditions(
