@@ -21,6 +21,7 @@ FLOORS = {
     "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.80),
     "set5": (None, None, None, None, None, 0.78),  # directives only
     "set6": (None, None, None, None, None, 0.78),  # directives only
+    "set7": (0.91, 0.93, 0.75, 0.97, 0.02, None),  # find and route only
 }
 
 
@@ -30,9 +31,10 @@ def test_blind_set_holds_its_ground(store, name, capsys):
     with capsys.disabled():
         print("\n" + evaluate.summary(report))
     top1, top3, refused, right, wrong_refusals, triage = FLOORS[name]
-    find, routes, directives = report.get("find"), report.get("route"), report["triage"]
+    find, routes, directives = report.get("find"), report.get("route"), report.get("triage")
     if top1 is not None:
         assert find["top1"] >= top1 and find["top3"] >= top3
         assert find["no_row_refused"] >= refused * find["no_row"]
         assert routes["right"] >= right and routes["wrong_refusal_rate"] <= wrong_refusals
-    assert directives["right"] >= triage
+    if triage is not None:
+        assert directives["right"] >= triage
