@@ -266,7 +266,20 @@ def test_no_amount_in_text(text):
     assert find_amounts(text) == []
 
 
-@pytest.mark.parametrize(("text", "value"), [("影印紙2000", 2000), ("買影印紙 2000", 2000), ("12000影印紙", 12000)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("影印紙2000", 2000),
+        ("買影印紙 2000", 2000),
+        ("12000影印紙", 12000),
+        # A number run into a band word, a colloquial unit or 含稅 is still the amount (review finding):
+        ("採購文具4500以下", 4500),
+        ("購買碳粉5000塊", 5000),
+        ("電腦採購4500含稅", 4500),
+        ("文具 2500購買", 2500),
+        ("影印紙2000塊", 2000),
+    ],
+)
 def test_a_bare_number_at_the_end_or_of_five_digits_is_still_money(text, value):
     assert [m.value for m in find_amounts(text)] == [value]
 
@@ -454,3 +467,9 @@ def test_find_and_strip_never_raise(text):
     assert isinstance(stripped, str)
     parse_amount_range(text)
     parse_threshold_clause(text)
+
+
+def test_a_range_of_bare_four_digit_numbers_stays_a_range():
+    """「文具採購 3000至9000」: 3000 runs into 至, which is no name (review finding on the rule for
+    1999專線 / 2024姊妹市)."""
+    assert parse_amount_range("文具採購 3000至9000") == (3000, 9000)

@@ -313,6 +313,15 @@ def _amount_error(bad: _Bad, shown: str) -> AmountError:
     return AmountError(f"「{shown}」不是看得懂的金額。", _EXAMPLES_HINT)
 
 
+# What may follow an amount written without 元 and still leave it an amount: a band or range word,
+# a colloquial unit (塊), 整, 含稅 (「4500以下」, 「3000至9000」, 「2000塊」, 「4500含稅」).
+_AMOUNT_FOLLOWERS = frozenset("以至到起逾塊整含元萬万千仟百左上下多餘余")
+
+
+def _names_or_dates(nxt: str) -> bool:
+    return "\u4e00" <= nxt <= "\u9fff" and nxt not in _AMOUNT_FOLLOWERS
+
+
 def _bare_number_is_money(half: str, start: int, end: int) -> bool:
     """A plain Arabic number without any money cue: money only if it looks like one."""
     before = half[start - 1] if start > 0 else ""
@@ -328,8 +337,8 @@ def _bare_number_is_money(half: str, start: int, end: int) -> bool:
     nxt = half[end] if end < len(half) else ""
     if nxt.isascii() and nxt.isalpha():
         return False  # 3000mAh, 2000x
-    if end - start == 4 and "\u4e00" <= nxt <= "\u9fff":
-        return False  # four digits run into a word name it or date it: 1999專線, 2024姊妹市交流
+    if end - start == 4 and 1900 <= int(half[start:end]) <= 2099 and _names_or_dates(nxt):
+        return False  # a year-like number run into a word names or dates it: 1999專線, 2024姊妹市交流
     # Dates, phone numbers, document numbers: 2023/09/21, 2720-8889, 10:30.
     if nxt in "-/:." and half[end + 1 : end + 2].isdigit():
         return False
