@@ -401,3 +401,7 @@ def test_a_co_signing_unit_named_by_its_bare_name_is_no_task_word(store):
     assert make_query(store, "採購 30萬 送會計").terms == make_query(store, "採購 30萬").terms
     assert make_query(store, "會計 甄補人力").unit == "會計室"  # a bare name standing alone still names its unit
     assert make_query(store, "會議紀錄").terms == ["会议纪录"]  # 會 starting a word is no co-sign
+    # 會 ending a word (議會, 基金會, 研討會) is no co-sign either (review finding): the words stay.
+    assert "".join(make_query(store, "議會文書往來").terms) == "议会文书往来"
+    assert "人事" in "".join(make_query(store, "市議會人事質詢資料").terms)
+    assert "会计" in "".join(make_query(store, "基金會會計查核").terms)

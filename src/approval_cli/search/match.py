@@ -339,7 +339,7 @@ def _take_unit(
         hit = _unit_mention(key, names)
         while hit is not None:
             start, end, unit = hit
-            cosign = next((word for word in cosigning if key[:start].endswith(word)), None)
+            cosign = _cosign_before(key, start, cosigning)
             if cosign is not None:
                 # 「要會政風室」 asks who co-signs, which every answer shows: neither the unit doing
                 # the task nor words of the task.
@@ -360,20 +360,36 @@ def _take_unit(
     return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
 
 
+# What may stand right before a co-sign word that starts a clause: 「要會」, 「需會辦」, 「並送」. A Han
+# character other than these makes 會 the end of a word (議會, 委員會, 基金會, 研討會), no co-sign.
+_BEFORE_COSIGN = frozenset("要需须应请并再先及和与且是否不也还还得可能会将")
+
+
+def _cosign_before(key: str, start: int, cosigning: tuple[str, ...]) -> str | None:
+    """The co-sign word right before key[start] (「會辦」 in 「要會辦政風室」), when it starts a word."""
+    for word in cosigning:
+        if key[:start].endswith(word):
+            at = start - len(word)
+            if at == 0 or key[at - 1] == " " or key[at - 1] in _BEFORE_COSIGN:
+                return word
+    return None
+
+
 def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...], stems: dict[str, str]) -> str:
     """A part without 「會政風」, 「送會計」: a unit's bare name right after a co-sign word asks who
     co-signs, as 「會政風室」 does (stems alone name a unit only as a word of their own)."""
     key = store.fold(part)
-    while True:
-        found = next(
-            ((at, word + stem) for stem in stems for word in cosigning if (at := key.find(word + stem)) >= 0),
-            None,
-        )
-        if found is None:
-            return part
-        at, mention = found
-        part = _drop_typed(part, _typed_span(store, part, key, at, at + len(mention)))
-        key = store.fold(part)
+    for stem in stems:
+        at = key.find(stem)
+        while at >= 0:
+            cosign = _cosign_before(key, at, cosigning)
+            if cosign is None:
+                at = key.find(stem, at + 1)
+                continue
+            part = _drop_typed(part, _typed_span(store, part, key, at - len(cosign), at + len(stem)))
+            key = store.fold(part)
+            at = key.find(stem)
+    return part
 
 
 def _without_collectives(store: Store, part: str) -> str:
