@@ -807,3 +807,40 @@ def test_a_unit_heading_may_name_its_reporter_in_brackets(store, heading):
     )
     item = next(item for item in triaged(store, text) if "需求調查" in item["text"])
     assert item["units"] == ["人事室"] and 338 in [m["source_line"] for m in item["matches"]]
+
+
+def test_what_a_report_says_was_spent_done_or_cancelled_is_no_item(store):
+    """Review findings: money already spent (「上月加油費用計新臺幣2萬元」, 「已支用」), a plan that was
+    cancelled (「原訂於」), and another subject's work after a comma (「…，各組室將於下週進駐」) are
+    reports, not the unit's work to route; a purchase still to be made stays an item."""
+    text = (
+        "臺北市政府秘書處第 141 次處務會議紀錄\n時間：民國 113 年 10 月 17 日\n主席：陳志銘\n"
+        "參、報告事項\n1、總務組\n"
+        "(1) 本組上月公務車加油費用計新臺幣2萬元，較去年減少。\n"
+        "(2) 本組本年度經費執行率為85%，已支用新臺幣120萬元。\n"
+        "(3) 本組原訂於3月辦理之消防講習因故取消。\n"
+        "(4) 本組已完成辦公室搬遷，各組室將於下週起陸續進駐。\n"
+        "(5) 本組擬汰換會議室投影機，預算新臺幣9萬元。\n"
+        "肆、主席裁示\n(一) 洽悉。\n"
+    )
+    texts = [item["text"] for item in triaged(store, text) if item["kind"] == "directive"]
+    assert not any(word in " ".join(texts) for word in ("加油", "執行率", "消防講習", "搬遷"))
+    assert any("投影機" in t for t in texts)
+
+
+def test_a_conclusion_listed_per_unit_keeps_every_directive(store):
+    """「會議結論：（一）總務組：1、…」: headings that name units inside a conclusion list the chair's
+    words per unit; they do not open reports (review finding: two directives were dropped and a
+    third merged into the 文書組 item)."""
+    text = (
+        "臺北市政府秘書處第 142 次處務會議紀錄\n時間：民國 113 年 11 月 21 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務報告（略）\n"
+        "肆、會議結論：\n（一）總務組：\n1、３月底前完成公務車輛標售。\n"
+        "（二）文書組：\n1、４月底前完成公文檔案清查。\n"
+        "（三）請人事室辦理年度考績作業。\n"
+    )
+    texts = [item["text"] for item in triaged(store, text) if item["kind"] == "directive"]
+    assert any("公務車輛標售" in t for t in texts)
+    assert any("公文檔案清查" in t for t in texts)
+    assert any(t.startswith("請人事室") for t in texts)
+    assert not any(t.strip("：: ") in ("總務組", "文書組") for t in texts)

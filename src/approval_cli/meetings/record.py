@@ -908,6 +908,14 @@ class _Outline:
     def labels(self) -> list[str]:
         return [label for _, label, _ in self.stack]
 
+    def may_open_report(self, marker_type: str) -> bool:
+        """Whether a heading of this numbering may open a unit's report: not an item inside a
+        conclusion (「會議結論：（一）總務組：1、…」 lists the chair's words per unit), only a heading
+        at the level of one enclosing it (「2、文書組」 after 「1、總務組 … 主席裁示：…」)."""
+        if self.block is None or self.block.kind != "conclusion":
+            return True
+        return marker_type in [entry[0] for entry in self.stack]
+
     def feed_marker(self, marker_type: str, label: str, rest: str, shown: str) -> None:
         block = self.block
         if block is not None:
@@ -1102,7 +1110,7 @@ def _parse_record(text: str, today: date | None) -> Record:
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
         report = None if marker or block_line else _report_heading(line)
-        unit_heading = _unit_heading(marker[2]) if marker else None
+        unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
         if in_header and not (marker or block_line or report) and _looks_like_header(line, header_lines):
             header_lines.append(line)
             after_blank = False
@@ -1283,17 +1291,20 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
 # (scheduled). The verb may stand after a comma of the same sentence: 「本組配合本府資訊政策，將於
 # 明年起汰換…」. Work already done (「本組已完成…」) is a report, not an item.
 _OWN_COMMITMENT = lazy_compile(
-    r"(?:本組|本室|本中心)(?:[^。；！？]{0,30}?)"
-    r"(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於)(?!於.{0,6}完成後)"
+    # A clause with a subject of its own ends it: 「本組已完成搬遷，各組室將於下週進駐」 is not the unit's.
+    r"(?:本組|本室|本中心)(?:(?![，,](?:各|同仁|全體|請))[^。；！？]){0,30}?"
+    r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於)(?!於.{0,6}完成後)"
 )
-_SPENDING = lazy_compile(r"預算|金額|經費|費用|價金|採購|購置|租賃|委外")
+_BUYING = lazy_compile(r"採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作")
+_DONE = lazy_compile(r"已完成|已支|業已|計支|支用|執行率|較去年|較上")
 
 
 def _spends(sentence: str) -> bool:
-    """A sentence naming a sum of money as what something costs (預算金額新臺幣38萬元)."""
+    """A sentence about buying, leasing or outsourcing something for a sum (「…汰換採購案，預算金額
+    新臺幣38萬元」), not one that reports money spent (「上月加油費用計新臺幣2萬元」, 「已支用…」)."""
     from approval_cli.text.amounts import find_amounts
 
-    return bool(_SPENDING.search(sentence)) and bool(find_amounts(sentence))
+    return bool(_BUYING.search(sentence)) and not _DONE.search(sentence) and bool(find_amounts(sentence))
 
 
 # A rule for everyone: 「皆應」「均應」「一律」「均不得」… (not 因應/回應, which contain 應).
