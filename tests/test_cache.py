@@ -532,16 +532,46 @@ def test_a_packed_column_is_cached_as_its_text_and_offsets_only():
         assert list(state) == ["\0tuple"] and len(state["\0tuple"]) == 2
 
 
-def test_a_vocabulary_that_is_not_json_is_a_clear_error_not_a_traceback():
-    """The cache holds the vocabulary as one JSON text, decoded on first use; a cache file altered
-    since it was written must not end a lookup in a traceback."""
-    from approval_cli.catalogue.store import load_store
-    from approval_cli.errors import CatalogueError
+def test_a_forged_cache_is_ignored_not_used_review_findings(store):
+    """A cache file is untrusted (review findings): a vocabulary text that is not JSON of the right
+    shape (deeply nested, wrong types), offsets of another array kind, band columns of unequal
+    length, and a blob part referenced again and again (memory amplification) each make the file
+    unsound: decode_store returns None and the catalogue is compiled afresh."""
+    import copy
+    import io
+    from array import array
 
-    store = load_store(use_cache=False)
-    assert store.vocab.unit_names  # decoded on first use
-    for broken in ("{not json", "[1, 2]"):
-        store.vocabulary, store._vocab = broken, None
-        with pytest.raises(CatalogueError) as caught:
-            _ = store.vocab
-        assert "快取" in caught.value.message
+    sound = store_module.encode_store(store, "k")
+    assert store_module.decode_store(io.BytesIO(sound), "k") is not None
+
+    def forged(change) -> bytes:
+        fake = copy.copy(store)
+        change(fake)
+        return store_module.encode_store(fake, "k")
+
+    for vocabulary in ("[" * 100_000 + "]" * 100_000, '{"purchase_words": [1]}', "{not json", "[1, 2]"):
+        data = forged(lambda fake, v=vocabulary: setattr(fake, "vocabulary", v))
+        assert store_module.decode_store(io.BytesIO(data), "k") is None, vocabulary[:20]
+
+    def float_offsets(fake):
+        column = store_module.Column(["採購", "議員"])
+        column._offsets = array("d", column._offsets)
+        fake.ids = column
+
+    def short_bands(fake):
+        bands = copy.copy(store.bands)
+        bands._high = store.bands._high[:-1]
+        fake.bands = bands
+
+    for change in (float_offsets, short_bands):
+        assert store_module.decode_store(io.BytesIO(forged(change)), "k") is None, change.__name__
+
+    # One 200-byte part referenced 50 times: reading it back would hold 50 copies.
+    blob = store_module._Blob()
+    ref = blob.add(b"x" * 200)
+    header = {"key": "k", "fields": {"metadata": [{"\0bytes": ref} for _ in range(50)]}}
+    head = json.dumps(header).encode()
+    data = store_module._MAGIC + len(head).to_bytes(8, "little") + blob.size.to_bytes(8, "little") + head
+    parts = store_module._Parts(io.BytesIO(data + b"".join(blob.parts)), len(data), blob.size)
+    with pytest.raises(store_module._Corrupt):
+        store_module._decode(header["fields"]["metadata"], parts)

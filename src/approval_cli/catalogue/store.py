@@ -91,7 +91,15 @@ class _Packed:
         self._data, self._offsets = state
         self._buffer = None
         self._items, self._reads = None, 0
-        if type(self._data) is not type(self.EMPTY) or not self._offsets or self._offsets[-1] != len(self._data):
+        offsets = self._offsets
+        if (
+            type(self._data) is not type(self.EMPTY)
+            or not isinstance(offsets, array)
+            or offsets.typecode != self.OFFSET_CODE
+            or not offsets
+            or offsets[0] != 0
+            or offsets[-1] != len(self._data)
+        ):
             raise ValueError("a packed column whose offsets do not fit its data")
 
     def __len__(self) -> int:
@@ -158,7 +166,14 @@ class Entries:
         index = _position(index, len(self))
         entry = self._decoded.get(index)
         if entry is None:
-            entry = self._decoded[index] = json.loads(self._texts[index])
+            try:
+                entry = json.loads(self._texts[index])
+            except (ValueError, RecursionError):  # a cache file altered since it was written
+                raise CatalogueError(
+                    "編譯過的目錄快取已損壞（條目無法讀取）。",
+                    "請刪除快取資料夾（approval-cli）後再試，或設定 APPROVAL_NO_CACHE=1。",
+                ) from None
+            self._decoded[index] = entry
         return entry
 
     def __getstate__(self) -> BytesColumn:
@@ -190,6 +205,9 @@ class Bands:
     def __setstate__(self, state: dict) -> None:
         self._low, self._high = state["_low"], state["_high"]
         self._items, self._reads, self._banded = None, 0, None
+        for column in (self._low, self._high):
+            if not isinstance(column, array) or column.typecode != "q" or len(column) != len(self._low):
+                raise ValueError("band columns of another kind or length")
 
     def __len__(self) -> int:
         return len(self._low)
@@ -296,16 +314,9 @@ class Store:
         if self._vocab is None:
             from approval_cli.catalogue.vocabulary import from_plain
 
-            try:
-                data = json.loads(self.vocabulary) if isinstance(self.vocabulary, str) else self.vocabulary
-                if not isinstance(data, dict):
-                    raise ValueError("not an object")
-                self._vocab = from_plain(data)
-            except (ValueError, TypeError, AttributeError):  # a cache file altered since it was written
-                raise CatalogueError(
-                    "編譯過的目錄快取已損壞（詞彙表無法讀取）。",
-                    "請刪除快取資料夾（approval-cli）後再試，或設定 APPROVAL_NO_CACHE=1。",
-                ) from None
+            # Read back from a cache file, the text was checked when the file was loaded
+            # (_consistent); built here, it is our own.
+            self._vocab = from_plain(_vocabulary_data(self.vocabulary) or {})
         return self._vocab
 
     def unfold(self, folded: str) -> str:
@@ -728,13 +739,15 @@ class _Parts:
 
     def __init__(self, handle, start: int, size: int) -> None:
         self.handle, self.start, self.size = handle, start, size
+        self.taken = 0  # bytes read so far: a sound file reads each part once, so never more than size
 
     def read(self, ref) -> bytes:
         if not (isinstance(ref, list) and len(ref) == 2 and all(type(n) is int for n in ref)):
             raise _Corrupt
         at, size = ref
-        if at < 0 or size < 0 or at + size > self.size:
-            raise _Corrupt
+        if at < 0 or size < 0 or at + size > self.size or self.taken + size > self.size:
+            raise _Corrupt  # out of the blob, or a part read again and again (memory amplification)
+        self.taken += size
         self.handle.seek(self.start + at)
         data = self.handle.read(size)
         if len(data) != size:
@@ -861,13 +874,25 @@ def decode_store(handle, key: str) -> Store | None:
     return store if _consistent(store) else None
 
 
+def _vocabulary_data(text: str) -> dict | None:
+    """The vocabulary's JSON text as plain data, or None when it is not JSON of the right shape
+    (a cache file is untrusted: deep nesting, wrong types)."""
+    from approval_cli.catalogue.vocabulary import plain_is_sound
+
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return data if plain_is_sound(data) else None
+
+
 def _consistent(store: Store) -> bool:
     """The per-row columns agree on the number of rows and are what they claim to be."""
     kinds = {"entries": Entries, "row_unit": UnitColumn, "bands": Bands, "ids": Column, "joined": Column,
              "contents": Column, "specifics": Column, "content_grams": array, "specific_grams": array}  # fmt: skip
     if not all(isinstance(getattr(store, name, None), kind) for name, kind in kinds.items()):
         return False
-    if not isinstance(store.vocabulary, str):
+    if not isinstance(store.vocabulary, str) or _vocabulary_data(store.vocabulary) is None:
         return False
     try:
         return len({len(getattr(store, name)) for name in kinds}) == 1

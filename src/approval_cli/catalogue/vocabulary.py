@@ -146,6 +146,37 @@ def compile_vocabulary(
     }
 
 
+_STR_LISTS = ("units", "own_unit_words", "purchase_words", "condition_only")
+_STR_MAPS = ("unit_names", "unit_forms", "unit_standalone", "outside_bodies", "role_aliases", "condition_words")
+_LIST_MAPS = ("collective_units", "thesaurus")
+
+
+def plain_is_sound(data: object) -> bool:
+    """Whether plain data (read back from a cache file: untrusted) has the shape from_plain needs:
+    lists of strings, maps of strings to strings or to lists of strings, layers to a string or null."""
+
+    def strings(value: object) -> bool:
+        return isinstance(value, list) and all(type(item) is str for item in value)
+
+    if not isinstance(data, dict):
+        return False
+    for name in _STR_LISTS:
+        if not strings(data.get(name, [])):
+            return False
+    for name in _STR_MAPS:
+        value = data.get(name, {})
+        if not isinstance(value, dict) or not all(type(k) is str and type(v) is str for k, v in value.items()):
+            return False
+    for name in _LIST_MAPS:
+        value = data.get(name, {})
+        if not isinstance(value, dict) or not all(type(k) is str and strings(v) for k, v in value.items()):
+            return False
+    layers = data.get("layers", {})
+    return isinstance(layers, dict) and all(
+        type(k) is str and (v is None or type(v) is str) for k, v in layers.items()
+    )
+
+
 def from_plain(data: dict) -> Vocabulary:
     return Vocabulary(
         units=list(data.get("units", [])),

@@ -177,8 +177,10 @@ class _DropTable(dict):
 
     def __missing__(self, code: int) -> str | None:
         ch = chr(code)
-        self[code] = None if self.dropped(ch) else ch
-        return self[code]
+        kept = None if self.dropped(ch) else ch
+        if code <= 0xFFFF:  # remembered for the Basic Multilingual Plane only: a bounded table
+            self[code] = kept
+        return kept
 
 
 # Zero-width spaces, BOMs, bidi marks (Cf) and lone surrogates (Cs).
