@@ -18,9 +18,9 @@ FLOORS = {
     "set1": (0.93, 0.95, 0.80, 0.90, 0.08, 0.74),
     "set2": (0.92, 0.95, 0.70, 0.87, 0.04, 0.80),
     "set3": (0.91, 0.94, 0.75, 0.90, 0.02, 0.72),
-    "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.80),
+    "set4": (0.92, 0.95, 0.75, 0.94, 0.02, 0.78),
     "set5": (None, None, None, None, None, 0.78),  # directives only
-    "set6": (None, None, None, None, None, 0.78),  # directives only
+    "set6": (None, None, None, None, None, 0.76),  # directives only
     "set7": (0.91, 0.93, 0.75, 0.97, 0.02, None),  # find and route only
 }
 
