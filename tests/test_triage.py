@@ -844,3 +844,20 @@ def test_a_conclusion_listed_per_unit_keeps_every_directive(store):
     assert any("公文檔案清查" in t for t in texts)
     assert any(t.startswith("請人事室") for t in texts)
     assert not any(t.strip("：: ") in ("總務組", "文書組") for t in texts)
+
+
+def test_a_numbered_header_and_a_two_line_title_are_read():
+    """Records that number their header fields (「一、時間：113年10月17日（星期四）上午10時」,
+    「三、主持人：…　紀錄：…」) and put the agency and the meeting on two title lines were read as
+    having no name and no date, so no deadline could be dated."""
+    text = (
+        "臺北市政府秘書處\n第147次處務會議紀錄\n\n"
+        "一、時間：114年4月17日（星期四）上午9時30分\n二、地點：市政大樓北區11樓第二會議室\n"
+        "三、主持人：王秘書長正宏　　紀錄：吳佳穎\n四、出（列）席人員：詳如簽到單\n"
+        "五、報告事項\n（一）請總務組於5月中旬前完成公務車輛標售。\n"
+    )
+    record = parse_record(text)
+    assert record.meeting.name == "第147次處務會議"
+    assert record.meeting.date == "2025-04-17"
+    assert record.meeting.chair == "王秘書長正宏" and record.meeting.recorder == "吳佳穎"
+    assert not any(("找不到會議名稱" in w or "找不到會議日期" in w) for w in record.warnings)

@@ -857,8 +857,8 @@ _REPORT_LINE = lazy_compile(
 _REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
 _END_LINE = lazy_compile(r"^散會")  # cleaning has already dropped 「散 會」's space
 _HEADER_FIELD = lazy_compile(
-    r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
-    r"|出席人員|出席|列席人員|列席|請假人員|請假)\s*[:：]"
+    r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|主持人|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
+    r"|出[（(]列[）)]席人員|出席人員|出席|列席人員|列席|請假人員|請假)\s*[:：]"
 )
 _MEETING_NAME = lazy_compile(
     r"第(?P<number>[0-9〇零一二三四五六七八九十百]+)次(?P<kind>[\u4e00-\u9fff]{0,8}?會議)"
@@ -1111,6 +1111,11 @@ def _parse_record(text: str, today: date | None) -> Record:
         block_line = None if marker else _BLOCK_LINE.match(line)
         report = None if marker or block_line else _report_heading(line)
         unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
+        if in_header and marker and _HEADER_FIELD.match(marker[2]):
+            # 「一、時間：113年10月17日」「三、主席：…」: header fields numbered like the body.
+            header_lines.append(marker[2])
+            after_blank = False
+            continue
         if in_header and not (marker or block_line or report) and _looks_like_header(line, header_lines):
             header_lines.append(line)
             after_blank = False
@@ -1173,8 +1178,11 @@ def _looks_like_header(line: str, header_lines: list[str]) -> bool:
     """Header lines are the title and 「時間：」「主席：」… fields; the first other line starts the body."""
     if _HEADER_FIELD.match(line):
         return True
-    has_title = any(not _HEADER_FIELD.match(seen) for seen in header_lines)
-    return not has_title and len(line) <= 60 and not line.endswith(_TERMINAL)
+    titles = [seen for seen in header_lines if not _HEADER_FIELD.match(seen)]
+    if len(line) > 60 or line.endswith(_TERMINAL) or len(titles) >= 2:
+        return False
+    # A title may run over two lines: 「臺北市政府秘書處」 then 「第147次處務會議紀錄」.
+    return not titles or any(word in line for word in ("會議", "紀錄", "記錄"))
 
 
 def _parse_header(lines: list[str]) -> tuple[Meeting, date | None, list[str]]:
@@ -1232,7 +1240,7 @@ def _canonical_field(label: str) -> str:
         return "time"
     if "地點" in label:
         return "location"
-    if label == "主席":
+    if label in ("主席", "主持人"):
         return "chair"
     if "紀錄" in label or "記錄" in label:
         return "recorder"
