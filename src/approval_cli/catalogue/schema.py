@@ -130,13 +130,6 @@ class Catalogue(_Model):
 # ---------------------------------------------------------------- loading
 
 
-def read_document(path: Path) -> object:
-    """Read a YAML or JSON catalogue file into plain data, with one-sentence errors."""
-    from approval_cli.catalogue.locate import read_catalogue_bytes
-
-    return parse_document(read_catalogue_bytes(path)[0], path)
-
-
 def parse_document(raw: bytes | list[bytes], path: Path | str) -> object:
     """A catalogue file's bytes as plain data: size-bounded, YAML aliases bounded, errors in words.
 
