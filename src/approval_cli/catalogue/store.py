@@ -288,6 +288,7 @@ class Store:
     _by_id: dict[str, int] | None = field(default=None, repr=False)
     _unit_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _vocab: object = field(default=None, repr=False)
+    _vocab_data: dict | None = field(default=None, repr=False)  # the vocabulary text parsed by _consistent
     _sounds: dict | None = field(default=None, repr=False)
     _unfold: dict | None = field(default=None, repr=False)
     _folds: dict = field(default_factory=dict, repr=False)
@@ -316,7 +317,8 @@ class Store:
 
             # Read back from a cache file, the text was checked when the file was loaded
             # (_consistent); built here, it is our own.
-            self._vocab = from_plain(_vocabulary_data(self.vocabulary) or {})
+            data = self._vocab_data if self._vocab_data is not None else _vocabulary_data(self.vocabulary)
+            self._vocab, self._vocab_data = from_plain(data or {}), None
         return self._vocab
 
     def unfold(self, folded: str) -> str:
@@ -892,7 +894,10 @@ def _consistent(store: Store) -> bool:
              "contents": Column, "specifics": Column, "content_grams": array, "specific_grams": array}  # fmt: skip
     if not all(isinstance(getattr(store, name, None), kind) for name, kind in kinds.items()):
         return False
-    if not isinstance(store.vocabulary, str) or _vocabulary_data(store.vocabulary) is None:
+    if not isinstance(store.vocabulary, str):
+        return False
+    store._vocab_data = _vocabulary_data(store.vocabulary)  # checked here, kept for store.vocab
+    if store._vocab_data is None:
         return False
     try:
         return len({len(getattr(store, name)) for name in kinds}) == 1
