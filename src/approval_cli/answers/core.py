@@ -28,6 +28,7 @@ from approval_cli.search.match import (
     band_rows,
     band_width,
     make_query,
+    purchase_words_in,
     rank,
     resolve_role,
     resolve_unit,
@@ -935,12 +936,6 @@ def _clauses(task: str) -> list[str]:
     return clauses or [task]
 
 
-def _buys(store: Store, text: str) -> bool:
-    """Whether a text names buying, leasing or outsourcing (the vocabulary's purchase words)."""
-    key = store.fold(text)
-    return any(word in key for word in store.vocab.purchase_words)
-
-
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
     from approval_cli.errors import ApprovalError
@@ -959,7 +954,7 @@ def triage_record(store: Store, data: bytes):
         # is no suggestion.
         mentions = find_amounts(task)
         amount = mentions[0].value if len({m.value for m in mentions}) == 1 else None
-        if amount is not None and not _buys(store, task):
+        if amount is not None and not purchase_words_in(store, store.fold(task)):
             amount = None  # a sum that is no purchase (「費用刪減10萬元」) stays with its own clause
         for clause in _clauses(task):
             try:

@@ -228,8 +228,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
                 terms.append(word)
                 shown.setdefault(word, written)
     folded = "".join(terms)
-    # The vocabulary is read only when there are words (a lookup by amount alone never decodes it).
-    purchase = [word for word in store.vocab.purchase_words if word in folded] if folded else []
+    purchase = purchase_words_in(store, folded)
     query = Query(
         text=cleaned,
         folded=folded,
@@ -251,6 +250,12 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
     )
     _weigh(store, query)
     return query
+
+
+def purchase_words_in(store: Store, folded: str) -> list[str]:
+    """The vocabulary's purchase words (買, 租賃, 委外…) in a folded text; the vocabulary is read
+    only when there is text (a lookup by amount alone never decodes it)."""
+    return [word for word in store.vocab.purchase_words if word in folded] if folded else []
 
 
 def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
