@@ -171,17 +171,24 @@ def test_the_seed_vocabulary_gives_the_secretariat_its_codes(catalogue):
 # ---------------------------------------------------------------- (b) a role column removed
 
 
-def remove_column(unit: str, column: int) -> str:
+def edit_unit_cells(unit: str, edit) -> str:
+    """The seed with edit(cells) applied to the cells of every line below a title on the unit's pages."""
     lines = SEED.split("\n")
     for start, end, page_unit in pages_of(lines):
-        if page_unit != unit:
-            continue
-        for i in range(start + 1, end):
-            cells = lines[i].split("\t")
-            if len(cells) > column:
-                del cells[column]
+        if page_unit == unit:
+            for i in range(start + 1, end):
+                cells = lines[i].split("\t")
+                edit(cells)
                 lines[i] = "\t".join(cells)
     return "\n".join(lines)
+
+
+def remove_column(unit: str, column: int) -> str:
+    def remove(cells: list[str]) -> None:
+        if len(cells) > column:
+            del cells[column]
+
+    return edit_unit_cells(unit, remove)
 
 
 @pytest.mark.parametrize(
@@ -220,19 +227,14 @@ def test_a_role_column_removed(catalogue, unit, role, column):
 def add_column(unit: str, column: int, before: str, role: str) -> str:
     """An empty cell at `column` on every line of the unit's pages; `role` in header lines that
     name `before` in that column."""
-    lines = SEED.split("\n")
-    for start, end, page_unit in pages_of(lines):
-        if page_unit != unit:
-            continue
-        for i in range(start + 1, end):
-            cells = lines[i].split("\t")
-            if len(cells) <= column:
-                continue
+
+    def add(cells: list[str]) -> None:
+        if len(cells) > column:
             named = "".join(cells[column].split()).replace("襄助核稿", "") == before
             is_header = cells[0].strip() in ("", "表別")
             cells.insert(column, role if named and is_header else "")
-            lines[i] = "\t".join(cells)
-    return "\n".join(lines)
+
+    return edit_unit_cells(unit, add)
 
 
 @pytest.mark.parametrize("unit", ["人事室", "會計室", "政風室"])
