@@ -437,7 +437,7 @@ def _references(store: Store, anywhere: list[Hit], unit: str) -> list[dict]:
     return out
 
 
-def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
+def route_skeleton(store: Store, query: Query, unit: str | None, unit_from: str | None = None) -> dict:
     """Every field of a route answer, unanswered: route fills it; batch uses it as it is."""
     return {
         "query": query.text,
@@ -445,7 +445,7 @@ def route_skeleton(store: Store, query: Query, unit: str | None) -> dict:
         "amount": query.amount,
         "amount_parsed": amount_info(query),
         "status": "no_row_in_unit",
-        "understood": understood(query, unit, None),
+        "understood": understood(query, unit, unit_from),
         "match": None,
         "final_approver": None,
         "chain": [],
@@ -476,8 +476,7 @@ def route(
     if not query.terms and query.span is None:
         raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
     rows = store.unit_rows(unit)
-    result = route_skeleton(store, query, unit)
-    result["understood"] = understood(query, unit, unit_from)
+    result = route_skeleton(store, query, unit, unit_from)
     unit_hits = ranked(store, query, rows, limit=ROUTE_DEPTH)
     chosen: Hit | None = None
     alternatives: list[Hit] = []
