@@ -426,6 +426,8 @@ def test_every_store_field_round_trips_through_the_data_only_format(store):
         left, right = getattr(store, f.name), getattr(again, f.name)
         if isinstance(left, (store_module.Column, store_module.Entries, store_module.Bands, store_module.UnitColumn)):
             assert list(left) == list(right), f.name
+        elif isinstance(right, store_module.Postings):  # read back lazily: the same keys and rows
+            assert list(right) == list(left) and right == left, f.name
         else:
             assert left == right, f.name
     assert store_module.decode_store(io.BytesIO(data), "other key") is None
@@ -575,3 +577,139 @@ def test_a_forged_cache_is_ignored_not_used_review_findings(store):
     parts = store_module._Parts(io.BytesIO(data + b"".join(blob.parts)), len(data), blob.size)
     with pytest.raises(store_module._Corrupt):
         store_module._decode(header["fields"]["metadata"], parts)
+
+
+# ---------------------------------------------------------------- the remembered content hash
+
+
+def _digest_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("catalogue-*.digest"))
+
+
+def test_a_warm_lookup_does_not_hash_an_unchanged_catalogue_again(tmp_path, monkeypatch):
+    """Hashing a 42 MB catalogue was a sixth of a warm lookup on it: the hash is remembered with
+    the file's stamp (device, inode, size, mtime, ctime) and used while the stamp is the same."""
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)  # the file was written just now
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    assert len(_digest_files(cache)) == 1
+
+    def no_hashing(path):
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr("approval_cli.catalogue.locate.catalogue_digest", no_hashing)
+    again = load_store(path)
+    assert again.from_cache and route(again, "", "文書組", 200000)["match"]["id"] == "DOC-056"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="Windows' ctime is the creation time: never remembered")
+def test_a_remembered_hash_does_not_hide_a_same_size_edit_that_keeps_the_mtime(tmp_path, monkeypatch):
+    """`cp -p` / `rsync -t` keep size and mtime; the change time still moves, so the remembered
+    hash is not used and the edit is seen (the rule of the test above, with a hash remembered)."""
+    from editing import write_catalogue
+
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    assert load_store(path).from_cache and _digest_files(tmp_path / "cache")
+    stat_before = path.stat()
+    time.sleep(0.05)  # a later clock tick: what _RACY_NS guarantees outside this test
+    text = path.read_text(encoding="utf-8")
+    band = text.index('"min": 150001', text.index('"id": "DOC-056"'))
+    path.write_text(text[:band] + '"min": 250001' + text[band + len('"min": 150001') :], encoding="utf-8")
+    os.utime(path, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
+    assert path.stat().st_size == stat_before.st_size and path.stat().st_mtime_ns == stat_before.st_mtime_ns
+    after = load_store(path)
+    assert not after.from_cache
+    assert route(after, "", "文書組", 200000)["match"] is None  # 200,000 is in no band now
+
+
+def test_a_catalogue_written_just_before_it_is_hashed_is_not_remembered(tmp_path, monkeypatch):
+    """A second write in the same clock tick could keep every stamp: a file younger than
+    _RACY_NS when hashed is hashed again next time."""
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    assert load_store(path).from_cache
+    assert _digest_files(cache) == []
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        b"not json",
+        b'{"stamp": [1, 2, 3, 4, 5], "digest": "' + b"0" * 64 + b'"}',  # another stamp
+        b"[" * 100_000,  # deep nesting
+        b"{}" + b" " * 5000,  # longer than a remembered hash can be
+    ],
+)
+def test_a_forged_or_foreign_digest_file_is_ignored(tmp_path, monkeypatch, forged):
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    (digest_file,) = _digest_files(cache)
+    digest_file.write_bytes(forged)
+    again = load_store(path)
+    assert again.from_cache and route(again, "", "文書組", 200000)["match"]["id"] == "DOC-056"
+
+
+def test_a_digest_file_goes_with_the_last_cache_file_of_its_catalogue(tmp_path, monkeypatch):
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "MAX_CACHE_FILES", 1)
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    first = write_catalogue(tmp_path / "first.json")
+    load_store(first)
+    assert len(_digest_files(cache)) == 1
+    time.sleep(0.01)
+    load_store(write_catalogue(tmp_path / "second.json"))  # first's cache file is pruned …
+    (kept,) = cache.glob("*.cache")
+    (digest,) = _digest_files(cache)  # … and its remembered hash with it: second's is left
+    assert kept.name.startswith(digest.name.removesuffix(".digest") + "-")
+
+
+# ---------------------------------------------------------------- entries read when shown
+
+
+def test_a_big_catalogues_entries_are_read_from_the_cache_file_when_shown(catalogue_copy, monkeypatch):
+    """The entries' JSON (60 % of a big catalogue's cache file) is read row by row when a row is
+    shown, not at load; the answers are the same."""
+    monkeypatch.setattr(store_module, "_LAZY_BYTES", 1)  # the built-in catalogue counts as big
+    fresh = load_store(catalogue_copy)
+    cached = load_store(catalogue_copy)
+    assert cached.from_cache
+    assert isinstance(cached.entries._texts._data, store_module._FileBytes)
+    assert find(cached, "硬碟報廢")["matches"][0]["source_line"] == 137
+    assert [cached.entries[i] for i in range(len(cached.entries))] == [
+        fresh.entries[i] for i in range(len(fresh.entries))
+    ]
+    # Many reads cut the column into rows (a batch): read whole once, then from memory.
+    assert isinstance(cached.entries._texts._cut()[0], bytes)
+
+
+def test_a_cache_file_cut_short_after_loading_gives_a_clear_error(catalogue_copy, monkeypatch):
+    from approval_cli.errors import CatalogueError
+
+    monkeypatch.setattr(store_module, "_LAZY_BYTES", 1)
+    load_store(catalogue_copy)
+    cached = load_store(catalogue_copy)
+    assert cached.from_cache
+    location = cache_file(catalogue_copy)
+    with open(location, "r+b") as handle:  # only a process of this user could do it
+        handle.truncate(100)
+    with pytest.raises(CatalogueError, match="快取已損壞"):
+        cached.entries[len(cached.entries) - 1]
