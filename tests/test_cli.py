@@ -385,3 +385,24 @@ def test_find_groups_the_same_row_across_units_and_marks_the_band(capsys):
     code, out, _ = call(capsys, "find", "採購", "30萬", "-n", "8")
     assert code == 0
     assert "8 個單位，決行相同" in out and "金額在此級距內" in out and "副處長（副秘書長）" in out
+
+
+@pytest.mark.parametrize("name", sorted(c.name for c in app.registered_commands if c.name))
+def test_a_command_named_first_runs_alone_with_the_same_help(name):
+    """main() builds only the command a run names first (typer builds every command's
+    parameters otherwise); its help is what the whole app shows for it."""
+    from approval_cli.cli import _app_for
+
+    narrowed = _app_for([name, "--help"])
+    assert [c.name for c in narrowed.registered_commands] == [name]
+    alone = runner.invoke(narrowed, [name, "--help"], prog_name="approval", terminal_width=100)
+    whole = runner.invoke(app, [name, "--help"], prog_name="approval", terminal_width=100)
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.output == whole.output
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--catalogue", "x.yaml", "find", "採購"], ["rout", "文書組"]])
+def test_global_options_first_or_no_known_command_get_the_whole_app(args):
+    from approval_cli.cli import _app_for
+
+    assert _app_for(args) is app

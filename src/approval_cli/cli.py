@@ -661,6 +661,21 @@ def _prepare_help() -> None:
     rich_utils._make_rich_text = make_rich_text
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command the run names first: typer builds the parameters of every
+    registered command before it runs one (2.2 ms for these twelve, 3 % of a warm `route`), and a
+    command's help, options and errors do not depend on its siblings. Anything else (global
+    options first, a mistyped or missing command, the top-level help) gets the whole app."""
+    import copy
+
+    wanted = [command for command in app.registered_commands if args and command.name == args[0]]
+    if not wanted:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands = wanted
+    return narrowed
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes a message and an exit code, never a traceback."""
     args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
@@ -670,7 +685,7 @@ def main(argv: list[str] | None = None) -> None:
     stdout = sys.stdout
     sys.stdout = _GuardedStdout(stdout)
     try:
-        code = app(args=args, prog_name="approval", standalone_mode=False)
+        code = _app_for(args)(args=args, prog_name="approval", standalone_mode=False)
         sys.stdout.flush()
     except _WriteFailed as failure:
         code = _write_failed(failure.error, stdout)
