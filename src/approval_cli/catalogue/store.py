@@ -102,7 +102,7 @@ class _Packed:
         self._items, self._reads = None, 0
         offsets = self._offsets
         if (
-            type(self._data) is not type(self.EMPTY) and not (self.EMPTY == b"" and isinstance(self._data, _FileBytes))
+            (type(self._data) is not type(self.EMPTY) and not self._lazy_allowed())
             or not isinstance(offsets, array)
             or offsets.typecode != self.OFFSET_CODE
             or not offsets
@@ -110,6 +110,10 @@ class _Packed:
             or offsets[-1] != len(self._data)
         ):
             raise ValueError("a packed column whose offsets do not fit its data")
+
+    def _lazy_allowed(self) -> bool:
+        """Bytes may stay in the cache file until read (_FileBytes); text never does."""
+        return self.EMPTY == b"" and isinstance(self._data, _FileBytes)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
