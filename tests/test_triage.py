@@ -775,6 +775,32 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
     assert rows_of("公文時效統計") is None  # done: not an item
 
 
+def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
+    """Besides 將/刻正/訂於, a report says the unit's own work is still to do with 已著手 (begun),
+    研議/研擬/籌備 (being studied or prepared), 每日/定期 (routine) and 近日 (soon); and a purchase
+    still planned (擬委外) is one however much of its preparation is done (已完成需求說明書).
+    Work done (已函復, 已完成) stays a report. Rows from the dump: 人事室 「兩性平權事項」 (343),
+    媒體事務組 「輿情蒐報事項」 (292), 文書組's band 「採購金額逾新臺幣50萬元案件」 (154)."""
+    text = (
+        "臺北市政府秘書處第 131 次處務會議紀錄\n時間：民國 113 年 6 月 6 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務工作報告。\n"
+        "人事室林主任補充報告：\n(一) 本室已著手規劃下半年兩性平權宣導事項。\n"
+        "(二) 本室已函復銓敘部有關考績之詢問。\n"
+        "媒體事務組陳組長補充報告：\n(一) 本組定期蒐報網路輿情，陳閱長官參考。\n"
+        "文書組吳組長補充報告：\n(一) 公文檔案管理系統明年度維護擬委外辦理，預算新臺幣 60 萬元，本組已完成需求說明書。\n"
+    )
+    items = triaged(store, text)
+    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in items}
+
+    def rows_of(words: str) -> list[int] | None:
+        return next((lines for text, lines in rows.items() if words in text), None)
+
+    assert 343 in rows_of("兩性平權")
+    assert 292 in rows_of("輿情")
+    assert 154 in rows_of("擬委外")
+    assert rows_of("已函復") is None  # done: not an item
+
+
 def test_a_heading_that_is_a_unit_name_opens_that_unit_s_report(store):
     """Records number each unit's report under a heading that is the unit's name alone (「2、文書組」,
     「九、政風室：」); 本組 in it is that unit, as after 「文書組吳組長補充報告：」. A sentence of a

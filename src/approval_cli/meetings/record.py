@@ -1301,9 +1301,14 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
 _OWN_COMMITMENT = lazy_compile(
     # A clause with a subject of its own ends it: 「本組已完成搬遷，各組室將於下週進駐」 is not the unit's.
     r"(?:本組|本室|本中心)(?:(?![，,](?:各|同仁|全體|請))[^。；！？]){0,30}?"
-    r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於)(?!於.{0,6}完成後)"
+    r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
+    # begun (已著手), being studied or prepared (研議, 研擬, 籌備), routine (每日, 定期), soon (近日簽陳)
+    r"|著手|研議|研擬|籌備|籌辦|每日|每週|每月|定期|近日(?!已|完成))(?!於.{0,6}完成後)"
 )
-_BUYING = lazy_compile(r"採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作")
+_BUYING_WORDS = "採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作"
+_BUYING = lazy_compile(_BUYING_WORDS)
+# A purchase still planned (「明年度維護擬委外辦理」) whatever else the sentence says is done.
+_PLANNED_BUYING = lazy_compile(rf"(?:擬|將|預計|預定|規劃)[^，,。；]{{0,8}}?(?:{_BUYING_WORDS})")
 _DONE = lazy_compile(r"已完成|已支|業已|計支|支用|執行率|較去年|較上")
 
 
@@ -1312,7 +1317,9 @@ def _spends(sentence: str) -> bool:
     新臺幣38萬元」), not one that reports money spent (「上月加油費用計新臺幣2萬元」, 「已支用…」)."""
     from approval_cli.text.amounts import find_amounts
 
-    return bool(_BUYING.search(sentence)) and not _DONE.search(sentence) and bool(find_amounts(sentence))
+    if not _BUYING.search(sentence) or (_DONE.search(sentence) and not _PLANNED_BUYING.search(sentence)):
+        return False
+    return bool(find_amounts(sentence))
 
 
 # A rule for everyone: 「皆應」「均應」「一律」「均不得」… (not 因應/回應, which contain 應).
