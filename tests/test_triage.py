@@ -801,6 +801,20 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
     assert rows_of("已函復") is None  # done: not an item
 
 
+def test_work_in_a_units_report_that_names_no_unit_is_that_units(store):
+    """A sentence of 媒體事務組's report that names nobody (no 本組) is still 媒體事務組's work: its
+    purchase goes to 媒體事務組's band 「採購金額逾新臺幣50萬元案件」 (dump line 308), not to the
+    over-50萬 bands of three other units (it was asked with no unit)."""
+    text = (
+        "臺北市政府秘書處第 132 次處務會議紀錄\n時間：民國 113 年 7 月 4 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務工作報告。\n"
+        "媒體事務組王組長補充報告：\n(一) 市政宣導短片拍攝製作擬委外辦理，預算新臺幣 70 萬元。\n"
+    )
+    (item,) = [item for item in triaged(store, text) if "短片" in item["text"]]
+    assert item["units"] == ["媒體事務組"]
+    assert [m["source_line"] for m in item["matches"]][:1] == [308]
+
+
 def test_a_heading_that_is_a_unit_name_opens_that_unit_s_report(store):
     """Records number each unit's report under a heading that is the unit's name alone (「2、文書組」,
     「九、政風室：」); 本組 in it is that unit, as after 「文書組吳組長補充報告：」. A sentence of a

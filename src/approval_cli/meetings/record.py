@@ -1336,7 +1336,8 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     # request does (taken when the paragraph asks nobody). 「本組已…」 reports what was done. A
     # sentence that states what the unit spends (「…汰換採購案，預算金額新臺幣38萬元」) is routed by
     # its amount band whatever its tense.
-    if not asking and owner:
+    own_work = not asking and bool(owner)
+    if own_work:
         asking = [sentence for sentence in sentences if _OWN_COMMITMENT.search(sentence) or _spends(sentence)]
     rules = [] if asking else [sentence for sentence in sentences if _RULE.search(sentence)]
     if not asking and not rules:
@@ -1351,6 +1352,11 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
         # Nobody is asked: the rule binds every unit, and the titles it names (受規範對象) are
         # whom it concerns, not who acts.
         item = replace(item, units=list(_words().units), unknown_units=[], people=[], invited=[], rule=True)
+    elif own_work and not item.units and not item.unknown_units:
+        # Work in a unit's own report that names no one (「市政宣導影片擬委外辦理，預算80萬元」)
+        # is the reporting unit's: asked with no unit, it was given three other units' bands. (A
+        # request in it that names no unit, 「請相關組室長官預作準備」, stays unaddressed.)
+        item = replace(item, units=[owner])
     return item
 
 
