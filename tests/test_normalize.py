@@ -195,3 +195,15 @@ def test_the_translate_tables_drop_exactly_what_their_rules_say(text):
     assert normalize._key_chars(text) == kept
     visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cs"))
     assert text.translate(normalize._INVISIBLE) == visible
+
+
+@FAST
+@given(st.one_of(st.text(), st.text(alphabet=TABLE_ALPHABET + "\u3000\u200b\x1b[m，；：！？１２,", max_size=40)))
+def test_a_key_skips_tidying_only_what_it_drops(text):
+    """fold builds the key from _key_source, not clean_text: the spaces and punctuation that
+    clean_text tidies are all dropped from a key, so both give the same key."""
+    def key(source: str) -> str:
+        return normalize._key_chars(source.translate(normalize._ASCII_LOWER))
+
+    assert key(normalize._key_source(text)) == key(clean_text(text))
+    assert normalize._ascii_lower(text) == text.translate(normalize._ASCII_LOWER)
