@@ -713,3 +713,11 @@ def test_a_cache_file_cut_short_after_loading_gives_a_clear_error(catalogue_copy
         handle.truncate(100)
     with pytest.raises(CatalogueError, match="快取已損壞"):
         cached.entries[len(cached.entries) - 1]
+
+
+def test_a_bounded_memo_of_folded_texts_builds_the_same_store(monkeypatch):
+    """build_store folds each distinct text once, in a memo cleared when full: cleared at every
+    entry it must still build the same store (it once lost the texts of the entry at hand)."""
+    usual = store_module.encode_store(load_store(BUILTIN, use_cache=False), "k")
+    monkeypatch.setattr(store_module, "FOLD_CACHE_LIMIT", 1)
+    assert store_module.encode_store(load_store(BUILTIN, use_cache=False), "k") == usual

@@ -450,6 +450,9 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     # Every catalogue character gets an entry, unchanged ones too, so a query made of the
     # catalogue's own characters never needs OpenCC.
     fold_map: dict[str, str] = {}
+    # A catalogue repeats its texts (a 機關共同乙 row stands in every unit; most rows have no
+    # business name): each distinct text is folded once (bounded: cleared when full).
+    folded: dict[str, str] = {}
     triggers: set[str] = set()
     for index, entry in enumerate(entries):
         triggers.update(t for c in entry.get("conditions", []) for t in c.get("triggers", []))
@@ -459,8 +462,13 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
         band = entry.get("amount_range")
         bands.append((band["min"], band["max"]) if band else None)
         fields = (entry["item"], entry["content"], _specific_text(entry))
-        _extend_fold_map(fold_map, fields)
-        item, content, specific = (fold(text, fold_map) for text in fields)
+        if len(folded) > FOLD_CACHE_LIMIT:
+            folded.clear()
+        new = [text for text in fields if text not in folded]
+        if new:
+            _extend_fold_map(fold_map, new)
+            folded.update((text, fold(text, fold_map)) for text in new)
+        item, content, specific = (folded[text] for text in fields)
         contents.append(content)
         specifics.append(specific)
         joined.append(item + content + specific)
