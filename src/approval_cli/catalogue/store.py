@@ -536,7 +536,10 @@ def _specific_text(entry: dict) -> str:
 # own lengths say; every reference into the blob is bounds-checked, every column's row count too.
 #
 # The key is a BLAKE2b-256 (SHA-256 from 8 MB) hash of the catalogue's content (plus its path and the code fingerprint),
-# so a same-size edit that keeps the mtime is seen. Files are written under an unpredictable
+# so a same-size edit that keeps the mtime is seen. The hash is remembered beside the cache with
+# the file's stamp, ctime included (_remember_digest), and used while the stamp is unchanged.
+# Reading is lazy where a lookup needs little of the file: long bytes parts (the entries' JSON)
+# stay in the file until a row is shown (_FileBytes), posting indexes are sliced per key (Postings). Files are written under an unpredictable
 # temporary name opened O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, then renamed into place; stale
 # files (older contents of the same catalogue, leftovers of an interrupted write, the old
 # pickle format) are removed, and the directory keeps at most MAX_CACHE_FILES files and
