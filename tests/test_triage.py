@@ -750,6 +750,17 @@ def test_triage_follows_the_catalogue_vocabulary(store):
     assert "總務組督導" in body["match_note"]
 
 
+def item_rows(store, text: str):
+    """For a record: words → the rows suggested for the item whose text holds them (None: no
+    such item)."""
+    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in triaged(store, text)}
+
+    def rows_of(words: str) -> list[int] | None:
+        return next((lines for text, lines in rows.items() if words in text), None)
+
+    return rows_of
+
+
 def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
     """In a unit's report, work it takes on is routed however the sentence is built: the verb after
     a comma (「本組配合…，將於…」), under way (刻正), or scheduled (訂於). Work already done is a
@@ -763,12 +774,7 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
         "市民服務組王組長補充報告：\n(一) 本組刻正辦理第二梯次志工招募，以補實離隊缺額。\n"
         "媒體事務組陳組長補充報告：\n(一) 本組訂於 5 月 20 日協助辦理市政記者會。\n"
     )
-    items = triaged(store, text)
-    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in items}
-
-    def rows_of(words: str) -> list[int] | None:
-        return next((lines for text, lines in rows.items() if words in text), None)
-
+    rows_of = item_rows(store, text)
     assert 137 in rows_of("硬碟報廢")
     assert 262 in rows_of("志工招募")
     assert rows_of("記者會") is not None  # an item, whatever row it is given
@@ -789,12 +795,7 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
         "媒體事務組陳組長補充報告：\n(一) 本組定期蒐報網路輿情，陳閱長官參考。\n"
         "文書組吳組長補充報告：\n(一) 公文檔案管理系統明年度維護擬委外辦理，預算新臺幣 60 萬元，本組已完成需求說明書。\n"
     )
-    items = triaged(store, text)
-    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in items}
-
-    def rows_of(words: str) -> list[int] | None:
-        return next((lines for text, lines in rows.items() if words in text), None)
-
+    rows_of = item_rows(store, text)
     assert 343 in rows_of("兩性平權")
     assert 292 in rows_of("輿情")
     assert 154 in rows_of("擬委外")
