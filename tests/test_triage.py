@@ -750,6 +750,14 @@ def test_triage_follows_the_catalogue_vocabulary(store):
     assert "總務組督導" in body["match_note"]
 
 
+def unit_reports(*reports: str) -> str:
+    """A record whose 參、報告事項 holds these unit reports (「X組Y組長補充報告：」 and its items)."""
+    return (
+        "臺北市政府秘書處第 130 次處務會議紀錄\n時間：民國 113 年 5 月 2 日\n主席：陳志銘\n"
+        "參、報告事項\n一、各組室業務工作報告。\n" + "".join(reports)
+    )
+
+
 def item_rows(store, text: str):
     """For a record: words → the rows suggested for the item whose text holds them (None: no
     such item)."""
@@ -766,9 +774,7 @@ def test_a_units_own_work_under_way_or_after_a_comma_is_an_item(store):
     a comma (「本組配合…，將於…」), under way (刻正), or scheduled (訂於). Work already done is a
     report and gets no row. Each expected row read from the dump: 文書組 「本處電腦硬碟報廢業務」
     (137), 市民服務組 「辦理志工招募及離隊補實」 (262), 媒體事務組 「市政記者會…」 rows (293)."""
-    text = (
-        "臺北市政府秘書處第 130 次處務會議紀錄\n時間：民國 113 年 5 月 2 日\n主席：陳志銘\n"
-        "參、報告事項\n一、各組室業務工作報告。\n"
+    text = unit_reports(
         "文書組吳組長補充報告：\n(一) 本組配合本處資訊汰換計畫，將於下月辦理電腦硬碟報廢。\n"
         "(二) 本組已完成上半年公文時效統計。\n"
         "市民服務組王組長補充報告：\n(一) 本組刻正辦理第二梯次志工招募，以補實離隊缺額。\n"
@@ -787,9 +793,7 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
     still planned (擬委外) is one however much of its preparation is done (已完成需求說明書).
     Work done (已函復, 已完成) stays a report. Rows from the dump: 人事室 「兩性平權事項」 (343),
     媒體事務組 「輿情蒐報事項」 (292), 文書組's band 「採購金額逾新臺幣50萬元案件」 (154)."""
-    text = (
-        "臺北市政府秘書處第 131 次處務會議紀錄\n時間：民國 113 年 6 月 6 日\n主席：陳志銘\n"
-        "參、報告事項\n一、各組室業務工作報告。\n"
+    text = unit_reports(
         "人事室林主任補充報告：\n(一) 本室已著手規劃下半年兩性平權宣導事項。\n"
         "(二) 本室已函復銓敘部有關考績之詢問。\n"
         "媒體事務組陳組長補充報告：\n(一) 本組定期蒐報網路輿情，陳閱長官參考。\n"
@@ -806,9 +810,7 @@ def test_work_in_a_units_report_that_names_no_unit_is_that_units(store):
     """A sentence of 媒體事務組's report that names nobody (no 本組) is still 媒體事務組's work: its
     purchase goes to 媒體事務組's band 「採購金額逾新臺幣50萬元案件」 (dump line 308), not to the
     over-50萬 bands of three other units (it was asked with no unit)."""
-    text = (
-        "臺北市政府秘書處第 132 次處務會議紀錄\n時間：民國 113 年 7 月 4 日\n主席：陳志銘\n"
-        "參、報告事項\n一、各組室業務工作報告。\n"
+    text = unit_reports(
         "媒體事務組王組長補充報告：\n(一) 市政宣導短片拍攝製作擬委外辦理，預算新臺幣 70 萬元。\n"
     )
     (item,) = [item for item in triaged(store, text) if "短片" in item["text"]]
