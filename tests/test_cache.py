@@ -594,6 +594,7 @@ def test_a_warm_lookup_does_not_hash_an_unchanged_catalogue_again(tmp_path, monk
     cache = tmp_path / "cache"
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
     monkeypatch.setattr(store_module, "_RACY_NS", 0)  # the file was written just now
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)  # and is small
     path = write_catalogue(tmp_path / "tables.json")
     load_store(path)
     assert len(_digest_files(cache)) == 1
@@ -614,6 +615,7 @@ def test_a_remembered_hash_does_not_hide_a_same_size_edit_that_keeps_the_mtime(t
 
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
     path = write_catalogue(tmp_path / "tables.json")
     load_store(path)
     assert load_store(path).from_cache and _digest_files(tmp_path / "cache")
@@ -636,10 +638,81 @@ def test_a_catalogue_written_just_before_it_is_hashed_is_not_remembered(tmp_path
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
     path = write_catalogue(tmp_path / "tables.json")
     load_store(path)
     assert load_store(path).from_cache
     assert _digest_files(cache) == []
+
+
+def test_how_recent_a_write_is_is_judged_when_the_stamp_is_taken_not_later(tmp_path, monkeypatch):
+    """Review finding: the age was measured when the hash was saved, after a compile that can
+    take longer than _RACY_NS, so a rewrite in the stamp's clock tick could be remembered under
+    the old content's hash. It is measured when the stamp is taken, before the file is read."""
+    monkeypatch.setattr(store_module, "_RACY_NS", 50_000_000)  # 50 ms
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tables.yaml"
+    path.write_bytes(BUILTIN.read_bytes())
+    stamp = store_module._stamp(path)  # just written: too recent
+    time.sleep(0.1)  # a long compile
+    directory = store_module._CacheDir.open(create=True)
+    try:
+        store_module._remember_digest(directory, path, stamp, "0" * 64)
+    finally:
+        directory.close()
+    assert _digest_files(tmp_path / "cache") == []
+
+
+def test_a_catalogue_on_another_file_system_or_small_is_hashed_every_time(tmp_path, monkeypatch):
+    """A network or FUSE mount may cache a file's attributes or report ctime = mtime: only a
+    catalogue on the cache folder's file system, and big enough to be worth it, is remembered."""
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)  # under _REMEMBER_FROM_BYTES: not remembered
+    assert _digest_files(cache) == []
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
+    real = store_module._stamp
+
+    def elsewhere(path):
+        stamp = real(path)
+        return store_module._Stamp([stamp.fields[0] + 1, *stamp.fields[1:]], stamp.taken_at)
+
+    monkeypatch.setattr(store_module, "_stamp", elsewhere)
+    load_store(path)
+    assert _digest_files(cache) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("kind", [".digest", ".cache"])
+def test_a_fifo_planted_at_a_cache_name_does_not_hang_a_lookup(tmp_path, monkeypatch, kind):
+    """Review finding: opening a FIFO for reading blocks until a writer comes; our files are
+    opened O_NONBLOCK and a FIFO is then refused as not a regular file."""
+    import threading
+
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    (planted,) = cache.glob(f"*{kind}")
+    planted.unlink()
+    os.mkfifo(planted, 0o600)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(load_store(path)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if not done:  # unblock the thread before failing
+        with open(os.open(planted, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass
+    assert done and route(done[0], "", "文書組", 200000)["match"]["id"] == "DOC-056"
 
 
 @pytest.mark.parametrize(
@@ -657,6 +730,7 @@ def test_a_forged_or_foreign_digest_file_is_ignored(tmp_path, monkeypatch, forge
     cache = tmp_path / "cache"
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
     monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
     path = write_catalogue(tmp_path / "tables.json")
     load_store(path)
     (digest_file,) = _digest_files(cache)
@@ -672,6 +746,7 @@ def test_a_digest_file_goes_with_the_last_cache_file_of_its_catalogue(tmp_path, 
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
     monkeypatch.setattr(store_module, "MAX_CACHE_FILES", 1)
     monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
     first = write_catalogue(tmp_path / "first.json")
     load_store(first)
     assert len(_digest_files(cache)) == 1

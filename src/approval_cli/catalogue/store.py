@@ -113,7 +113,7 @@ class _Packed:
 
     def _lazy_allowed(self) -> bool:
         """Bytes may stay in the cache file until read (_FileBytes); text never does."""
-        return self.EMPTY == b"" and isinstance(self._data, _FileBytes)
+        return type(self.EMPTY) is bytes and isinstance(self._data, _FileBytes)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -558,16 +558,22 @@ _PACKED = {cls.__name__: cls for cls in (Column, BytesColumn, Entries, Bands, Un
 # Store fields that are per-process state, never cached (besides any whose name starts with _).
 RUNTIME_FIELDS = frozenset({"from_cache", "key", "source"})  # source: set on load, not cached
 _POSIX = hasattr(os, "geteuid")
-# A catalogue's content hash is remembered beside its cache with the file's stamp (device, inode,
-# size, modification and change time in ns): hashing the 42 MB of a 50,000-row catalogue was a
-# sixth of a warm lookup on it. The change time (ctime) moves at every write, also one that puts
-# the modification time back (cp -p, rsync -t, touch -r), and no user can set it; a file written
-# less than _RACY_NS before it was hashed is not remembered, since a second write in the same
-# clock tick could leave every stamp as it was. POSIX only: Windows' ctime is the creation time.
+# A big catalogue's content hash is remembered beside its cache with the file's stamp (device,
+# inode, size, modification and change time in ns): hashing the 42 MB of a 50,000-row catalogue
+# was a sixth of a warm lookup on it. The change time (ctime) moves at every write, also one that
+# puts the modification time back (cp -p, rsync -t, touch -r), and no user can set it. Not
+# remembered: a file written less than _RACY_NS before its stamp was taken (a second write in the
+# same clock tick, coarse on some file systems, could leave every stamp as it was); a file on
+# another file system than the cache folder (a network or FUSE mount may cache attributes or
+# report ctime = mtime); a file under _REMEMBER_FROM_BYTES (hashing it costs less than a
+# millisecond); Windows (its ctime is the creation time). The stamp is taken with open + fstat,
+# so an NFS client asks the server again (close-to-open consistency).
 _DIGEST_SUFFIX = ".digest"
 _RACY_NS = 2_000_000_000
+_REMEMBER_FROM_BYTES = 4 * 1024 * 1024
 _MAX_DIGEST_FILE_BYTES = 1024
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -844,13 +850,24 @@ class _FileBytes:
     def __len__(self) -> int:
         return self._size
 
+    def __reduce__(self):
+        # A copy or a pickle holds the bytes, never the descriptor (closed with this object).
+        return bytes, (self[:],)
+
     def __getitem__(self, part: slice) -> bytes:
         start, stop, _ = part.indices(self._size)
         wanted = max(stop - start, 0)
+        pieces, got = [], 0
         try:
-            data = os.pread(self._fd, wanted, self._start + start)
+            while got < wanted:  # a read may return less than asked (a signal, FUSE)
+                piece = os.pread(self._fd, wanted - got, self._start + start + got)
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
         except OSError:
-            data = b""
+            pass
+        data = b"".join(pieces)
         if len(data) != wanted:
             raise CatalogueError(
                 "編譯過的目錄快取已損壞（條目無法讀取）。",
@@ -1053,7 +1070,8 @@ def _open_own(directory: _CacheDir, name: str, limit: int):
     """One of our files in the cache directory, opened for reading, or None: a regular file, not
     a symlink, owned by the user, writable by nobody else, at most `limit` bytes."""
     try:
-        fd = directory.open_file(name, os.O_RDONLY | _NOFOLLOW)
+        # O_NONBLOCK: a FIFO planted at the name must not hang the lookup (no effect on files).
+        fd = directory.open_file(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
     except OSError:
         return None  # missing (the usual miss), or a symlink planted at the name
     handle = os.fdopen(fd, "rb")
@@ -1106,17 +1124,43 @@ def _write_cache(directory: _CacheDir, name: str, store: Store) -> None:
         _prune(directory, name)
 
 
-def _stamp(path: Path) -> list[int] | None:
+@dataclass(frozen=True)
+class _Stamp:
+    """A catalogue file's stamp and when it was taken (time.time_ns)."""
+
+    fields: list[int]  # device, inode, size, mtime_ns, ctime_ns
+    taken_at: int
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    if not _POSIX:
+        return None
     try:
-        st = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
     except OSError:
         return None
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return _Stamp([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], time.time_ns())
 
 
-def _remembered_digest(directory: _CacheDir, path: Path, stamp: list[int] | None) -> str | None:
+def _may_remember(directory: _CacheDir, stamp: _Stamp | None) -> bool:
+    """Whether a hash may be remembered for (or read back with) this stamp: see _RACY_NS."""
+    if stamp is None or directory.fd is None or stamp.fields[2] < _REMEMBER_FROM_BYTES:
+        return False
+    try:
+        if os.fstat(directory.fd).st_dev != stamp.fields[0]:
+            return False
+    except OSError:
+        return False
+    return stamp.taken_at - max(stamp.fields[3], stamp.fields[4]) >= _RACY_NS
+
+
+def _remembered_digest(directory: _CacheDir, path: Path, stamp: _Stamp | None) -> str | None:
     """The content hash remembered for this file, if its stamp is still the one it was hashed at."""
-    if not _POSIX or stamp is None:
+    if not _may_remember(directory, stamp):
         return None
     handle = _open_own(directory, _digest_name(path), _MAX_DIGEST_FILE_BYTES)
     if handle is None:
@@ -1126,7 +1170,7 @@ def _remembered_digest(directory: _CacheDir, path: Path, stamp: list[int] | None
             data = json.loads(handle.read(_MAX_DIGEST_FILE_BYTES + 1))
         except (OSError, ValueError, RecursionError):
             return None
-    if not isinstance(data, dict) or data.get("stamp") != stamp:
+    if not isinstance(data, dict) or data.get("stamp") != stamp.fields:
         return None
     digest = data.get("digest")
     if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
@@ -1134,14 +1178,15 @@ def _remembered_digest(directory: _CacheDir, path: Path, stamp: list[int] | None
     return digest
 
 
-def _remember_digest(directory: _CacheDir, path: Path, stamp: list[int] | None, digest: str) -> None:
-    """Remember a content hash for the stamp the file had before it was hashed, if it still has it
-    and was last written long enough ago (see _RACY_NS)."""
-    if not _POSIX or stamp is None or _stamp(path) != stamp:
+def _remember_digest(directory: _CacheDir, path: Path, stamp: _Stamp | None, digest: str) -> None:
+    """Remember a content hash for the stamp the file had before it was read, if it still has it
+    and had been written long enough before that stamp was taken (see _RACY_NS)."""
+    if not _may_remember(directory, stamp):
         return
-    if time.time_ns() - max(stamp[3], stamp[4]) < _RACY_NS:
+    now = _stamp(path)
+    if now is None or now.fields != stamp.fields:
         return
-    text = json.dumps({"stamp": stamp, "digest": digest}, separators=(",", ":"))
+    text = json.dumps({"stamp": stamp.fields, "digest": digest}, separators=(",", ":"))
     _write_atomically(directory, _digest_name(path), [text.encode("ascii")])
 
 
