@@ -806,6 +806,24 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
     assert rows_of("已函復") is None  # done: not an item
 
 
+@pytest.mark.parametrize(
+    "done",
+    [
+        "本組已於6月10日完成本處宿舍定期查訪，未發現違規使用情形。",
+        "本組已完成每月公文稽催統計。",
+        "本組上月已籌辦完成檔案月活動。",
+        "本組研議之差勤規定修正案已於上月公告實施。",
+        "原擬採購之公務車已完成交車，計支新臺幣120萬元。",
+        "上半年預計採購之事務機器已全數完成，執行率98%，計支新臺幣30萬元。",
+    ],
+)
+def test_finished_work_stays_a_report_whatever_routine_or_plan_it_names(store, done):
+    """Review finding: the routine and study words (定期, 每月, 籌辦, 研議) and a plan word before
+    a purchase (原擬採購, 預計採購) made items of work the sentence reports finished or paid."""
+    rows_of = item_rows(store, unit_reports("總務組李組長補充報告：\n(一) " + done + "\n"))
+    assert rows_of(done[:6]) is None
+
+
 def test_work_in_a_units_report_that_names_no_unit_is_that_units(store):
     """A sentence of 媒體事務組's report that names nobody (no 本組) is still 媒體事務組's work: its
     purchase goes to 媒體事務組's band 「採購金額逾新臺幣50萬元案件」 (dump line 308), not to the

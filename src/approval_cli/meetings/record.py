@@ -1298,18 +1298,33 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
 # Work the unit takes on or has under way: 將/擬/預計… (future), 刻正/正在 (under way), 訂於/定於
 # (scheduled). The verb may stand after a comma of the same sentence: 「本組配合本府資訊政策，將於
 # 明年起汰換…」. Work already done (「本組已完成…」) is a report, not an item.
-_OWN_COMMITMENT = lazy_compile(
+_OWN_SUBJECT = (
     # A clause with a subject of its own ends it: 「本組已完成搬遷，各組室將於下週進駐」 is not the unit's.
     r"(?:本組|本室|本中心)(?:(?![，,](?:各|同仁|全體|請))[^。；！？]){0,30}?"
-    r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
-    # begun (已著手), being studied or prepared (研議, 研擬, 籌備), routine (每日, 定期), soon (近日簽陳)
-    r"|著手|研議|研擬|籌備|籌辦|每日|每週|每月|定期|近日(?!已|完成))(?!於.{0,6}完成後)"
 )
+_OWN_COMMITMENT = lazy_compile(
+    _OWN_SUBJECT + r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
+    r"|已?著手|近日(?!已|完成))(?!於.{0,6}完成後)"  # begun (已著手); soon (近日簽陳)
+)
+# Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a sentence
+# that reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」.
+_OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?:研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
+_FINISHED = lazy_compile(r"完成|完竣|已於|業已|已經")
 _BUYING_WORDS = "採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作"
 _BUYING = lazy_compile(_BUYING_WORDS)
-# A purchase still planned (「明年度維護擬委外辦理」) whatever else the sentence says is done.
-_PLANNED_BUYING = lazy_compile(rf"(?:擬|將|預計|預定|規劃)[^，,。；]{{0,8}}?(?:{_BUYING_WORDS})")
-_DONE = lazy_compile(r"已完成|已支|業已|計支|支用|執行率|較去年|較上")
+# Money spent or a result reported: no purchase to route, whatever was planned.
+_SPENT = lazy_compile(r"已支|計支|支用|執行率|較去年|較上")
+_DONE = lazy_compile(r"已完成|業已")
+# A purchase still planned (「明年度維護擬委外辦理，…本組已完成需求說明書」) is one however much of
+# its preparation is done; 「原擬採購之…已完成交車」 is not.
+_PLANNED_BUYING = lazy_compile(rf"(?<!原)(?:擬|將|預計|預定|規劃)[^，,。；]{{0,8}}?(?:{_BUYING_WORDS})")
+
+
+def _own_work(sentence: str) -> bool:
+    """A sentence of a unit's report saying work of the unit's own is still to do."""
+    if _OWN_COMMITMENT.search(sentence):
+        return True
+    return bool(_OWN_ROUTINE.search(sentence)) and not _FINISHED.search(sentence)
 
 
 def _spends(sentence: str) -> bool:
@@ -1317,7 +1332,9 @@ def _spends(sentence: str) -> bool:
     新臺幣38萬元」), not one that reports money spent (「上月加油費用計新臺幣2萬元」, 「已支用…」)."""
     from approval_cli.text.amounts import find_amounts
 
-    if not _BUYING.search(sentence) or (_DONE.search(sentence) and not _PLANNED_BUYING.search(sentence)):
+    if not _BUYING.search(sentence) or _SPENT.search(sentence):
+        return False
+    if _DONE.search(sentence) and not _PLANNED_BUYING.search(sentence):
         return False
     return bool(find_amounts(sentence))
 
@@ -1338,7 +1355,7 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     # its amount band whatever its tense.
     own_work = not asking and bool(owner)
     if own_work:
-        asking = [sentence for sentence in sentences if _OWN_COMMITMENT.search(sentence) or _spends(sentence)]
+        asking = [sentence for sentence in sentences if _own_work(sentence) or _spends(sentence)]
     rules = [] if asking else [sentence for sentence in sentences if _RULE.search(sentence)]
     if not asking and not rules:
         return None
