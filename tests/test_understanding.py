@@ -405,3 +405,27 @@ def test_a_co_signing_unit_named_by_its_bare_name_is_no_task_word(store):
     assert "".join(make_query(store, "議會文書往來").terms) == "议会文书往来"
     assert "人事" in "".join(make_query(store, "市議會人事質詢資料").terms)
     assert "会计" in "".join(make_query(store, "基金會會計查核").terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # 媒體事務組 「府級記者會之舉辦事項」 (dump line 293)
+        ("因為年底活動很多人手吃緊，府級記者會怎麼簽", 293),
+        # 機要組 「市長室受理市民信件之分辦事項」 (dump line 229)
+        ("科長臨時出差又遇上系統更新，市長信箱的信件要分案", 229),
+    ],
+)
+def test_a_description_whose_one_clause_names_the_task_is_answered(store, text, line):
+    """The context clause's words are in no row and diluted the cover below the bar: the clause
+    that names the task clears it alone, for the row the whole ranks first."""
+    result = find(store, text)
+    assert result["status"] == "answered"
+    assert result["matches"][0]["source_line"] == line
+
+
+def test_a_no_row_description_is_not_answered_by_a_clause_a_row_happens_to_fit(store):
+    """出差旅費 is in no row (the thesaurus reads 差旅費 as 國際事務組's 出國經費, line 192): its
+    clause clears the bar for that row, but the whole description ranks it too low to answer."""
+    result = find(store, "上週去花蓮參加研討會住了兩晚，回來要申請出差旅費報支")
+    assert result["status"] == "no_match"
