@@ -23,6 +23,7 @@ FLOORS = {
     "set6": (None, None, None, None, None, 0.76),  # directives only
     "set7": (0.91, 0.93, 0.75, 0.97, 0.02, None),  # find and route only
     "set8": (0.92, 0.93, 0.85, 0.97, 0.02, 0.58),
+    "set10": (0.86, 0.90, 0.88, None, None, None),  # 100 long descriptions, half no-row: find only
 }
 
 
@@ -36,6 +37,7 @@ def test_blind_set_holds_its_ground(store, name, capsys):
     if top1 is not None:
         assert find["top1"] >= top1 and find["top3"] >= top3
         assert find["no_row_refused"] >= refused * find["no_row"]
+    if right is not None:
         assert routes["right"] >= right and routes["wrong_refusal_rate"] <= wrong_refusals
     if triage is not None:
         assert directives["right"] >= triage
