@@ -429,3 +429,21 @@ def test_a_no_row_description_is_not_answered_by_a_clause_a_row_happens_to_fit(s
     clause clears the bar for that row, but the whole description ranks it too low to answer."""
     result = find(store, "上週去花蓮參加研討會住了兩晚，回來要申請出差旅費報支")
     assert result["status"] == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "elsewhere"),
+    [
+        # 市民服務組 「修訂本處志工運用計畫」 (dump line 263)
+        ("文書組", "我們要修改本處的志工運用計畫，送到哪裡決行", 263),
+        # 總務組 「估計造成10人以上傷亡、失蹤或損害之災害防救事項」 (dump line 54)
+        ("媒體事務組", "颱風預估可能有十幾人傷亡或失蹤，要啟動災害防救應變", 54),
+    ],
+)
+def test_a_clause_does_not_answer_for_a_unit_that_lacks_the_task(store, unit, text, elsewhere):
+    """Review finding: the clause rule ran before the check that another unit's row fits far
+    better, and answered these with an unrelated row of the chosen unit. The unit lacks the task:
+    refused, with the unit that has it among the references."""
+    result = route(store, text, unit)
+    assert result["status"] == "no_row_in_unit"
+    assert elsewhere in [reference["source_line"] for reference in result["references"]]

@@ -250,15 +250,21 @@ def find(
 def answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
     """The one decision rule of find, route, batch and triage: is this best row an answer?
 
-    Anywhere, it must clear the bar. For a unit the clerk chose, its best row may answer on less
-    (find --unit and route agree), unless another unit's row fits the words far better.
+    Anywhere, it must clear the bar, or one clause of a long description must clear it for that
+    row (_a_clause_answers). For a unit the clerk chose, its best row may answer on less (find
+    --unit and route agree) — the unit's bar or a clause — unless another unit's row fits the
+    words far better (the unit then lacks the task).
     """
-    if top.clears_bar or _a_clause_answers(store, query, top, unit):
+    if top.clears_bar:
         return True
-    if unit is None or not top.clears_unit_bar:
+    if unit is None:
+        return _a_clause_answers(store, query, top, None)
+    if not (top.clears_unit_bar or top.score >= CLAUSE_ANSWER_FLOOR):
         return False
     best = ranked(store, query, None, limit=1)
-    return not (best and best[0].clears_bar and top.score < UNIT_SHARE_OF_BEST * best[0].score)
+    if best and best[0].clears_bar and top.score < UNIT_SHARE_OF_BEST * best[0].score:
+        return False
+    return top.clears_unit_bar or _a_clause_answers(store, query, top, unit)
 
 
 def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
@@ -275,12 +281,19 @@ def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) ->
     if len(clauses) < 2:
         return False
     rows = store.unit_rows(unit) if unit else None
+    text = store.joined[top.index]
     for clause in clauses:
         try:
             part = make_query(store, clause, unit=unit)
         except ApprovalError:
             continue
         if not part.terms:
+            continue
+        # A clause sharing no word with the row cannot rank it first (but a band row answers a
+        # purchase on its amount): not ranked, which halved the rule's cost on 50,000 rows.
+        if not store.bands[top.index] and not any(
+            gram in text or any(word in text for word, _ in part.alternatives.get(gram, ())) for gram in part.grams
+        ):
             continue
         hits = ranked(store, part, rows, limit=1)
         if hits and hits[0].index == top.index and hits[0].clears_bar:
