@@ -815,6 +815,8 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
         "本組研議之差勤規定修正案已於上月公告實施。",
         "原擬採購之公務車已完成交車，計支新臺幣120萬元。",
         "上半年預計採購之事務機器已全數完成，執行率98%，計支新臺幣30萬元。",
+        "本組研擬之差勤規定修正案已於上月公告實施。",  # second review: 研擬 is no plan word 擬
+        "本組已完成研擬差勤規定修正案。",
     ],
 )
 def test_finished_work_stays_a_report_whatever_routine_or_plan_it_names(store, done):
@@ -822,6 +824,22 @@ def test_finished_work_stays_a_report_whatever_routine_or_plan_it_names(store, d
     a purchase (原擬採購, 預計採購) made items of work the sentence reports finished or paid."""
     rows_of = item_rows(store, unit_reports("總務組李組長補充報告：\n(一) " + done + "\n"))
     assert rows_of(done[:6]) is None
+
+
+@pytest.mark.parametrize(
+    "to_do",
+    [
+        "本組定期於每月5日前完成公文稽催統計，陳報長官。",
+        "本組已完成本年度志工招募，明年度每月定期辦理。",
+        "本組每月辦理宿舍查訪，以確保完成率。",
+        "公文檔案管理系統明年度維護擬委外辦理，預算新臺幣60萬元，較去年增加5萬元。",
+    ],
+)
+def test_routine_or_planned_work_that_mentions_finishing_is_still_an_item(store, to_do):
+    """Second review: 完成 anywhere in the sentence (前完成, 完成率, another clause's 已完成) and a
+    budget compared with last year (較去年) made reports of these; work to do stays an item."""
+    rows_of = item_rows(store, unit_reports("總務組李組長補充報告：\n(一) " + to_do + "\n"))
+    assert rows_of(to_do[:6]) is not None
 
 
 def test_work_in_a_units_report_that_names_no_unit_is_that_units(store):

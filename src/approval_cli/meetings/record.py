@@ -1303,18 +1303,21 @@ _OWN_SUBJECT = (
     r"(?:本組|本室|本中心)(?:(?![，,](?:各|同仁|全體|請))[^。；！？]){0,30}?"
 )
 _OWN_COMMITMENT = lazy_compile(
-    _OWN_SUBJECT + r"(?<!原)(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
+    # 擬 is a plan, but not in 原擬 (the old plan) or 研擬 (being drafted: a routine word, below)
+    _OWN_SUBJECT + r"(?<![原研])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
     r"|已?著手|近日(?!已|完成))(?!於.{0,6}完成後)"  # begun (已著手); soon (近日簽陳)
 )
-# Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a sentence
-# that reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」.
-_OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?:研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
-_FINISHED = lazy_compile(r"完成|完竣|已於|業已|已經")
+# Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
+# reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;
+# but 「…，明年度每月定期辦理」 and 「定期於每月5日前完成…」 are to do.
+_OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?P<routine>研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
+_FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|完竣(?!後)")
 _BUYING_WORDS = "採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作"
 _BUYING = lazy_compile(_BUYING_WORDS)
-# Money spent or a result reported: no purchase to route, whatever was planned.
-_SPENT = lazy_compile(r"已支|計支|支用|執行率|較去年|較上")
-_DONE = lazy_compile(r"已完成|業已")
+# Money spent: no purchase to route, whatever was planned.
+_SPENT = lazy_compile(r"已支|計支|支用|執行率")
+# Done, or compared with the past: no purchase, unless one is still planned (below).
+_DONE = lazy_compile(r"已完成|業已|較去年|較上")
 # A purchase still planned (「明年度維護擬委外辦理，…本組已完成需求說明書」) is one however much of
 # its preparation is done; 「原擬採購之…已完成交車」 is not.
 _PLANNED_BUYING = lazy_compile(rf"(?<!原)(?:擬|將|預計|預定|規劃)[^，,。；]{{0,8}}?(?:{_BUYING_WORDS})")
@@ -1324,7 +1327,13 @@ def _own_work(sentence: str) -> bool:
     """A sentence of a unit's report saying work of the unit's own is still to do."""
     if _OWN_COMMITMENT.search(sentence):
         return True
-    return bool(_OWN_ROUTINE.search(sentence)) and not _FINISHED.search(sentence)
+    routine = _OWN_ROUTINE.search(sentence)
+    if routine is None:
+        return False
+    at = routine.start("routine")
+    start = max(sentence.rfind(mark, 0, at) for mark in "，,；;") + 1
+    ends = [end for end in (sentence.find(mark, at) for mark in "，,；;。") if end >= 0]
+    return not _FINISHED.search(sentence[start : min(ends, default=len(sentence))])
 
 
 def _spends(sentence: str) -> bool:
