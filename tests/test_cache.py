@@ -796,3 +796,39 @@ def test_a_bounded_memo_of_folded_texts_builds_the_same_store(monkeypatch):
     usual = store_module.encode_store(load_store(BUILTIN, use_cache=False), "k")
     monkeypatch.setattr(store_module, "FOLD_CACHE_LIMIT", 1)
     assert store_module.encode_store(load_store(BUILTIN, use_cache=False), "k") == usual
+
+
+def test_a_network_or_fuse_file_system_is_not_trusted_for_remembered_hashes(tmp_path):
+    """Second review: with the cache folder on the same NFS, SMB or sshfs mount as the catalogue,
+    the same-device rule passed; the file system's type is looked up (Linux mountinfo)."""
+    if not sys.platform.startswith("linux"):
+        assert not store_module._local_file_system(os.stat(tmp_path).st_dev)
+        return
+    device = os.stat(tmp_path).st_dev
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    for kind, local in (("ext4", True), ("nfs4", False), ("cifs", False), ("fuse.sshfs", False)):
+        mountinfo = tmp_path / f"mountinfo-{kind}"
+        mountinfo.write_text(f"36 35 {wanted} / /home rw,relatime shared:1 - {kind} server:/home rw\n")
+        assert store_module._local_file_system(device, str(mountinfo)) is local, kind
+
+
+def test_a_digest_file_of_an_older_rule_is_not_used(tmp_path, monkeypatch):
+    from editing import write_catalogue
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
+    path = write_catalogue(tmp_path / "tables.json")
+    load_store(path)
+    (digest_file,) = _digest_files(cache)
+    data = json.loads(digest_file.read_text())
+    del data["rule"]  # as the first version of this round wrote it
+    digest_file.write_text(json.dumps(data))
+    import approval_cli.catalogue.locate as locate
+
+    calls = []
+    original = locate.catalogue_digest
+    monkeypatch.setattr(locate, "catalogue_digest", lambda path: calls.append(path) or original(path))
+    assert load_store(path).from_cache
+    assert calls  # hashed again, not taken from the old record

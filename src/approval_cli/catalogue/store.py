@@ -565,12 +565,14 @@ _POSIX = hasattr(os, "geteuid")
 # remembered: a file written less than _RACY_NS before its stamp was taken (a second write in the
 # same clock tick, coarse on some file systems, could leave every stamp as it was); a file on
 # another file system than the cache folder (a network or FUSE mount may cache attributes or
-# report ctime = mtime); a file under _REMEMBER_FROM_BYTES (hashing it costs less than a
-# millisecond); Windows (its ctime is the creation time). The stamp is taken with open + fstat,
-# so an NFS client asks the server again (close-to-open consistency).
+# report ctime = mtime; also when the cache folder is on one too: _local_file_system); a file
+# under _REMEMBER_FROM_BYTES (hashing it costs less than a millisecond); anything but Linux
+# (Windows' ctime is the creation time; elsewhere the file system type is not looked up). The
+# stamp is taken with open + fstat, so an NFS client asks the server again (close-to-open).
 _DIGEST_SUFFIX = ".digest"
 _RACY_NS = 2_000_000_000
 _REMEMBER_FROM_BYTES = 4 * 1024 * 1024
+_DIGEST_RULE = 2  # the rule a .digest file was written under; one of an older rule is not used
 _MAX_DIGEST_FILE_BYTES = 1024
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -1146,6 +1148,29 @@ def _stamp(path: Path) -> _Stamp | None:
     return _Stamp([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], time.time_ns())
 
 
+# File systems whose stamps may not move with the content: network ones cache attributes and
+# follow the server's clock, FUSE ones (sshfs…) may report ctime = mtime.
+_REMOTE_FILE_SYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "fuse")
+
+
+def _local_file_system(device: int, mountinfo: str = "/proc/self/mountinfo") -> bool:
+    """Whether a device is a local file system, from the mount table (Linux only: elsewhere, not
+    known, so no hash is remembered)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        with open(mountinfo, encoding="utf-8", errors="replace") as mounts:
+            for line in mounts:
+                fields = line.split()
+                if len(fields) > 2 and fields[2] == wanted and " - " in line:
+                    kind = line.split(" - ", 1)[1].split(" ", 1)[0]
+                    return not kind.startswith(_REMOTE_FILE_SYSTEMS)
+    except OSError:
+        pass
+    return False
+
+
 def _may_remember(directory: _CacheDir, stamp: _Stamp | None) -> bool:
     """Whether a hash may be remembered for (or read back with) this stamp: see _RACY_NS."""
     if stamp is None or directory.fd is None or stamp.fields[2] < _REMEMBER_FROM_BYTES:
@@ -1155,7 +1180,9 @@ def _may_remember(directory: _CacheDir, stamp: _Stamp | None) -> bool:
             return False
     except OSError:
         return False
-    return stamp.taken_at - max(stamp.fields[3], stamp.fields[4]) >= _RACY_NS
+    if stamp.taken_at - max(stamp.fields[3], stamp.fields[4]) < _RACY_NS:
+        return False
+    return _local_file_system(stamp.fields[0])
 
 
 def _remembered_digest(directory: _CacheDir, path: Path, stamp: _Stamp | None) -> str | None:
@@ -1170,7 +1197,7 @@ def _remembered_digest(directory: _CacheDir, path: Path, stamp: _Stamp | None) -
             data = json.loads(handle.read(_MAX_DIGEST_FILE_BYTES + 1))
         except (OSError, ValueError, RecursionError):
             return None
-    if not isinstance(data, dict) or data.get("stamp") != stamp.fields:
+    if not isinstance(data, dict) or data.get("rule") != _DIGEST_RULE or data.get("stamp") != stamp.fields:
         return None
     digest = data.get("digest")
     if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
@@ -1186,7 +1213,7 @@ def _remember_digest(directory: _CacheDir, path: Path, stamp: _Stamp | None, dig
     now = _stamp(path)
     if now is None or now.fields != stamp.fields:
         return
-    text = json.dumps({"stamp": stamp.fields, "digest": digest}, separators=(",", ":"))
+    text = json.dumps({"rule": _DIGEST_RULE, "stamp": stamp.fields, "digest": digest}, separators=(",", ":"))
     _write_atomically(directory, _digest_name(path), [text.encode("ascii")])
 
 
