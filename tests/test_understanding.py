@@ -447,3 +447,24 @@ def test_a_clause_does_not_answer_for_a_unit_that_lacks_the_task(store, unit, te
     result = route(store, text, unit)
     assert result["status"] == "no_row_in_unit"
     assert elsewhere in [reference["source_line"] for reference in result["references"]]
+
+
+def test_a_purchase_word_naming_a_topic_is_no_purchase(store):
+    """採購案卷 (files of past purchases) and 採購稽核 (an audit) name a topic: no amount band
+    is asked for. Rows from the dump: 文書組 「檔案開放應用申請案核定事項」 (151), 政風室
+    「回復議員索取資料、質詢案件…」 (367). A purchase beside the topic still is one."""
+    files = find(store, "民眾申請閱覽本處採購案卷", "文書組")
+    assert files["status"] == "answered" and files["matches"][0]["source_line"] == 151
+    assert files["understood"]["purchase"] is False
+    audit = route(store, "議員索取本處採購稽核結果", "政風室")
+    assert audit["status"] == "answered" and audit["match"]["source_line"] == 367
+    both = route(store, "採購稽核後要採購新的碎紙機 3萬", "政風室")
+    assert both["understood"]["purchase"] is True
+
+
+def test_building_a_system_for_an_amount_is_a_purchase(store):
+    """建置 (a system built under contract) with an amount follows the unit's bands, however long
+    the thing's name: 文書組 「採購金額逾新臺幣50萬元案件」 (154), 核定 in the 處長 column."""
+    result = route(store, "公文線上簽核及電子表單整合系統建置 120萬", "文書組")
+    assert result["match"]["source_line"] == 154
+    assert result["final_approver"] == "處長"

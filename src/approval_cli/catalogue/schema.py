@@ -111,7 +111,10 @@ class VocabularyData(_Model):
     layers: dict[str, str | None] = Field(
         default_factory=dict, description="decision layer → role; null = the unit's own head"
     )
-    purchase_words: list[str] = Field(default_factory=list)
+    purchase_words: list[str] = Field(default_factory=list, description="買, 採購, 租賃, 委外: a purchase")
+    purchase_topics: list[str] = Field(
+        default_factory=list, description="稽核, 卷宗: after a purchase word, a topic (採購稽核), not a purchase"
+    )
     condition_synonyms: dict[str, str] = Field(
         default_factory=dict, description="clerk word → trigger word of the table's notes"
     )

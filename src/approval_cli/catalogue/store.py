@@ -487,6 +487,7 @@ def build_store(entries: Iterable[dict], metadata: dict, source: str) -> Store:
     vocabulary_data = metadata.get("vocabulary") or {}
     words = [*vocabulary_data.get("unit_aliases", {}), *vocabulary_data.get("thesaurus", {}),
              *vocabulary_data.get("condition_synonyms", {}), *vocabulary_data.get("purchase_words", []),
+             *vocabulary_data.get("purchase_topics", []),
              *LANGUAGE_WORDS]  # fmt: skip
     _extend_fold_map(fold_map, words)
     vocabulary = compile_vocabulary(
@@ -545,8 +546,8 @@ def _specific_text(entry: dict) -> str:
 # pickle format) are removed, and the directory keeps at most MAX_CACHE_FILES files and
 # MAX_CACHE_TOTAL_BYTES.
 
-CACHE_FORMAT = 10
-_MAGIC = b"approval-cache10\n"
+CACHE_FORMAT = 11
+_MAGIC = b"approval-cache11\n"
 MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024
 MAX_CACHE_FILES = 8
 MAX_CACHE_TOTAL_BYTES = 512 * 1024 * 1024

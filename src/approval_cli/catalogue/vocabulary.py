@@ -9,6 +9,7 @@ forms derived from their names and its notes' trigger words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -41,10 +42,20 @@ class Vocabulary:
     role_aliases: dict[str, str]
     layers: dict[str, str | None]
     purchase_words: list[str]  # folded
+    purchase_topics: list[str]  # folded: after a purchase word, a topic (採購稽核), not a purchase
     condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
     condition_only: frozenset[str]  # folded condition words no row's task text uses
     thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
     _by_first: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _topic_pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def topic_pattern(self) -> re.Pattern[str]:
+        """A purchase word followed by a purchase topic (採購稽核, 採購案卷), compiled once."""
+        if self._topic_pattern is None:
+            words = "|".join(re.escape(w) for w in sorted(self.purchase_words, key=len, reverse=True))
+            topics = "|".join(re.escape(t) for t in sorted(self.purchase_topics, key=len, reverse=True))
+            self._topic_pattern = re.compile(f"(?:{words})(?:{topics})")
+        return self._topic_pattern
 
     def thesaurus_in(self, term: str) -> list[tuple[str, list[str]]]:
         """Clerk words found inside a folded term, longest first, not overlapping."""
@@ -139,6 +150,7 @@ def compile_vocabulary(
         "role_aliases": dict(data.get("role_aliases") or {}),
         "layers": dict(data.get("layers") or {}),
         "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
+        "purchase_topics": sorted({fold(w) for w in data.get("purchase_topics") or [] if fold(w)}),
         "condition_words": dict(sorted(condition_words.items())),
         # A condition word that is also a clerk word for a task (資安 → 資訊安全) stays a task word.
         "condition_only": sorted(w for w in condition_words if w not in row_text and w not in thesaurus),
@@ -146,7 +158,7 @@ def compile_vocabulary(
     }
 
 
-_STR_LISTS = ("units", "own_unit_words", "purchase_words", "condition_only")
+_STR_LISTS = ("units", "own_unit_words", "purchase_words", "purchase_topics", "condition_only")
 _STR_MAPS = ("unit_names", "unit_forms", "unit_standalone", "outside_bodies", "role_aliases", "condition_words")
 _LIST_MAPS = ("collective_units", "thesaurus")
 
@@ -189,6 +201,7 @@ def from_plain(data: dict) -> Vocabulary:
         role_aliases=dict(data.get("role_aliases", {})),
         layers=dict(data.get("layers", {})),
         purchase_words=list(data.get("purchase_words", [])),
+        purchase_topics=list(data.get("purchase_topics", [])),
         condition_words=dict(data.get("condition_words", {})),
         condition_only=frozenset(data.get("condition_only", [])),
         thesaurus=dict(data.get("thesaurus", {})),

@@ -253,9 +253,19 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
 
 
 def purchase_words_in(store: Store, folded: str) -> list[str]:
-    """The vocabulary's purchase words (買, 租賃, 委外…) in a folded text; the vocabulary is read
-    only when there is text (a lookup by amount alone never decodes it)."""
-    return [word for word in store.vocab.purchase_words if word in folded] if folded else []
+    """The vocabulary's purchase words (買, 租賃, 委外…) in a folded text, except where a purchase
+    topic follows (採購稽核, 採購卷宗: an audit, files; no purchase to route by amount). The
+    vocabulary is read only when there is text (a lookup by amount alone never decodes it)."""
+    if not folded:
+        return []
+    vocabulary = store.vocab
+    found = [word for word in vocabulary.purchase_words if word in folded]
+    if found and vocabulary.purchase_topics:
+        # Blank out each purchase word followed by a topic (採購案卷: 採購 + 案卷, not 採購案 + 卷),
+        # then look again.
+        rest = vocabulary.topic_pattern().sub(lambda m: "\0" * len(m.group()), folded)
+        found = [word for word in found if word in rest]
+    return found
 
 
 def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
