@@ -8,6 +8,7 @@ Human output and messages pass through safetext.neutralise: no raw control chara
 """
 
 import contextlib
+import copy
 import errno
 import os
 import sys
@@ -666,8 +667,6 @@ def _app_for(args: list[str]) -> typer.Typer:
     registered command before it runs one (2.2 ms for these twelve, 3 % of a warm `route`), and a
     command's help, options and errors do not depend on its siblings. Anything else (global
     options first, a mistyped or missing command, the top-level help) gets the whole app."""
-    import copy
-
     wanted = [command for command in app.registered_commands if args and command.name == args[0]]
     if not wanted:
         return app

@@ -14,7 +14,7 @@ from itertools import pairwise
 from approval_cli.catalogue.roles import ROLE_RANK, flag_message, flag_severity
 from approval_cli.catalogue.store import Store
 from approval_cli.catalogue.vocabulary import REST_WORDS
-from approval_cli.errors import UsageError
+from approval_cli.errors import ApprovalError, UsageError
 from approval_cli.search.match import AMOUNT_IN_BAND as AMOUNT_LIFT
 from approval_cli.search.match import (
     MIN_COVER,
@@ -273,8 +273,6 @@ def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) ->
     same row: the rest is context, whose words no row has, and they diluted the cover. The whole
     must still reach CLAUSE_ANSWER_FLOOR: a no-row sentence with one clause a row happens to fit
     (「…回來要報支差旅費」) ranks that row low as a whole. Clauses are split as triage splits them."""
-    from approval_cli.errors import ApprovalError
-
     if top.score < CLAUSE_ANSWER_FLOOR:
         return False
     clauses = _clauses(query.text)
@@ -981,7 +979,6 @@ def _clauses(task: str) -> list[str]:
 
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
-    from approval_cli.errors import ApprovalError
     from approval_cli.meetings.record import UnitWords, parse_record, read_record_bytes, route_items
     from approval_cli.text.amounts import find_amounts
 
