@@ -540,11 +540,12 @@ def _specific_text(entry: dict) -> str:
 # so a same-size edit that keeps the mtime is seen. The hash is remembered beside the cache with
 # the file's stamp, ctime included (_remember_digest), and used while the stamp is unchanged.
 # Reading is lazy where a lookup needs little of the file: long bytes parts (the entries' JSON)
-# stay in the file until a row is shown (_FileBytes), posting indexes are sliced per key (Postings). Files are written under an unpredictable
-# temporary name opened O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, then renamed into place; stale
-# files (older contents of the same catalogue, leftovers of an interrupted write, the old
-# pickle format) are removed, and the directory keeps at most MAX_CACHE_FILES files and
-# MAX_CACHE_TOTAL_BYTES.
+# stay in the file until a row is shown (_FileBytes), posting indexes are sliced per key (Postings).
+#
+# Files are written under an unpredictable temporary name opened O_CREAT|O_EXCL|O_NOFOLLOW, mode
+# 0600, then renamed into place; stale files (older contents of the same catalogue, leftovers of an
+# interrupted write, the old pickle format, a remembered hash whose catalogue has no cache file
+# left) are removed, and the directory keeps at most MAX_CACHE_FILES files and MAX_CACHE_TOTAL_BYTES.
 
 CACHE_FORMAT = 11
 _MAGIC = b"approval-cache11\n"
