@@ -586,17 +586,25 @@ def _digest_files(cache: Path) -> list[Path]:
     return sorted(cache.glob("catalogue-*.digest"))
 
 
-def test_a_warm_lookup_does_not_hash_an_unchanged_catalogue_again(tmp_path, monkeypatch):
-    """Hashing a 42 MB catalogue was a sixth of a warm lookup on it: the hash is remembered with
-    the file's stamp (device, inode, size, mtime, ctime) and used while the stamp is the same."""
+@pytest.fixture
+def remembered(tmp_path, monkeypatch):
+    """(cache folder, catalogue file) after one load that remembered the file's hash (the tests'
+    files are new and small: the age and size limits are lifted)."""
     from editing import write_catalogue
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
-    monkeypatch.setattr(store_module, "_RACY_NS", 0)  # the file was written just now
-    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)  # and is small
+    monkeypatch.setattr(store_module, "_RACY_NS", 0)
+    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
     path = write_catalogue(tmp_path / "tables.json")
     load_store(path)
+    return cache, path
+
+
+def test_a_warm_lookup_does_not_hash_an_unchanged_catalogue_again(remembered, monkeypatch):
+    """Hashing a 42 MB catalogue was a sixth of a warm lookup on it: the hash is remembered with
+    the file's stamp (device, inode, size, mtime, ctime) and used while the stamp is the same."""
+    cache, path = remembered
     assert len(_digest_files(cache)) == 1
 
     def no_hashing(path):
@@ -689,19 +697,12 @@ def test_a_catalogue_on_another_file_system_or_small_is_hashed_every_time(tmp_pa
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 @pytest.mark.parametrize("kind", [".digest", ".cache"])
-def test_a_fifo_planted_at_a_cache_name_does_not_hang_a_lookup(tmp_path, monkeypatch, kind):
+def test_a_fifo_planted_at_a_cache_name_does_not_hang_a_lookup(remembered, kind):
     """Review finding: opening a FIFO for reading blocks until a writer comes; our files are
     opened O_NONBLOCK and a FIFO is then refused as not a regular file."""
     import threading
 
-    from editing import write_catalogue
-
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
-    monkeypatch.setattr(store_module, "_RACY_NS", 0)
-    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
-    path = write_catalogue(tmp_path / "tables.json")
-    load_store(path)
+    cache, path = remembered
     (planted,) = cache.glob(f"*{kind}")
     planted.unlink()
     os.mkfifo(planted, 0o600)
@@ -724,15 +725,8 @@ def test_a_fifo_planted_at_a_cache_name_does_not_hang_a_lookup(tmp_path, monkeyp
         b"{}" + b" " * 5000,  # longer than a remembered hash can be
     ],
 )
-def test_a_forged_or_foreign_digest_file_is_ignored(tmp_path, monkeypatch, forged):
-    from editing import write_catalogue
-
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
-    monkeypatch.setattr(store_module, "_RACY_NS", 0)
-    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
-    path = write_catalogue(tmp_path / "tables.json")
-    load_store(path)
+def test_a_forged_or_foreign_digest_file_is_ignored(remembered, forged):
+    cache, path = remembered
     (digest_file,) = _digest_files(cache)
     digest_file.write_bytes(forged)
     again = load_store(path)
@@ -812,15 +806,8 @@ def test_a_network_or_fuse_file_system_is_not_trusted_for_remembered_hashes(tmp_
         assert store_module._local_file_system(device, str(mountinfo)) is local, kind
 
 
-def test_a_digest_file_of_an_older_rule_is_not_used(tmp_path, monkeypatch):
-    from editing import write_catalogue
-
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("APPROVAL_CACHE_DIR", str(cache))
-    monkeypatch.setattr(store_module, "_RACY_NS", 0)
-    monkeypatch.setattr(store_module, "_REMEMBER_FROM_BYTES", 0)
-    path = write_catalogue(tmp_path / "tables.json")
-    load_store(path)
+def test_a_digest_file_of_an_older_rule_is_not_used(remembered, monkeypatch):
+    cache, path = remembered
     (digest_file,) = _digest_files(cache)
     data = json.loads(digest_file.read_text())
     del data["rule"]  # as the first version of this round wrote it
