@@ -24,6 +24,7 @@ FLOORS = {
     "set7": (0.91, 0.93, 0.75, 0.97, 0.02, None),  # find and route only
     "set8": (0.92, 0.93, 0.85, 0.97, 0.02, 0.58),
     "set9": (0.90, 0.92, 0.75, 0.91, 0.05, 0.85),
+    "set11": (0.93, 0.95, 0.78, 0.94, 0.02, 0.61),
     "set10": (0.86, 0.90, 0.88, None, None, None),  # 100 long descriptions, half no-row: find only
 }
 
