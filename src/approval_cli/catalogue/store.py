@@ -311,7 +311,9 @@ class Postings(Mapping):
         return len(self._keys)
 
 
-@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
+# Compared by identity (field by field would mean nothing and cost time); no generated repr (a
+# store's is megabytes): each generated method is code compiled at every start.
+@dataclass(eq=False, repr=False)
 class Store:
     metadata: dict
     entries: Entries
@@ -1128,12 +1130,15 @@ def _write_cache(directory: _CacheDir, name: str, store: Store) -> None:
         _prune(directory, name)
 
 
-@dataclass(frozen=True)
 class _Stamp:
-    """A catalogue file's stamp and when it was taken (time.time_ns)."""
+    """A catalogue file's stamp and when it was taken (time.time_ns). A plain class: a frozen
+    dataclass cost 0.26 ms to create at every start, 0.4 % of a lookup."""
 
-    fields: list[int]  # device, inode, size, mtime_ns, ctime_ns
-    taken_at: int
+    __slots__ = ("fields", "taken_at")
+
+    def __init__(self, fields: list[int], taken_at: int) -> None:
+        self.fields = fields  # device, inode, size, mtime_ns, ctime_ns
+        self.taken_at = taken_at
 
 
 def _stamp(path: Path) -> _Stamp | None:

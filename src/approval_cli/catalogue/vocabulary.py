@@ -30,7 +30,7 @@ LANGUAGE_WORDS = (*NEGATIONS, *NOT_NEGATIONS, *COSIGN_WORDS, *REST_WORDS)
 _DERIVED_DROP = ("事務", "服務", "業務")
 
 
-@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
+@dataclass(eq=False, repr=False)  # by identity; no repr of 1,300 words (generated code costs at start)
 class Vocabulary:
     units: list[str]
     unit_names: dict[str, str]  # folded full name or short form → unit

@@ -608,7 +608,7 @@ def _display(store: Store, folded: str) -> str:
 # ---------------------------------------------------------------- scoring rows
 
 
-@dataclass(eq=False)  # compared by identity: field by field would mean nothing and cost time
+@dataclass(eq=False, repr=False)  # by identity; private (generated code costs at every start)
 class _Plan:
     """What scoring needs of a query, worked out once per query instead of once per row."""
 
