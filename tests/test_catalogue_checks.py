@@ -221,3 +221,17 @@ def test_catalogue_rewritten_in_place_while_it_is_read(tmp_path):
             except CatalogueError as error:
                 failures.append(error.message)
     assert failures == []
+
+
+def test_an_empty_read_of_a_catalogue_is_looked_at_again(tmp_path):
+    """CI failure: a catalogue read right after a writer truncated it (cp's first step) was empty,
+    and a busy machine kept the writer from writing before the one look changed_since took: an
+    empty read now always earns another look (within READ_ATTEMPTS); a file that stays empty is
+    still refused, as before."""
+    from approval_cli.catalogue.locate import changed_since, signature
+
+    path = tmp_path / "live.yaml"
+    path.write_bytes(b"")
+    assert changed_since(path, signature(path.stat()), 0, wait=0.0)
+    with pytest.raises(CatalogueError, match="空的"):
+        load(path)
