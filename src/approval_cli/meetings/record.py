@@ -1311,6 +1311,7 @@ _OWN_COMMITMENT = lazy_compile(
 # reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;
 # but 「…，明年度每月定期辦理」 and 「定期於每月5日前完成…」 are to do.
 _OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?P<routine>研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
+_CLAUSE_RUN = lazy_compile(r"[^，,；;。]+")
 _FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|完竣(?!後)")
 _BUYING_WORDS = "採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作"
 _BUYING = lazy_compile(_BUYING_WORDS)
@@ -1330,10 +1331,9 @@ def _own_work(sentence: str) -> bool:
     routine = _OWN_ROUTINE.search(sentence)
     if routine is None:
         return False
-    at = routine.start("routine")
-    start = max(sentence.rfind(mark, 0, at) for mark in "，,；;") + 1
-    ends = [end for end in (sentence.find(mark, at) for mark in "，,；;。") if end >= 0]
-    return not _FINISHED.search(sentence[start : min(ends, default=len(sentence))])
+    at = routine.start("routine")  # finishing counts in the routine word's own clause only
+    clause = next(run.group() for run in _CLAUSE_RUN.finditer(sentence) if run.start() <= at < run.end())
+    return not _FINISHED.search(clause)
 
 
 def _spends(sentence: str) -> bool:
