@@ -162,6 +162,14 @@ class BytesColumn(_Packed):
         return bytes(self._buffer)
 
 
+def _damaged_entries() -> CatalogueError:
+    """A row's entry cannot be read from the cache it was loaded from (altered or cut short since)."""
+    return CatalogueError(
+        "編譯過的目錄快取已損壞（條目無法讀取）。",
+        "請刪除快取資料夾（approval-cli）後再試，或設定 APPROVAL_NO_CACHE=1。",
+    )
+
+
 class Entries:
     """Entries kept as JSON (a BytesColumn of UTF-8) and decoded when read: a lookup decodes only
     the rows it shows."""
@@ -182,10 +190,7 @@ class Entries:
             try:
                 entry = json.loads(self._texts[index])
             except (ValueError, RecursionError):  # a cache file altered since it was written
-                raise CatalogueError(
-                    "編譯過的目錄快取已損壞（條目無法讀取）。",
-                    "請刪除快取資料夾（approval-cli）後再試，或設定 APPROVAL_NO_CACHE=1。",
-                ) from None
+                raise _damaged_entries() from None
             self._decoded[index] = entry
         return entry
 
@@ -875,10 +880,7 @@ class _FileBytes:
             pass
         data = b"".join(pieces)
         if len(data) != wanted:
-            raise CatalogueError(
-                "編譯過的目錄快取已損壞（條目無法讀取）。",
-                "請刪除快取資料夾（approval-cli）後再試，或設定 APPROVAL_NO_CACHE=1。",
-            )
+            raise _damaged_entries()
         return data
 
 
