@@ -940,3 +940,62 @@ def test_a_numbered_header_and_a_two_line_title_are_read():
     assert record.meeting.date == "2025-04-17"
     assert record.meeting.chair == "王秘書長正宏" and record.meeting.recorder == "吳佳穎"
     assert not any(("找不到會議名稱" in w or "找不到會議日期" in w) for w in record.warnings)
+
+
+AGENDA_CASES = (
+    "臺北市政府秘書處第 140 次處務會議紀錄\n一、時間：113 年 12 月 19 日\n二、主席：陳志銘\n"
+    "三、報告案\n"
+    "第一案　　　　報告單位：總務組\n"
+    "案由：本處總務業務辦理情形，報請鑒察。\n"
+    "說明：\n"
+    "1. 明年度萬安演習預定於7月舉行，本組將預先規劃本處配合作業。\n"
+    "2. 法務局函請各機關就自治條例修正草案表示意見，本組將彙整各組室意見後查復。\n"
+    "決定：洽悉。\n"
+    "第二案\n"
+    "報告單位：機要組\n"
+    "案由：例行業務辦理情形，報請鑒察。\n"
+    "說明：\n"
+    "1. 第4季治安會報紀錄已整理完成，將於下週陳核。\n"
+    "2. 議會明年定期大會各類質詢模擬題，本組將於1月底前彙整陳核。\n"
+    "決定：洽悉，模擬題請提早準備。\n"
+    "四、主席指示\n"
+    "1. 請文書組更新本處網站資料。\n"
+)
+
+
+def test_agenda_cases_read_as_their_units_reports(store):
+    """A record laid out as agenda cases (「第一案　報告單位：總務組」, 案由, 說明, 決定) was read as one
+    run of text: the 說明 items were lost and 「第二案…」 was glued to the decision before it. Each
+    case's 說明 is its unit's report (本組 is that unit); rows read from the dump: 總務組
+    「動員演習相關配合辦理作業」 (56), 「他機關法令修訂案之意見查復事宜」 (52), 機要組 「治安會報及會議紀錄」
+    (250), 「各類質詢模擬題陳核」 (252). The unit may stand on the case's line or on a line of its own."""
+    items = {item["text"]: item for item in triaged(store, AGENDA_CASES)}
+    expected = {"萬安演習": ("總務組", 56), "彙整各組室意見": ("總務組", 52), "治安會報": ("機要組", 250),
+                "質詢模擬題": ("機要組", 252)}  # fmt: skip
+    for words, (unit, line) in expected.items():
+        item = next(item for text, item in items.items() if words in text)
+        assert item["units"] == [unit], words  # 彙整各組室意見: the unit's own work, not every unit's
+        assert line in [m["source_line"] for m in item["matches"]], words
+        assert "第" in item["section"] and "說明" in item["section"]
+    assert not any("第二案" in text or "報告單位" in text or "案由" in text for text in items)
+    # The chair's request in a case's decision that names no unit asks the unit that reported.
+    decision = next(item for text, item in items.items() if "提早準備" in text)
+    assert decision["units"] == ["機要組"]
+    # The chair's directives after the cases are read as before.
+    assert next(item for text, item in items.items() if "網站資料" in text)["units"] == ["文書組"]
+
+
+def test_work_scheduled_in_a_units_report_naming_no_doer_is_the_units(store):
+    """「…紀錄已整理完成，將於下週陳核」 names no doer: in the unit's report it is the unit's work still
+    to do (the finished part is in another clause). A clause with another doer (各組室將…) or a plan
+    the clause reports done (「預計採購之…已全數完成」) stays a report; a rule for everyone still
+    binds every unit. Rows from the dump: 機要組 「處務會議議程及紀錄有關事項」 (243)."""
+    text = unit_reports(
+        "機要組陳組長補充報告：\n(一) 本次處務會議紀錄將於會後3日內陳核並分送各組室。\n"
+        "(二) 各組室將於下週提報議會質詢資料。\n"
+        "(三) 上半年預計辦理之會議均已全數完成。\n"
+    )
+    rows_of = item_rows(store, text)
+    assert 243 in (rows_of("處務會議紀錄") or [])
+    assert rows_of("各組室將於下週") is None
+    assert rows_of("全數完成") is None

@@ -855,6 +855,10 @@ _REPORT_LINE = lazy_compile(
     r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
 )
 _REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+# An agenda case (報告案 / 討論案): 「第一案　報告單位：總務組」, then 「案由：」, 「說明：」 (or 「辦法：」)
+# and 「決定：」 (「決議：」). Its 說明 is the unit's report (本組 in it is that unit).
+_CASE_LINE = lazy_compile(r"^第(?P<label>[一二三四五六七八九十]{1,3}|[0-9]{1,2})案(?![件由號])\s*[:：]?\s*(?P<rest>.*)$")
+_CASE_FIELD = lazy_compile(r"^(?P<field>報告單位|提案單位|案由|說明|辦法)\s*[:：]\s*(?P<rest>.*)$")
 _END_LINE = lazy_compile(r"^散會")  # cleaning has already dropped 「散 會」's space
 _HEADER_FIELD = lazy_compile(
     r"(?P<label>開會時間|會議時間|時間|日期|開會地點|會議地點|地點|主席|主持人|紀錄人員|記錄人員|紀錄人|記錄人|紀錄|記錄"
@@ -874,6 +878,7 @@ class _Paragraph:
     path: list[str]
     label: str | None
     lines: list[str]
+    unit: str | None = None  # an agenda case's reporting unit (報告單位)
 
     @property
     def text(self) -> str:
@@ -893,6 +898,7 @@ class _Block:
     owner_unit: str | None = None
     item_type: str | None = None
     items: list[_Paragraph] = field(default_factory=list)
+    case_unit: str | None = None  # the decision of an agenda case: its reporting unit
 
 
 @dataclass
@@ -950,6 +956,35 @@ class _Outline:
                 block_line.group("rest") or "",
                 topic_from_heading=False,
             )
+
+    def open_case(self, label: str) -> None:
+        """「第二案」: a new agenda case beside the one before, under the same heading (報告案)."""
+        if self.block is not None:
+            self._close_block()
+        types = [entry[0] for entry in self.stack]
+        if "case" in types:
+            del self.stack[types.index("case") :]
+        heading = _Paragraph(path=[*self.labels(), f"第{label}案"], label=f"第{label}案", lines=[])
+        self.stack.append(("case", heading.label, heading))
+        self.headings.append(heading)
+        self.current = heading
+
+    def case(self) -> _Paragraph | None:
+        """The agenda case being read (the innermost on the outline), if any."""
+        return next((heading for kind, _, heading in reversed(self.stack) if kind == "case"), None)
+
+    def feed_case_field(self, field_name: str, rest: str) -> None:
+        """報告單位 names the unit; 案由 is the case's topic; 說明 and 辦法 open the unit's report."""
+        case = self.case()
+        assert case is not None
+        if field_name in ("報告單位", "提案單位"):
+            units, _ = find_units(rest)
+            case.unit = units[0] if len(units) == 1 else None
+        elif field_name == "案由":
+            case.lines.append(rest)
+            self.current = case
+        else:
+            self.start_block("report", field_name, rest, owner_unit=case.unit)
 
     def start_block(
         self,
@@ -1107,6 +1142,18 @@ def _parse_record(text: str, today: date | None) -> Record:
             line = line[bullet.end() :]
             if not line:
                 continue
+        case = _CASE_LINE.match(line)
+        if case:
+            in_header = after_blank = False
+            outline.open_case(case.group("label"))
+            line = case.group("rest")  # 「第一案　報告單位：總務組」: the field on the same line
+            if not line:
+                continue
+        case_field = _CASE_FIELD.match(line) if outline.case() else None
+        if case_field:
+            outline.feed_case_field(case_field.group("field"), case_field.group("rest"))
+            after_blank = False
+            continue
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
         report = None if marker or block_line else _report_heading(line)
@@ -1129,7 +1176,10 @@ def _parse_record(text: str, today: date | None) -> Record:
         elif marker:
             outline.feed_marker(*marker)
         elif block_line:
+            case_heading = outline.case()
             outline.start_block("conclusion", block_line.group("label"), block_line.group("rest") or "")
+            if case_heading is not None and outline.block is not None:
+                outline.block.case_unit = case_heading.unit
         elif report:
             source, rest, owner = report
             outline.start_block("report", source, rest, owner_unit=owner)
@@ -1292,7 +1342,11 @@ def _conclusion_item(text: str, section: str, block: _Block, reference: date | N
     kind = _classify(text)
     if kind != "directive":
         return Item(section=section, source=block.source, kind=kind, text=text, task="", topic=block.topic)
-    return _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
+    item = _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
+    if block.case_unit and not item.units and not item.unknown_units:
+        # 「決定：洽悉，出訪經費請審慎估算」 under 國際事務組's case asks the unit that reported.
+        item = replace(item, units=[block.case_unit])
+    return item
 
 
 # Work the unit takes on or has under way: 將/擬/預計… (future), 刻正/正在 (under way), 訂於/定於
@@ -1310,6 +1364,7 @@ _OWN_COMMITMENT = lazy_compile(
 # Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
 # reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;
 # but 「…，明年度每月定期辦理」 and 「定期於每月5日前完成…」 are to do.
+_OWN_SUBJECT_WORD = lazy_compile(r"本組|本室|本中心")
 _OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?P<routine>研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
 _CLAUSE_RUN = lazy_compile(r"[^，,；;。]+")
 _FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|完竣(?!後)")
@@ -1322,6 +1377,26 @@ _DONE = lazy_compile(r"已完成|業已|較去年|較上")
 # A purchase still planned (「明年度維護擬委外辦理，…本組已完成需求說明書」) is one however much of
 # its preparation is done; 「原擬採購之…已完成交車」 is not.
 _PLANNED_BUYING = lazy_compile(rf"(?<!原)(?:擬|將|預計|預定|規劃)[^，,。；]{{0,8}}?(?:{_BUYING_WORDS})")
+
+
+# In a unit's report, a sentence naming no doer (「市政會議紀錄將於會後2個工作天內陳核」, 「新進志工職前
+# 訓練訂於4月13日辦理」) tells the unit's own schedule as much as 「本組將…」 does.
+_SCHEDULED = lazy_compile(r"(?<![原研即])(?:將於|將|預計|預定|訂於|定於|刻正|正在)(?!.{0,6}完成後)")
+_OTHER_DOER = lazy_compile(r"各組室|各單位|各機關|同仁|全體|民眾|市民|議員|議會|市長|廠商")
+
+
+def _scheduled_own(sentence: str) -> bool:
+    """A sentence of a unit's report with work scheduled and no doer named before it: the unit's."""
+    scheduled = _SCHEDULED.search(sentence)
+    if scheduled is None or _OWN_SUBJECT_WORD.search(sentence):
+        return False  # with 本組 named, _own_work judges it
+    at = scheduled.start()
+    clause = next(run for run in _CLAUSE_RUN.finditer(sentence) if run.start() <= at < run.end())
+    if _FINISHED.search(clause.group()):
+        return False  # 「上半年預計採購之事務機器已全數完成」: the plan is done
+    before = sentence[clause.start() : at]
+    units, outside = find_units(before)
+    return not _OTHER_DOER.search(before) and not units and not outside
 
 
 def _own_work(sentence: str) -> bool:
@@ -1366,6 +1441,8 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     if own_work:
         asking = [sentence for sentence in sentences if _own_work(sentence) or _spends(sentence)]
     rules = [] if asking else [sentence for sentence in sentences if _RULE.search(sentence)]
+    if own_work and not asking and not rules:
+        asking = [sentence for sentence in sentences if _scheduled_own(sentence)]
     if not asking and not rules:
         return None
     scope = "".join(asking or rules)
@@ -1382,6 +1459,10 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
         # Work in a unit's own report that names no one (「市政宣導影片擬委外辦理，預算80萬元」)
         # is the reporting unit's: asked with no unit, it was given three other units' bands. (A
         # request in it that names no unit, 「請相關組室長官預作準備」, stays unaddressed.)
+        item = replace(item, units=[owner])
+    elif own_work and owner in item.units:
+        # 「本組將協助各組室完成公務群組移轉」, 「本組將彙整各組室意見後查復」: the unit's own work; the
+        # units it helps, gathers from or consults are not the ones to route it for.
         item = replace(item, units=[owner])
     return item
 
