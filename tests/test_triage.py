@@ -533,9 +533,11 @@ class FakeMatcher:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None]] = []
+        self.addressed: dict[tuple[str, str | None], bool] = {}
 
-    def __call__(self, task: str, unit: str | None) -> list[dict]:
+    def __call__(self, task: str, unit: str | None, addressed: bool) -> list[dict]:
         self.calls.append((task, unit))
+        self.addressed[task, unit] = addressed
         if unit is None:
             return []
         rows = [
@@ -555,6 +557,10 @@ def test_route_items_keeps_top_three_per_unit_above_min_score(seed):
     assert ("將本處群組由Line移轉至TAIPEION即時通", "文書組") in matcher.calls
     # One call per unit: all nine for 「各組室」.
     assert [unit for task, unit in matcher.calls if task == items["參、三、(二)"].task] == ALL
+    # A unit the item names among at most two is addressed as a clerk chooses one for route; the
+    # nine of 各組室 are not.
+    assert matcher.addressed[items["參、三、(三)"].task, "文書組"] is True
+    assert not any(matcher.addressed[items["參、三、(二)"].task, unit] for unit in ALL)
     # 各組室 names nine units: the best row of each (27 rows would bury the answer), not three.
     assert [match["id"] for match in items["參、三、(二)"].matches] == [f"{unit}-1" for unit in ALL]
     # Noted and tracking items are not routed; the record handed in is not changed.
@@ -577,7 +583,7 @@ def test_route_items_notes_when_nothing_fits(seed):
 def test_route_items_drops_duplicate_rows_across_units():
     record = parse_record("會議結論：\n(一) 請會計室及人事室辦理。\n")
 
-    def matcher(task, unit):
+    def matcher(task, unit, addressed):
         return [{"id": "common", "unit": unit, "score": 0.9, "final_approver": "主任", "chain": []}]
 
     routed = route_items(record, matcher, min_score=0.5)
@@ -999,3 +1005,17 @@ def test_work_scheduled_in_a_units_report_naming_no_doer_is_the_units(store):
     assert 243 in (rows_of("處務會議紀錄") or [])
     assert rows_of("各組室將於下週") is None
     assert rows_of("全數完成") is None
+
+
+def test_a_directive_addressed_to_one_unit_is_decided_as_route_decides(store):
+    """「請人事室於下半年舉辦性別平等宣導活動」: asked for the one unit the meeting named, the whole task is
+    decided by route's rule for a chosen unit (`answers`), as `route --unit 人事室` answers it; each
+    clause alone was held to the bar of a query with no unit and nothing was suggested. Row 343 is
+    人事室's 「兩性平權事項」 (read from the dump)."""
+    text = (
+        "臺北市政府秘書處第 130 次處務會議紀錄\n時間：民國 113 年 5 月 2 日\n主席：陳志銘\n"
+        "參、主席裁示\n一、請人事室於下半年舉辦性別平等宣導活動。\n"
+    )
+    (item,) = triaged(store, text)
+    assert item["units"] == ["人事室"]
+    assert [m["source_line"] for m in item["matches"]][:1] == [343]

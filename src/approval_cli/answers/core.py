@@ -984,11 +984,14 @@ def triage_record(store: Store, data: bytes):
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
 
-    def matcher(task: str, unit: str | None) -> list[dict]:
+    def matcher(task: str, unit: str | None, addressed: bool) -> list[dict]:
         # A directive is a long sentence of several clauses, each its own request or its context
         # (「市長宣示…，即時發布新聞稿周知市民，並於社群平台同步露出」): each clause is asked on its own
         # and a row keeps its best clause. A clause naming another unit is asked for that unit.
+        # A directive addressed to this unit by name is also asked whole, as route asks a clerk's
+        # task for the unit chosen, and route's decision (`answers`) makes its best row a suggestion.
         best: dict[int, dict] = {}
+        whole = addressed and unit is not None
         # The directive's amount (one, however often written) holds for each of its clauses: 「…宣導品
         # 印製，金額新臺幣2萬元」 is a 2萬 purchase in its first clause too. A band that excludes it
         # is no suggestion.
@@ -996,13 +999,17 @@ def triage_record(store: Store, data: bytes):
         amount = mentions[0].value if len({m.value for m in mentions}) == 1 else None
         if amount is not None and not purchase_words_in(store, store.fold(task)):
             amount = None  # a sum that is no purchase (「費用刪減10萬元」) stays with its own clause
-        for clause in _clauses(task):
+        clauses = _clauses(task)
+        if whole and task not in clauses:
+            clauses = [task, *clauses]
+        for clause in clauses:
             try:
                 clause_amount = None if find_amounts(clause) else amount
-                matches = find(store, clause, unit, amount=clause_amount, limit=5)["matches"]
+                found = find(store, clause, unit, amount=clause_amount, limit=5)
             except ApprovalError:  # a clause that is all amount, or too long to be a task
                 continue
-            for match in matches:
+            route_answers = whole and clause == task and found["status"] == "answered"
+            for position, match in enumerate(found["matches"]):
                 if match.get("amount_fit") == "outside":
                     continue
                 # What also tells is how much of a row's own task text the clause contains
@@ -1012,6 +1019,7 @@ def triage_record(store: Store, data: bytes):
                 # A clause is held to the bar of a query without a unit: the clerk did not choose
                 # the unit for this clause, the meeting did, and many clauses are only context.
                 clears = match["score"] >= MIN_ROUTE_SCORE and match["score_parts"].get("cover", 1.0) >= MIN_COVER
+                clears = clears or (route_answers and position == 0)
                 if not (clears or contained >= MIN_CONTAINED):
                     continue
                 match["query_score"] = match["score"]

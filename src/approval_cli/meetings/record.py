@@ -1532,7 +1532,9 @@ def _directive(
 # Routing and export
 # --------------------------------------------------------------------------------------------
 
-Matcher = Callable[[str, "str | None"], list[dict[str, Any]]]
+# matcher(task, unit, addressed): `addressed` when the item names this unit among at most two, as a
+# clerk chooses a unit for route (not one of the nine of 各組室, nor a guess with no unit).
+Matcher = Callable[[str, "str | None", bool], list[dict[str, Any]]]
 
 
 def route_items(
@@ -1554,8 +1556,9 @@ def route_items(
         # A directive only to an outside body goes to the unit that supervises it (公管中心 → 總務組).
         supervisors = list(dict.fromkeys(u.supervised_by for u in item.unknown_units if u.supervised_by))
         if item.task:
+            addressed = bool(item.units) and len(item.units) <= 2
             for unit in item.units or supervisors or [None]:
-                rows = [row for row in matcher(item.task, unit) if _score(row) >= min_score]
+                rows = [row for row in matcher(item.task, unit, addressed) if _score(row) >= min_score]
                 rows.sort(key=_score, reverse=True)
                 for row in rows[:limit]:
                     if row.get("id") in seen_ids:
