@@ -242,12 +242,18 @@ def batch_command(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="jsonl（預設）或 csv（含 BOM，Excel 可直接開）。")
     ] = "jsonl",
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", help="同時判定的行程數（長檔案，Linux）；預設自動（最多 2），1 表示不分工。", min=1, max=16
+        ),
+    ] = None,
 ) -> None:
     """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
     from approval_cli.answers.batch import run_batch
 
     fmt = chosen_format(fmt, ("jsonl", "csv"), aliases={"json": "jsonl"})
-    code = run_batch(state.store(), file, unit, sys.stdout, fmt)
+    code = run_batch(state.store(), file, unit, sys.stdout, fmt, jobs)
     if code:
         raise typer.Exit(code)
 

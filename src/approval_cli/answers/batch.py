@@ -9,12 +9,17 @@ Lines end at \n, \r\n or a lone \r, and nowhere else: U+2028, U+2029 and U+0085 
 line (and escaped in the JSON written for it). The file is read in chunks, never whole; a line
 longer than MAX_LINE_BYTES is answered with an error and skipped without being held, so a
 huge file costs no more memory than its longest allowed line.
+
+A long regular file is shared with a forked worker process (see batch_workers and _Workers); what
+is written is the same, byte for byte and in order, as one process writes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
@@ -42,6 +47,17 @@ _ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
 # An overlong line is skipped up to here; a "line" that goes on (`batch /dev/zero`, a binary
 # file) ends the batch with exit 2 after answering it, instead of reading forever.
 MAX_SKIP_BYTES = 1024 * 1024 * 1024
+# A long file is shared with worker processes forked once this many distinct task lines have been
+# answered here (a short batch, or one of a few wordings repeated, never forks; the first lines
+# load what every worker then shares), each
+# taking CHUNK_LINES lines at a time, at most two chunks each waiting (bounded memory); this
+# process answers a chunk itself whenever every worker has its next one waiting.
+SERIAL_LINES = 256
+CHUNK_LINES = 256
+# Processes when --jobs is not given (this one and one worker): each worker adds about 15 MiB (the
+# pages it writes to are copied), so the default stays within the 100 MiB a batch may take.
+AUTO_JOBS = 2
+MAX_JOBS = 16
 
 
 def answer_line(store: Store, text: str, default_unit: str | None) -> dict:
@@ -209,8 +225,159 @@ def csv_row(line_no: int, answer: dict) -> list:
     return [csv_cell(value) for value in row]
 
 
-def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fmt: str = "jsonl") -> int:
-    """Answer every task line of the file in order; JSON Lines, or CSV (BOM first) for Excel."""
+class _Answerer:
+    """A task line → (exit code, JSON line or, for CSV, the answer), with repeated lines answered
+    once. The memo holds at most MAX_REMEMBERED lines and starts over when full."""
+
+    def __init__(self, store: Store, default_unit: str | None, as_csv: bool) -> None:
+        self.store, self.default_unit, self.as_csv = store, default_unit, as_csv
+        self.answered: dict[str, tuple[int, object]] = {}
+        self.computed = 0  # lines answered afresh (not repeats)
+
+    def __call__(self, text: str) -> tuple[int, object]:
+        found = self.answered.get(text)
+        if found is None:
+            found = self.remember(text, self.fresh(text))
+        return found
+
+    def fresh(self, text: str) -> tuple[int, object]:
+        from approval_cli.output.jsonout import json_line
+
+        answer = answer_line(self.store, text, self.default_unit)
+        self.computed += 1
+        return answer["exit"], answer if self.as_csv else json_line(answer)
+
+    def remember(self, text: str, found: tuple[int, object]) -> tuple[int, object]:
+        if len(self.answered) >= MAX_REMEMBERED:
+            self.answered.clear()
+        self.answered[text] = found
+        return found
+
+
+_forked: _Answerer | None = None  # a worker's answerer, inherited from the parent at fork
+
+
+def _answer_chunk(texts: list[str]) -> list[tuple[int, object]]:
+    # The memo stays with the parent: one in each worker would cost each its memory again.
+    assert _forked is not None
+    return [_forked.fresh(text) for text in texts]
+
+
+def _ignore_interrupt() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+
+
+def batch_workers(jobs: int | None, stream: BinaryIO) -> int:
+    """Processes to answer this input (this one included; 0: this one alone): none for a pipe
+    (its lines are answered as they arrive), on one CPU, with --jobs 1, or where processes cannot
+    be forked (Windows, macOS: fork is unsafe there); else --jobs, or AUTO_JOBS, never more than
+    the CPUs this process may use."""
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs 要在 1 到 {MAX_JOBS} 之間。", "不寫 --jobs 時自動決定；--jobs 1 不分工。")
+    if jobs == 1 or not sys.platform.startswith("linux"):
+        return 0
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return 0
+    except (OSError, ValueError, AttributeError):
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = AUTO_JOBS if jobs is None else jobs
+    workers = min(wanted, cpus)
+    return workers if workers > 1 else 0
+
+
+class _Answered:
+    """A chunk this process answered itself, held like a worker's pending result."""
+
+    def __init__(self, results: list[tuple[int, object]]) -> None:
+        self.results = results
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> list[tuple[int, object]]:
+        return self.results
+
+
+class _Workers:
+    """Task lines answered in chunks by `jobs - 1` forked workers and by this process whenever
+    every worker already has its next chunk waiting; written in the lines' order."""
+
+    def __init__(self, answerer: _Answerer, jobs: int, emit) -> None:
+        import multiprocessing
+
+        global _forked
+        _forked = answerer  # what each worker inherits: the store and its caches
+        self.pool = multiprocessing.get_context("fork").Pool(jobs - 1, initializer=_ignore_interrupt)
+        self.answerer = answerer
+        self.limit = 2 * (jobs - 1)  # chunks waiting for the workers
+        self.emit = emit
+        self.pending: deque = deque()  # (entries, AsyncResult or None)
+        # (line, code, body); code None: the answer to the text sent in that place
+        self.entries: list[tuple[int, int | None, object]] = []
+        self.texts: list[str] = []
+
+    def add(self, line_no: int, text: str | None, code: int | None = None, body: object = None) -> None:
+        known = self.answerer.answered.get(text) if text is not None else None
+        if known is not None:
+            code, body = known  # a repeated line: its answer as given before
+        elif text is not None:
+            self.texts.append(text)
+        self.entries.append((line_no, code, body))
+        if len(self.entries) >= CHUNK_LINES:
+            self.send()
+
+    def send(self) -> None:
+        if self.entries:
+            asked = None
+            if self.texts:
+                waiting = sum(1 for _, job in self.pending if job is not None and not job[1].ready())
+                if waiting < self.limit:
+                    asked = (self.texts, self.pool.apply_async(_answer_chunk, (self.texts,)))
+                else:
+                    asked = (self.texts, _Answered([self.answerer.fresh(text) for text in self.texts]))
+            self.pending.append((self.entries, asked))
+            self.entries, self.texts = [], []
+        while self.pending and (len(self.pending) > 2 * self.limit or self._head_ready()):
+            self.write_next()
+
+    def _head_ready(self) -> bool:
+        job = self.pending[0][1]
+        return job is None or job[1].ready()
+
+    def write_next(self) -> None:
+        entries, asked = self.pending.popleft()
+        texts, results = asked if asked is not None else ((), ())
+        answers = iter(results.get() if results else ())
+        asked_texts = iter(texts)
+        for line_no, code, body in entries:
+            if code is None:
+                code, body = self.answerer.remember(next(asked_texts), next(answers))
+            self.emit(line_no, code, body)
+
+    def finish(self) -> None:
+        self.send()
+        while self.pending:
+            self.write_next()
+
+    def close(self) -> None:
+        global _forked
+        self.pool.terminate()
+        self.pool.join()
+        _forked = None
+
+
+def run_batch(
+    store: Store, path: str, default_unit: str | None, out: TextIO, fmt: str = "jsonl", jobs: int | None = None
+) -> int:
+    """Answer every task line of the file in order; JSON Lines, or CSV (BOM first) for Excel.
+    A long regular file is shared out to worker processes (batch_workers); the output is the same
+    byte for byte."""
     import json
 
     from approval_cli.output.jsonout import json_line
@@ -235,7 +402,7 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
         writer.writerow(CSV_HEADER)
     worst = 0
     # Batches repeat themselves: a repeated line gets the same answer, serialised once.
-    answered: dict[str, tuple[int, object]] = {}
+    answerer = _Answerer(store, default_unit, as_csv)
     line_no = 0
 
     def emit(line_no: int, code: int, body: object) -> None:
@@ -249,18 +416,26 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
         if EXIT_SEVERITY.get(code, 0) > EXIT_SEVERITY[worst]:
             worst = code
 
+    workers_wanted = batch_workers(jobs, stream)
+    workers: _Workers | None = None
+
+    def ready(line_no: int, code: int, body: object) -> None:
+        """An answer made here, in its place among the lines the workers answer."""
+        if workers is not None:
+            workers.add(line_no, None, code, body)
+        else:
+            emit(line_no, code, body)
+
     with stream:
         try:
             for line_no, (raw, too_long) in enumerate(read_lines(stream), start=1):
-                if len(answered) >= MAX_REMEMBERED:
-                    answered.clear()
                 if too_long:
-                    emit(line_no, EXIT_BAD_INPUT, _overlong(raw))
+                    ready(line_no, EXIT_BAD_INPUT, _overlong(raw))
                     continue
                 try:
                     text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
                 except UnicodeDecodeError:
-                    emit(line_no, EXIT_BAD_INPUT, {
+                    ready(line_no, EXIT_BAD_INPUT, {
                         "input": raw.decode("utf-8", "replace"),
                         "answered": False,
                         "status": "bad_input",
@@ -271,17 +446,27 @@ def run_batch(store: Store, path: str, default_unit: str | None, out: TextIO, fm
                     continue
                 if skipped(text):
                     continue
-                if text not in answered:
-                    answer = answer_line(store, text, default_unit)
-                    answered[text] = (answer["exit"], answer if as_csv else json_line(answer))
-                emit(line_no, *answered[text])
+                if workers is not None:
+                    workers.add(line_no, text)
+                    continue
+                emit(line_no, *answerer(text))
+                if workers_wanted and answerer.computed >= SERIAL_LINES:
+                    # Only fresh work pays for the fork: a file of a few wordings repeated never forks.
+                    workers = _Workers(answerer, workers_wanted, emit)
+            if workers is not None:
+                workers.finish()
         except EndlessLine as endless:
+            if workers is not None:
+                workers.finish()  # the lines before it first, in order
             line_no += 1
             emit(line_no, EXIT_BAD_INPUT, _overlong(endless.start))
             raise UsageError(
                 f"第 {line_no} 行超過 {_size(MAX_SKIP_BYTES)} 仍未結束，這不像是每行一件事的文字檔。",
                 "前面各行的結果已輸出；請確認選對了檔案。",
             ) from None
+        finally:
+            if workers is not None:
+                workers.close()
     return worst
 
 

@@ -1,0 +1,93 @@
+"""Issue 10: a long batch file shared with forked worker processes writes exactly what one process
+writes — every line, in order, the same bytes and the same exit code — repeats, bad lines and an
+endless last line included; a pipe, --jobs 1 and a short file are answered here alone."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import pytest
+
+from approval_cli.answers import batch as batch_module
+from approval_cli.answers.batch import batch_workers, run_batch
+from approval_cli.errors import UsageError
+
+TASKS = ["採購", "影印紙採購", "议员索取资料", "硬碟報廢", "姊妹市交流", "用印 無爭議", "採構", "公務車輛統一調派",
+         "同仁參加他機關辦理之教育訓練", "貴賓接待", "志工招募", "性平業務", "加班費", "網站資料異動", "退文改分"]  # fmt: skip
+UNITS = ["", "文書組\t", "總務組\t", "國際事務組\t", "人事室\t", "市民服務組 "]
+AMOUNTS = ["", " 8千元", " 30萬", " 三十萬元", " 60萬"]
+
+
+def varied_file(path, endless: bool = False) -> str:
+    """About 280 lines: distinct tasks × units × amounts, some repeated, with blank and comment
+    lines, a line that is not UTF-8 and an overlong line among them."""
+    lines = [unit + task + amount for task in TASKS for unit in UNITS for amount in AMOUNTS[:3]]
+    lines[10:10] = ["", "# 註解", lines[3], lines[3]]
+    lines[200:200] = ["文書組\t" + "很長" * 5000, lines[150]]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    data = data.replace("加班費".encode(), b"\xff\xfe", 1)  # one line is not UTF-8
+    if endless:
+        data += b"x" * (3 * 1024 * 1024)  # a last line that never ends
+    path.write_bytes(data)
+    return str(path)
+
+
+def answered(store, path: str, jobs: int, fmt: str = "jsonl") -> tuple[str, int | str]:
+    out = io.StringIO()
+    try:
+        code: int | str = run_batch(store, path, None, out, fmt, jobs)
+    except UsageError as error:
+        code = error.message
+    return out.getvalue(), code
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Fork after 20 distinct lines and send 7 lines at a time, so that a 280-line file crosses many
+    chunk edges and the parent's own chunks interleave with the worker's."""
+    monkeypatch.setattr(batch_module, "SERIAL_LINES", 20)
+    monkeypatch.setattr(batch_module, "CHUNK_LINES", 7)
+
+
+def needs_two_processes(path: str) -> None:
+    with open(path, "rb") as stream:
+        if batch_workers(2, stream) != 2:
+            pytest.skip("no fork here, or one CPU: the batch is answered by one process")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_two_processes_write_what_one_writes(store, tmp_path, small_chunks, fmt):
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    alone, alone_code = answered(store, path, 1, fmt)
+    shared, shared_code = answered(store, path, 2, fmt)
+    assert shared == alone and shared_code == alone_code == 2  # the bad lines make it 2
+    assert alone.count("\n") >= 274  # 276 lines written, less a blank and a comment line
+
+
+def test_an_endless_last_line_after_shared_lines(store, tmp_path, small_chunks, monkeypatch):
+    """The lines before it are written first, in order, then its error; the batch ends with exit 2."""
+    monkeypatch.setattr(batch_module, "MAX_SKIP_BYTES", 1024 * 1024)
+    path = varied_file(tmp_path / "endless.txt", endless=True)
+    needs_two_processes(path)
+    alone, alone_error = answered(store, path, 1)
+    shared, shared_error = answered(store, path, 2)
+    assert shared == alone and isinstance(shared_error, str) and shared_error == alone_error
+    assert "仍未結束" in shared_error
+
+
+def test_who_answers(tmp_path):
+    regular = tmp_path / "lines.txt"
+    regular.write_text("採購 30萬\n", encoding="utf-8")
+    with open(regular, "rb") as stream:
+        assert batch_workers(1, stream) == 0  # --jobs 1
+        if sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1:
+            assert batch_workers(None, stream) == batch_module.AUTO_JOBS
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as pipe, os.fdopen(write_end, "wb"):
+        assert batch_workers(2, pipe) == 0  # a pipe's lines are answered as they arrive
+    for wrong in (0, batch_module.MAX_JOBS + 1):
+        with open(regular, "rb") as stream, pytest.raises(UsageError):
+            batch_workers(wrong, stream)
