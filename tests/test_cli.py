@@ -321,7 +321,9 @@ def test_triage_seed_json(capsys):
     items = {item["section"]: item for item in record["items"]}
     line = items["參、三、(三)"]  # 請文書組於一月底前將本處群組由Line移轉至TAIPEION即時通
     assert line["units"] == ["文書組"] and line["deadline"]["date"] == "2022-01-31"
-    assert line["matches"] == [] and line["match_note"]  # no row of the table covers a LINE group move
+    # Issue 8 names this a clear case: moving the office's LINE groups to TAIPEION, the City's own
+    # app, carries out 本府資訊政策 — 文書組's 「配合本府資訊政策，執行本處資訊業務事項」 (DOC-042, line 133).
+    assert line["matches"][0]["id"] == "DOC-042" and line["matches"][0]["source_line"] == 133
     cars = items["參、二、(三)"]  # 公務車輛(含駕駛)統一調派 … 統計資料, for 總務組
     assert cars["matches"][0]["id"] == "GA-031"  # 公務車輛統一調派督導事項
     assert {t["action"] for t in record["tracking"]} == {"解除列管", "賡續列管"}
