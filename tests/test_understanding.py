@@ -333,6 +333,16 @@ def test_collective_unit_names_are_not_task_words(store):
     assert "各組室" not in query.text.replace(" ", "") or all("组室" not in term for term in query.terms)
 
 
+def test_the_own_unit_is_no_task_word(store):
+    # 「本室」 in a query asked for 會計室 is 會計室 itself: left in, it was a task word and was even
+    # read as a slip for 本市 (shown to the clerk as a correction). Row 322 is 會計室's 「檔案開放應用
+    # 申請案核定事項」 (read from the dump).
+    found = find(store, "本室檔案應用申請", "會計室")
+    assert found["understood"]["corrections"] == []
+    assert "本室" not in found["understood"]["task"]
+    assert found["status"] == "answered" and found["matches"][0]["source_line"] == 322
+
+
 @pytest.mark.parametrize(("text", "span"), [("採購 10~20萬", (100_000, 200_000)), ("採購 10至20萬", (100_000, 200_000))])
 def test_a_range_with_its_unit_written_once_is_a_range(store, text, span):
     # 10~20萬 is 100,000–200,000 (it was read as 200,000): it crosses the 15萬 band edge, so the

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -345,6 +346,9 @@ def _take_unit(
     out: list[str] = []
     cosigning = tuple(store.fold(word) for word in COSIGN_WORDS)
     standalone = store.vocab.unit_standalone
+    # 本室, 本組: the clerk's own unit (the one chosen, if any), never a task word; left in, 本室
+    # was even read as a slip for 本市.
+    own_words = store.vocab.own_unit_words
     for part in parts:
         key = store.fold(part)
         alone = standalone.get(key)
@@ -371,7 +375,8 @@ def _take_unit(
             key = key[:start] + " " + key[end:]
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
-        out.append(_without_collectives(store, _without_cosigned_stems(store, part, cosigning, standalone)))
+        part = _without_cosigned_stems(store, part, cosigning, standalone)
+        out.append(_without_words(store, _without_own_unit(store, part, own_words), store.vocab.collective_units))
     return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
 
 
@@ -407,14 +412,32 @@ def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...],
     return part
 
 
-def _without_collectives(store: Store, part: str) -> str:
-    """A part without the collective names of units (各組室, 各單位): they say who, never what; left
-    in, 各組室 matched the table's own 「本處各組室退文改分」."""
-    collectives = [store.fold(name) for name in store.vocab.collective_units]
+def _without_own_unit(store: Store, part: str, own_words: list[str]) -> str:
+    """A part without 本組, 本室: the typed characters taken out and nothing put in their place, so
+    that the sentence around them is still cut into words as a whole (「來函要本室提供」)."""
+    for word in sorted((store.fold(w) for w in own_words), key=len, reverse=True):
+        key = store.fold(part)
+        at = key.find(word) if word else -1
+        while at >= 0:
+            typed = _typed_span(store, part, key, at, at + len(word))
+            start = part.find(typed)
+            if start < 0:
+                break
+            part = (part[:start] + part[start + len(typed) :]).strip(" ,，:：、;；")
+            key = store.fold(part)
+            at = key.find(word)
+    return part
+
+
+def _without_words(store: Store, part: str, names: Iterable[str]) -> str:
+    """A part without words that say who, never what: collective names of units (各組室, 各單位;
+    left in, 各組室 matched the table's own 「本處各組室退文改分」) and the own unit (本組, 本室). The
+    folded key replaces a part that held one: what remains is matched folded anyway."""
+    folded = [store.fold(name) for name in names]
     key = store.fold(part)
-    if not any(name and name in key for name in collectives):
+    if not any(name and name in key for name in folded):
         return part
-    for name in sorted(collectives, key=len, reverse=True):
+    for name in sorted(folded, key=len, reverse=True):
         if name:
             key = key.replace(name, " ")
     return " ".join(key.split())
