@@ -343,6 +343,26 @@ def test_the_own_unit_is_no_task_word(store):
     assert found["status"] == "answered" and found["matches"][0]["source_line"] == 322
 
 
+def test_what_the_clerk_asks_is_no_task_word(store):
+    # 「…，簽要跑到哪裡？」 asks who decides; left in, its words diluted the task and 政風室's 「人力甄補
+    # 及獎懲核定事項」 (line 377, read from the dump) was refused. The question words are vocabulary.
+    found = find(store, "同仁查案有功想報嘉獎，簽要跑到哪裡？", "政風室")
+    assert "哪裡" not in found["understood"]["task"] and "跑" not in found["understood"]["task"]
+    assert found["status"] == "answered" and found["matches"][0]["source_line"] == 377
+
+
+def test_question_words_never_occur_in_the_table():
+    """A question word is taken out of every query: one the table itself uses would hide its rows."""
+    import yaml
+
+    from conftest import DUMP
+
+    vocabulary = DUMP.parents[1] / "vocabulary.yaml"
+    words = yaml.safe_load(vocabulary.read_text(encoding="utf-8"))["question_words"]
+    dump = DUMP.read_text(encoding="utf-8")
+    assert words and not [word for word in words if word in dump]
+
+
 @pytest.mark.parametrize(("text", "span"), [("採購 10~20萬", (100_000, 200_000)), ("採購 10至20萬", (100_000, 200_000))])
 def test_a_range_with_its_unit_written_once_is_a_range(store, text, span):
     # 10~20萬 is 100,000–200,000 (it was read as 200,000): it crosses the 15萬 band edge, so the

@@ -115,6 +115,9 @@ class VocabularyData(_Model):
     purchase_topics: list[str] = Field(
         default_factory=list, description="稽核, 卷宗: after a purchase word, a topic (採購稽核), not a purchase"
     )
+    question_words: list[str] = Field(
+        default_factory=list, description="誰核定, 簽要跑到哪裡: what the clerk asks, not the task"
+    )
     condition_synonyms: dict[str, str] = Field(
         default_factory=dict, description="clerk word → trigger word of the table's notes"
     )

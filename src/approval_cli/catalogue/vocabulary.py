@@ -43,6 +43,7 @@ class Vocabulary:
     layers: dict[str, str | None]
     purchase_words: list[str]  # folded
     purchase_topics: list[str]  # folded: after a purchase word, a topic (採購稽核), not a purchase
+    question_words: list[str]  # folded, longest first: what the clerk asks (誰核定), not the task
     condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
     condition_only: frozenset[str]  # folded condition words no row's task text uses
     thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
@@ -151,6 +152,7 @@ def compile_vocabulary(
         "layers": dict(data.get("layers") or {}),
         "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
         "purchase_topics": sorted({fold(w) for w in data.get("purchase_topics") or [] if fold(w)}),
+        "question_words": sorted({fold(w) for w in data.get("question_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
         "condition_words": dict(sorted(condition_words.items())),
         # A condition word that is also a clerk word for a task (資安 → 資訊安全) stays a task word.
         "condition_only": sorted(w for w in condition_words if w not in row_text and w not in thesaurus),
@@ -158,7 +160,7 @@ def compile_vocabulary(
     }
 
 
-_STR_LISTS = ("units", "own_unit_words", "purchase_words", "purchase_topics", "condition_only")
+_STR_LISTS = ("units", "own_unit_words", "purchase_words", "purchase_topics", "question_words", "condition_only")
 _STR_MAPS = ("unit_names", "unit_forms", "unit_standalone", "outside_bodies", "role_aliases", "condition_words")
 _LIST_MAPS = ("collective_units", "thesaurus")
 
@@ -202,6 +204,7 @@ def from_plain(data: dict) -> Vocabulary:
         layers=dict(data.get("layers", {})),
         purchase_words=list(data.get("purchase_words", [])),
         purchase_topics=list(data.get("purchase_topics", [])),
+        question_words=list(data.get("question_words", [])),
         condition_words=dict(data.get("condition_words", {})),
         condition_only=frozenset(data.get("condition_only", [])),
         thesaurus=dict(data.get("thesaurus", {})),

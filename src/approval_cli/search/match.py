@@ -199,6 +199,9 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
+    if store.vocab.question_words:
+        # 「…，誰核定？」: what the clerk asks, not the task (the vocabulary's question words)
+        parts = [p for p in (_without_typed(store, part, store.vocab.question_words) for part in parts) if p]
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
     conditions, taken = _take_conditions(store, parts)
     if span is None and not _has_task_words(store, taken):
@@ -348,7 +351,7 @@ def _take_unit(
     standalone = store.vocab.unit_standalone
     # 本室, 本組: the clerk's own unit (the one chosen, if any), never a task word; left in, 本室
     # was even read as a slip for 本市.
-    own_words = store.vocab.own_unit_words
+    own_words = [store.fold(word) for word in store.vocab.own_unit_words]
     for part in parts:
         key = store.fold(part)
         alone = standalone.get(key)
@@ -376,7 +379,7 @@ def _take_unit(
             part = _drop_typed(part, written)
             hit = _unit_mention(key, names)
         part = _without_cosigned_stems(store, part, cosigning, standalone)
-        out.append(_without_words(store, _without_own_unit(store, part, own_words), store.vocab.collective_units))
+        out.append(_without_words(store, _without_typed(store, part, own_words), store.vocab.collective_units))
     return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
 
 
@@ -412,10 +415,11 @@ def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...],
     return part
 
 
-def _without_own_unit(store: Store, part: str, own_words: list[str]) -> str:
-    """A part without 本組, 本室: the typed characters taken out and nothing put in their place, so
-    that the sentence around them is still cut into words as a whole (「來函要本室提供」)."""
-    for word in sorted((store.fold(w) for w in own_words), key=len, reverse=True):
+def _without_typed(store: Store, part: str, words: list[str]) -> str:
+    """A part without these folded words (本組, 本室; 誰核定): the typed characters taken out and
+    nothing put in their place, so that the sentence around them is still cut into words as a
+    whole (「來函要本室提供」)."""
+    for word in sorted(words, key=len, reverse=True):
         key = store.fold(part)
         at = key.find(word) if word else -1
         while at >= 0:
