@@ -351,6 +351,14 @@ def test_what_the_clerk_asks_is_no_task_word(store):
     assert found["status"] == "answered" and found["matches"][0]["source_line"] == 377
 
 
+def test_mail_meant_for_another_agency_is_a_transfer(store):
+    # 寄錯 (sent to us by mistake), 轉過去 (pass it on): each unit's 機關共同乙 row 「非本處權責業務移文權管
+    # 機關之事項」 — 會計室's copy is line 329 (read from the dump). It was refused (score 7.1): the
+    # table's words (非本處權責, 移文, 權管機關) were none of the clerk's.
+    found = find(store, "廠商寄錯到本室的公文，其實是勞動局的業務，要轉過去", "會計室")
+    assert found["status"] == "answered" and found["matches"][0]["source_line"] == 329
+
+
 def test_question_words_never_occur_in_the_table():
     """A question word is taken out of every query: one the table itself uses would hide its rows."""
     import yaml
