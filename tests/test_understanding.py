@@ -359,6 +359,12 @@ def test_mail_meant_for_another_agency_is_a_transfer(store):
     assert found["status"] == "answered" and found["matches"][0]["source_line"] == 329
 
 
+def test_domestic_travel_expenses_are_not_overseas_trips(store):
+    # The thesaurus read 差旅費 as 出國經費 and answered with 國際事務組's row for the mayor's trips
+    # abroad (line 192); no row of the table covers a clerk's travel expenses at home.
+    assert find(store, "同仁國內出差的差旅費怎麼報")["status"] == "no_match"
+
+
 def test_question_words_never_occur_in_the_table():
     """A question word is taken out of every query: one the table itself uses would hide its rows."""
     import yaml
