@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from approval_cli.answers.core import find, route
 from approval_cli.cli import main
@@ -512,3 +514,30 @@ def test_building_a_system_for_an_amount_is_a_purchase(store):
     result = route(store, "公文線上簽核及電子表單整合系統建置 120萬", "文書組")
     assert result["match"]["source_line"] == 154
     assert result["final_approver"] == "處長"
+
+
+def _thesaurus_in_reference(thesaurus: dict[str, list[str]], term: str) -> list[tuple[str, list[str]]]:
+    """The plain reading: at each position, the longest clerk word starting there that overlaps
+    none taken before."""
+    words = sorted(thesaurus, key=len, reverse=True)
+    found, taken = [], [False] * len(term)
+    for start in range(len(term)):
+        for word in words:
+            end = start + len(word)
+            if term.startswith(word, start) and not any(taken[start:end]):
+                found.append((word, thesaurus[word]))
+                taken[start:end] = [True] * len(word)
+                break
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_thesaurus_lookup_by_lengths_reads_as_the_plain_scan(store, data):
+    """thesaurus_in tries, at each position, the lengths of the words starting with that character
+    (a speed change); it must find exactly what scanning every word longest first finds."""
+    vocabulary = store.vocab
+    words = sorted(vocabulary.thesaurus)
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(words), st.text("的採購網站資料議員志工一二", max_size=3)), max_size=8))
+    term = "".join(pieces)
+    assert vocabulary.thesaurus_in(term) == _thesaurus_in_reference(vocabulary.thesaurus, term)

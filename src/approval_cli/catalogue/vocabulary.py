@@ -47,7 +47,7 @@ class Vocabulary:
     condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
     condition_only: frozenset[str]  # folded condition words no row's task text uses
     thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
-    _by_first: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_first: dict[str, list[int]] = field(default_factory=dict, repr=False)  # first char → lengths
     _topic_pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def topic_pattern(self) -> re.Pattern[str]:
@@ -60,16 +60,22 @@ class Vocabulary:
 
     def thesaurus_in(self, term: str) -> list[tuple[str, list[str]]]:
         """Clerk words found inside a folded term, longest first, not overlapping."""
+        thesaurus = self.thesaurus
         if not self._by_first:
-            for word in sorted(self.thesaurus, key=len, reverse=True):
-                self._by_first.setdefault(word[0], []).append(word)
+            # The lengths of the words starting with each character, longest first: a lookup tries
+            # a few slices of the term instead of every word that starts alike.
+            lengths: dict[str, set[int]] = {}
+            for word in thesaurus:
+                lengths.setdefault(word[0], set()).add(len(word))
+            self._by_first = {char: sorted(found, reverse=True) for char, found in lengths.items()}
         found: list[tuple[str, list[str]]] = []
         taken = [False] * len(term)
         for start, char in enumerate(term):
-            for word in self._by_first.get(char, ()):
-                end = start + len(word)
-                if term.startswith(word, start) and not any(taken[start:end]):
-                    found.append((word, self.thesaurus[word]))
+            for length in self._by_first.get(char, ()):
+                end = start + length
+                word = term[start:end]
+                if len(word) == length and word in thesaurus and not any(taken[start:end]):
+                    found.append((word, thesaurus[word]))
                     for i in range(start, end):
                         taken[i] = True
                     break

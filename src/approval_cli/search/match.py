@@ -351,7 +351,7 @@ def _take_unit(
     standalone = store.vocab.unit_standalone
     # 本室, 本組: the clerk's own unit (the one chosen, if any), never a task word; left in, 本室
     # was even read as a slip for 本市.
-    own_words = [store.fold(word) for word in store.vocab.own_unit_words]
+    own_words = sorted((store.fold(word) for word in store.vocab.own_unit_words), key=len, reverse=True)
     for part in parts:
         key = store.fold(part)
         alone = standalone.get(key)
@@ -416,10 +416,13 @@ def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...],
 
 
 def _without_typed(store: Store, part: str, words: list[str]) -> str:
-    """A part without these folded words (本組, 本室; 誰核定): the typed characters taken out and
-    nothing put in their place, so that the sentence around them is still cut into words as a
-    whole (「來函要本室提供」)."""
-    for word in sorted(words, key=len, reverse=True):
+    """A part without these folded words, given longest first (本組, 本室; 誰核定): the typed
+    characters taken out and nothing put in their place, so that the sentence around them is
+    still cut into words as a whole (「來函要本室提供」)."""
+    key = store.fold(part)
+    if not any(word in key for word in words if word):
+        return part
+    for word in words:
         key = store.fold(part)
         at = key.find(word) if word else -1
         while at >= 0:

@@ -11,6 +11,7 @@ fractions/decimal; a result that is not a whole number of dollars is rejected.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -409,7 +410,14 @@ def find_amounts(text: str) -> list[AmountMention]:
     """Amounts written inside free text, in order. Never raises."""
     if not may_hold_amount(text):
         return []  # most queries hold no amount at all: no pattern needs compiling for them
-    return _scan(text)
+    return list(_scan_remembered(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _scan_remembered(text: str) -> tuple[AmountMention, ...]:
+    # Understanding one line scans the same text three or four times (the whole, its parts, after
+    # joining split amounts); the mentions are immutable and a pure function of the text.
+    return tuple(_scan(text))
 
 
 def strip_amounts(text: str) -> tuple[str, list[AmountMention]]:
