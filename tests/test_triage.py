@@ -1019,3 +1019,59 @@ def test_a_directive_addressed_to_one_unit_is_decided_as_route_decides(store):
     (item,) = triaged(store, text)
     assert item["units"] == ["人事室"]
     assert [m["source_line"] for m in item["matches"]][:1] == [343]
+
+
+HEADER = "臺北市政府秘書處第150次處務會議紀錄\n時間：114年3月6日下午2時\n主席：林秘書長文昌　　紀錄：王小明\n"
+
+
+def test_a_case_number_in_a_conclusion_opens_no_case():
+    """Review finding: 「第二案：請總務組…」 in a 決議, and 「第二案所提經費，請會計室…」 in the chair's
+    conclusions, were read as agenda cases and the conclusions after them were lost."""
+    record = parse_record(
+        HEADER + "一、主席結論\n1. 請總務組於4月底前完成會議室視訊設備採購，金額30萬元。\n"
+        "第二案所提經費，請會計室協助檢視後簽陳。\n2. 請文書組於5月底前完成檔案清查。\n3. 請人事室辦理新進人員訓練。\n"
+    )
+    assert [item.units[-1] for item in record.items] == ["會計室", "文書組", "人事室"]
+    record = parse_record(HEADER + "一、主席結論\n決議：\n第一案：照案通過。\n第二案：請總務組於5月底前完成影印機租賃採購。\n")
+    assert any("總務組" in item.units for item in record.items)
+
+
+def test_the_chairs_conclusions_after_the_cases_belong_to_no_case():
+    """Review finding: 「主席結論：」 after the last case was read as that case's decision: its points
+    were given the case's unit (國際事務組) and numbered under 「第二案」."""
+    record = parse_record(
+        HEADER + "報告案\n第一案　報告單位：總務組\n案由：公務車輛汰換規劃。\n說明：本組將辦理公務車輛汰換採購。\n決定：洽悉。\n"
+        "第二案　報告單位：國際事務組\n案由：姊妹市交流規劃。\n說明：本組將籌備姊妹市市長來訪接待事宜。\n決定：洽悉。\n"
+        "主席結論：\n1. 辦公室節能措施請確實執行。\n2. 年度預算執行率請加強控管。\n"
+    )
+    chair = [item for item in record.items if "節能" in item.text or "預算" in item.text]
+    assert len(chair) == 2 and all(not item.units and "案" not in item.section for item in chair)
+    assert [item.units for item in record.items if "說明" in item.section] == [["總務組"], ["國際事務組"]]
+
+
+def test_a_cases_points_numbered_like_the_heading_above_the_cases():
+    """Review finding: 「說明：本組業務報告如下：」 then 「一、…」「二、…」 under 「一、報告案」: the points were
+    read as the record's own headings and lost; 「二、主席指示」 after the case is that heading's next."""
+    record = parse_record(
+        HEADER + "一、報告案\n第一案　報告單位：總務組\n案由：總務業務報告。\n說明：本組業務報告如下：\n"
+        "一、本組將辦理影印機租賃採購，金額60萬元。\n二、本組將於7月辦理消防演練。\n決定：洽悉。\n"
+        "二、主席指示\n1. 請人事室於6月底前完成考績作業。\n"
+    )
+    sections = {item.section: item.units for item in record.items}
+    assert sections["一、第一案、說明、一"] == ["總務組"] and sections["一、第一案、說明、二"] == ["總務組"]
+    assert sections["二、1"] == ["人事室"]
+
+
+def test_weather_prices_and_other_bodies_plans_in_a_report_are_no_items():
+    """Review finding: a scheduled verb naming no doer made these items of 總務組's report. Work the
+    unit does is an item (the last); what the weather, prices or another body will do, or what was
+    already sent (已將), is not."""
+    record = parse_record(
+        HEADER + "一、業務報告\n總務組報告：\n1. 颱風預計明日登陸，各項防颱準備工作均已就緒。\n"
+        "2. 上季已將節能成果函送環保局備查。\n3. 行政院預計於7月修正公布政府採購法施行細則。\n"
+        "4. 依氣象預報，本週將有豪雨。\n5. 油價預計下月調漲，公務車加油費用將增加。\n"
+        "6. 公務車駕駛安全講習訂於5月20日辦理。\n二、主席結論\n1. 洽悉。\n"
+    )
+    directives = [item for item in record.items if item.kind == "directive"]
+    assert [item.text for item in directives] == ["公務車駕駛安全講習訂於5月20日辦理。"]
+    assert directives[0].units == ["總務組"]

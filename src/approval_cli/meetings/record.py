@@ -857,7 +857,12 @@ _REPORT_LINE = lazy_compile(
 _REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
 # An agenda case (報告案 / 討論案): 「第一案　報告單位：總務組」, then 「案由：」, 「說明：」 (or 「辦法：」)
 # and 「決定：」 (「決議：」). Its 說明 is the unit's report (本組 in it is that unit).
-_CASE_LINE = lazy_compile(r"^第(?P<label>[一二三四五六七八九十]{1,3}|[0-9]{1,2})案(?![件由號])\s*[:：]?\s*(?P<rest>.*)$")
+# Only a line that is the case's number alone, or its number and a case field, opens a case: in a
+# conclusion 「第一案：照案通過。」 or 「第二案所提經費，請會計室…」 is what was decided about a case.
+_CASE_LINE = lazy_compile(
+    r"^第(?P<label>[一二三四五六七八九十]{1,3}|[0-9]{1,2})案\s*[:：]?\s*"
+    r"(?P<rest>(?:報告單位|提案單位|案由)\s*[:：].*)?$"
+)
 _CASE_FIELD = lazy_compile(r"^(?P<field>報告單位|提案單位|案由|說明|辦法)\s*[:：]\s*(?P<rest>.*)$")
 _END_LINE = lazy_compile(r"^散會")  # cleaning has already dropped 「散 會」's space
 _HEADER_FIELD = lazy_compile(
@@ -899,6 +904,7 @@ class _Block:
     item_type: str | None = None
     items: list[_Paragraph] = field(default_factory=list)
     case_unit: str | None = None  # the decision of an agenda case: its reporting unit
+    in_case: bool = False  # a block of an agenda case (its 說明 or 決定)
 
 
 @dataclass
@@ -931,7 +937,7 @@ class _Outline:
                     block.item_type = marker_type
                     self._new_item(label, rest)
                     return
-            elif marker_type == block.item_type:
+            elif marker_type == block.item_type and not self._resumes_outline(block, marker_type, label):
                 self._new_item(label, rest)
                 return
             elif marker_type not in outline_types:
@@ -956,6 +962,16 @@ class _Outline:
                 block_line.group("rest") or "",
                 topic_from_heading=False,
             )
+
+    def _resumes_outline(self, block: _Block, marker_type: str, label: str) -> bool:
+        """In an agenda case, 「二、主席指示」 after a case's points 「一、…」「二、…」 numbered like the
+        heading above the cases (「一、報告案」) is that heading's next one, not the case's next point."""
+        if not block.in_case:
+            return False
+        outer = next((entry[1] for entry in reversed(self.stack) if entry[0] == marker_type), None)
+        last = next((item.label for item in reversed(block.items) if item.label), None)
+        following = _next_label(outer) if outer else None
+        return following == label and (last is None or _next_label(last) != label)
 
     def open_case(self, label: str) -> None:
         """「第二案」: a new agenda case beside the one before, under the same heading (報告案)."""
@@ -984,7 +1000,19 @@ class _Outline:
             case.lines.append(rest)
             self.current = case
         else:
-            self.start_block("report", field_name, rest, owner_unit=case.unit)
+            # 「說明：本組業務報告如下：」 introduces the numbered points that follow: not a point itself.
+            intro = rest.rstrip().endswith((":", "：", "如下"))
+            self.start_block("report", field_name, "" if intro else rest, owner_unit=case.unit)
+            assert self.block is not None
+            self.block.in_case = True
+
+    def close_case(self) -> None:
+        """The chair's own conclusions after the cases (主席結論, 主席指示) belong to no case."""
+        types = [entry[0] for entry in self.stack]
+        if "case" in types:
+            if self.block is not None:
+                self._close_block()
+            del self.stack[types.index("case") :]
 
     def start_block(
         self,
@@ -1051,6 +1079,24 @@ class _Outline:
                 item.path.append(item.label)
         self.block = None
         self.current = None
+
+
+_CJK_NUMERALS = "一二三四五六七八九十"
+
+
+def _next_label(label: str) -> str | None:
+    """The label after this one (三 → 四, 9 → 10, (二) → (三)), for numbers up to 99; else None."""
+    inner = label[1:-1] if label.startswith("(") and label.endswith(")") else label
+    wrap = (lambda text: f"({text})") if inner != label else (lambda text: text)
+    if inner.isdigit():
+        return wrap(str(int(inner) + 1))
+    value = parse_number(inner) if inner and all(ch in _CJK_NUMERALS for ch in inner) else None
+    if value is None or value >= 99:
+        return None
+    following = value + 1
+    tens, ones = divmod(following, 10)
+    text = ("" if tens <= 1 else _CJK_NUMERALS[tens - 1]) + ("十" if tens else "") + (_CJK_NUMERALS[ones - 1] if ones else "")
+    return wrap(text)
 
 
 def _match_marker(line: str) -> tuple[str, str, str, str] | None:
@@ -1176,10 +1222,13 @@ def _parse_record(text: str, today: date | None) -> Record:
         elif marker:
             outline.feed_marker(*marker)
         elif block_line:
+            if block_line.group("label") not in ("決定", "決議"):
+                outline.close_case()  # 主席結論 after the cases: the chair's own, no case's
             case_heading = outline.case()
             outline.start_block("conclusion", block_line.group("label"), block_line.group("rest") or "")
             if case_heading is not None and outline.block is not None:
                 outline.block.case_unit = case_heading.unit
+                outline.block.in_case = True
         elif report:
             source, rest, owner = report
             outline.start_block("report", source, rest, owner_unit=owner)
@@ -1367,7 +1416,7 @@ _OWN_COMMITMENT = lazy_compile(
 _OWN_SUBJECT_WORD = lazy_compile(r"本組|本室|本中心")
 _OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?P<routine>研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
 _CLAUSE_RUN = lazy_compile(r"[^，,；;。]+")
-_FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|完竣(?!後)")
+_FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|已將|完竣(?!後)")
 _BUYING_WORDS = "採購|採買|購置|購買|添購|汰換|租賃|承租|委外|建置|印製|製作"
 _BUYING = lazy_compile(_BUYING_WORDS)
 # Money spent: no purchase to route, whatever was planned.
@@ -1381,8 +1430,17 @@ _PLANNED_BUYING = lazy_compile(rf"(?<!原)(?:擬|將|預計|預定|規劃)[^，,
 
 # In a unit's report, a sentence naming no doer (「市政會議紀錄將於會後2個工作天內陳核」, 「新進志工職前
 # 訓練訂於4月13日辦理」) tells the unit's own schedule as much as 「本組將…」 does.
-_SCHEDULED = lazy_compile(r"(?<![原研即])(?:將於|將|預計|預定|訂於|定於|刻正|正在)(?!.{0,6}完成後)")
-_OTHER_DOER = lazy_compile(r"各組室|各單位|各機關|同仁|全體|民眾|市民|議員|議會|市長|廠商")
+# The scheduled verb is work an office does (陳核, 召開, 寄發…), not weather or prices (颱風預計明日登陸,
+# 油價預計下月調漲), and no other body (行政院, 衛生局) is named before it.
+_SCHEDULED = lazy_compile(
+    r"(?<![原研即])(?:將於|將|預計|預定|訂於|定於|刻正|正在)(?!.{0,6}完成後)[^，,；;。]{0,24}?"
+    r"(?:辦理|召開|舉行|舉辦|陳核|簽陳|簽報|寄發|發送|分送|提報|彙整|規劃|籌備|執行|檢討|修訂|訂定|更新"
+    r"|函送|函報|公告|招募|甄選|採購|汰換|上架|刊登|發布|印製|製作|審核|審查|核發|清查|盤點|完成"
+    r"|施工|動工|上線|啟用|換約|續約|移轉|搬遷|驗收|招標|發包|簽約)"
+)
+_OTHER_DOER = lazy_compile(
+    r"各組室|各單位|各機關|同仁|全體|民眾|市民|議員|議會|市長|廠商|中央|[\u4e00-\u9fff]{1,6}?(?:院|部|署|局|委員會)"
+)
 
 
 def _scheduled_own(sentence: str) -> bool:
