@@ -91,3 +91,41 @@ def test_who_answers(tmp_path):
     for wrong in (0, batch_module.MAX_JOBS + 1):
         with open(regular, "rb") as stream, pytest.raises(UsageError):
             batch_workers(wrong, stream)
+
+
+def test_a_worker_that_dies_loses_no_line(store, tmp_path, small_chunks, monkeypatch):
+    """Review finding: a worker killed (kill -9, out of memory) left multiprocessing.Pool waiting for
+    its chunk forever. Now its chunks, and every one after, are answered here: the same output."""
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    alone, alone_code = answered(store, path, 1)
+
+    def dies(texts):
+        os.kill(os.getpid(), 9)
+
+    monkeypatch.setattr(batch_module, "_answer_chunk", dies)
+    shared, shared_code = answered(store, path, 2)
+    assert shared == alone and shared_code == alone_code
+
+
+def test_an_error_while_answering_keeps_the_lines_before_it(store, tmp_path, small_chunks, monkeypatch):
+    """Review finding: an internal error in a chunk lost the lines answered before it (kept in
+    chunks not yet written). Now they are written, in order, up to the failing line, as one
+    process writes them, and the error goes on to the caller."""
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    original = batch_module.answer_line
+
+    def breaks(store, text, unit):
+        if "志工招募" in text and "總務組" in text:
+            raise RuntimeError("boom")
+        return original(store, text, unit)
+
+    monkeypatch.setattr(batch_module, "answer_line", breaks)
+    outputs = []
+    for jobs in (1, 2):
+        out = io.StringIO()
+        with pytest.raises(RuntimeError):
+            run_batch(store, path, None, out, "jsonl", jobs)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100

@@ -291,34 +291,65 @@ def batch_workers(jobs: int | None, stream: BinaryIO) -> int:
     return workers if workers > 1 else 0
 
 
-class _Answered:
-    """A chunk this process answered itself, held like a worker's pending result."""
+class _Chunk:
+    """The task texts of one chunk and how they are answered: by a worker (`future`), or here,
+    right away. Its answers come out in order; when a worker could not answer it (the worker
+    died, or answering raised) the texts are answered here one by one, so that every line before
+    a line that fails is written, as when one process answers them all."""
 
-    def __init__(self, results: list[tuple[int, object]]) -> None:
-        self.results = results
+    def __init__(self, texts: list[str], future=None) -> None:
+        self.texts, self.future = texts, future
+        self.results: list[tuple[int, object]] = []
+        self.error: BaseException | None = None
 
-    def ready(self) -> bool:
-        return True
+    def answer_here(self, answerer: _Answerer) -> None:
+        try:
+            for text in self.texts:
+                self.results.append(answerer.fresh(text))
+        except Exception as error:  # written in order first: the lines before it are not lost
+            self.error = error
 
-    def get(self) -> list[tuple[int, object]]:
-        return self.results
+    def done(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def answers(self, answerer: _Answerer) -> Iterator[tuple[int, object]]:
+        if self.future is not None:
+            try:
+                self.results = self.future.result()
+            except Exception:  # BrokenProcessPool (a worker killed) or the worker's own error
+                self.results, self.error = [], None
+                self.future = None
+                for text in self.texts:
+                    yield answerer.fresh(text)  # raises, as one process would, at the failing line
+                return
+        yield from self.results
+        if self.error is not None:
+            raise self.error
 
 
 class _Workers:
     """Task lines answered in chunks by `jobs - 1` forked workers and by this process whenever
-    every worker already has its next chunk waiting; written in the lines' order."""
+    every worker already has its next chunk waiting; written in the lines' order.
+
+    concurrent.futures over multiprocessing.Pool: a worker that dies (killed, out of memory) breaks
+    the executor and its chunks raise BrokenProcessPool, where Pool would wait for them forever;
+    the rest is then answered here."""
 
     def __init__(self, answerer: _Answerer, jobs: int, emit) -> None:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         global _forked
         _forked = answerer  # what each worker inherits: the store and its caches
-        self.pool = multiprocessing.get_context("fork").Pool(jobs - 1, initializer=_ignore_interrupt)
+        self.pool = ProcessPoolExecutor(
+            jobs - 1, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
+        )
+        self.broken = False
         self.answerer = answerer
         self.limit = 2 * (jobs - 1)  # chunks waiting for the workers
         self.emit = emit
-        self.pending: deque = deque()  # (entries, AsyncResult or None)
-        # (line, code, body); code None: the answer to the text sent in that place
+        self.pending: deque[tuple[list, _Chunk | None]] = deque()
+        # (line, code, body); code None: the answer to the next text of the chunk
         self.entries: list[tuple[int, int | None, object]] = []
         self.texts: list[str] = []
 
@@ -334,30 +365,42 @@ class _Workers:
 
     def send(self) -> None:
         if self.entries:
-            asked = None
+            chunk = None
             if self.texts:
-                waiting = sum(1 for _, job in self.pending if job is not None and not job[1].ready())
-                if waiting < self.limit:
-                    asked = (self.texts, self.pool.apply_async(_answer_chunk, (self.texts,)))
-                else:
-                    asked = (self.texts, _Answered([self.answerer.fresh(text) for text in self.texts]))
-            self.pending.append((self.entries, asked))
+                chunk = self._submit(self.texts)
+                if chunk is None:  # every worker has its next chunk waiting (or none is left)
+                    chunk = _Chunk(self.texts)
+                    chunk.answer_here(self.answerer)
+            self.pending.append((self.entries, chunk))
             self.entries, self.texts = [], []
-        while self.pending and (len(self.pending) > 2 * self.limit or self._head_ready()):
+            if chunk is not None and chunk.error is not None:
+                self.finish()  # writes what came before, then raises the error at its line
+        while self.pending and (len(self.pending) > 2 * self.limit or self._head_done()):
             self.write_next()
 
-    def _head_ready(self) -> bool:
-        job = self.pending[0][1]
-        return job is None or job[1].ready()
+    def _submit(self, texts: list[str]) -> _Chunk | None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        waiting = sum(1 for _, chunk in self.pending if chunk is not None and not chunk.done())
+        if self.broken or waiting >= self.limit:
+            return None
+        try:
+            return _Chunk(texts, self.pool.submit(_answer_chunk, texts))
+        except BrokenProcessPool:
+            self.broken = True
+            return None
+
+    def _head_done(self) -> bool:
+        chunk = self.pending[0][1]
+        return chunk is None or chunk.done()
 
     def write_next(self) -> None:
-        entries, asked = self.pending.popleft()
-        texts, results = asked if asked is not None else ((), ())
-        answers = iter(results.get() if results else ())
-        asked_texts = iter(texts)
+        entries, chunk = self.pending.popleft()
+        texts = iter(chunk.texts if chunk is not None else ())
+        answers = chunk.answers(self.answerer) if chunk is not None else iter(())
         for line_no, code, body in entries:
             if code is None:
-                code, body = self.answerer.remember(next(asked_texts), next(answers))
+                code, body = self.answerer.remember(next(texts), next(answers))
             self.emit(line_no, code, body)
 
     def finish(self) -> None:
@@ -367,8 +410,8 @@ class _Workers:
 
     def close(self) -> None:
         global _forked
-        self.pool.terminate()
-        self.pool.join()
+        # Chunks not begun are dropped; a worker ends after the chunk it is answering.
+        self.pool.shutdown(wait=False, cancel_futures=True)
         _forked = None
 
 
