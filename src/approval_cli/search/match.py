@@ -63,8 +63,10 @@ HOMOPHONE_CREDIT = 0.85
 MAX_TYPO_TERM = 8
 # partial_ratio says something only for a word or two; a sentence is judged by its coverage.
 MAX_PARTIAL_TERM = 10
-# Terms longer than this are sentences and are cut into words first.
+# Terms longer than this are sentences and are cut into words first; in what is left of a question
+# (「…，誰決行？」) terms longer than SHORT_TERM_OF_QUESTION are.
 SEGMENT_ABOVE = 6
+SHORT_TERM_OF_QUESTION = 4
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
 # Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
@@ -199,9 +201,12 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
+    asked = False  # a question was taken out: what is left was a sentence, not a typed keyword
     if store.vocab.question_words:
         # 「…，誰核定？」: what the clerk asks, not the task (the vocabulary's question words)
-        parts = [p for p in (_without_typed(store, part, store.vocab.question_words) for part in parts) if p]
+        unasked = [_without_typed(store, part, store.vocab.question_words) for part in parts]
+        asked = unasked != parts
+        parts = [p for p in unasked if p]
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
     conditions, taken = _take_conditions(store, parts)
     if span is None and not _has_task_words(store, taken):
@@ -220,7 +225,9 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
             whole.update(_grams(term))
             if not term or term in STRAY_AMOUNT_WORDS or is_quantity(piece):
                 continue
-            if len(term) <= SEGMENT_ABOVE:
+            # A short term is the clerk's own word (退文改分), unless it is what is left of a question
+            # sentence (「簽辦年鑑英譯，誰決行？」 → 簽辦 年鑑 英譯).
+            if len(term) <= (SHORT_TERM_OF_QUESTION if asked else SEGMENT_ABOVE):
                 terms.append(term)
                 shown.setdefault(term, piece)
                 continue
