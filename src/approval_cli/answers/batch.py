@@ -49,9 +49,9 @@ _ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
 MAX_SKIP_BYTES = 1024 * 1024 * 1024
 # A long file is shared with worker processes forked once this many distinct task lines have been
 # answered here (a short batch, or one of a few wordings repeated, never forks; the first lines
-# load what every worker then shares), each
-# taking CHUNK_LINES lines at a time, at most two chunks each waiting (bounded memory); this
-# process answers a chunk itself whenever every worker has its next one waiting.
+# load what every worker then shares), each taking CHUNK_LINES lines at a time, at most two
+# chunks each waiting (bounded memory); this process answers a chunk itself whenever every worker
+# has its next one waiting.
 SERIAL_LINES = 256
 CHUNK_LINES = 256
 # Processes when --jobs is not given (this one and one worker): each worker adds about 15 MiB (the
@@ -266,7 +266,7 @@ def _answer_chunk(texts: list[str]) -> list[tuple[int, object]]:
 def _ignore_interrupt() -> None:
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the first process's: it stops the workers
 
 
 def batch_workers(jobs: int | None, stream: BinaryIO) -> int:

@@ -1413,7 +1413,6 @@ _OWN_COMMITMENT = lazy_compile(
 # Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
 # reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;
 # but 「…，明年度每月定期辦理」 and 「定期於每月5日前完成…」 are to do.
-_OWN_SUBJECT_WORD = lazy_compile(r"本組|本室|本中心")
 _OWN_ROUTINE = lazy_compile(_OWN_SUBJECT + r"(?P<routine>研議|研擬|籌備|籌辦|每日|每週|每月|定期)")
 _CLAUSE_RUN = lazy_compile(r"[^，,；;。]+")
 _FINISHED = lazy_compile(r"已[^，,；;]{0,10}?完成(?!後|率)|業已|已於|已經|已將|完竣(?!後)")
@@ -1438,6 +1437,7 @@ _SCHEDULED = lazy_compile(
     r"|函送|函報|公告|招募|甄選|採購|汰換|上架|刊登|發布|印製|製作|審核|審查|核發|清查|盤點|完成"
     r"|施工|動工|上線|啟用|換約|續約|移轉|搬遷|驗收|招標|發包|簽約)"
 )
+_OWN_SUBJECT_WORD = lazy_compile(r"本組|本室|本中心")  # a sentence naming one is judged by _own_work
 _OTHER_DOER = lazy_compile(
     r"各組室|各單位|各機關|同仁|全體|民眾|市民|議員|議會|市長|廠商|中央|[\u4e00-\u9fff]{1,6}?(?:院|部|署|局|委員會)"
 )

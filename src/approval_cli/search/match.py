@@ -444,9 +444,9 @@ def _without_typed(store: Store, part: str, words: list[str]) -> str:
 
 
 def _without_words(store: Store, part: str, names: Iterable[str]) -> str:
-    """A part without words that say who, never what: collective names of units (各組室, 各單位;
-    left in, 各組室 matched the table's own 「本處各組室退文改分」) and the own unit (本組, 本室). The
-    folded key replaces a part that held one: what remains is matched folded anyway."""
+    """A part without the collective names of units (各組室, 各單位): they say who, never what; left
+    in, 各組室 matched the table's own 「本處各組室退文改分」. The folded key replaces a part that held
+    one: what remains is matched folded anyway."""
     folded = [store.fold(name) for name in names]
     key = store.fold(part)
     if not any(name and name in key for name in folded):
