@@ -375,6 +375,28 @@ def test_what_is_left_of_a_question_is_cut_into_words(store):
     assert found["status"] == "answered" and found["matches"][0]["source_line"] == 241
 
 
+def test_a_question_beside_a_keyword_leaves_the_keyword_whole(store):
+    # Review finding: a question word in one part made every part's short terms cut into words, so
+    # 「議員質詢市長 誰決行」 answered another row than 「議員質詢市長」. Only the part a question was
+    # taken out of is what is left of a sentence.
+    alone = route(store, "議員質詢市長", "機要組")["match"]["id"]
+    assert route(store, "議員質詢市長 誰決行", "機要組")["match"]["id"] == alone
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"), [("成本組成分析", "本组"), ("日本室內設計展", "本室"), ("修正本組織規程", "本组织")]
+)
+def test_the_own_unit_inside_another_word_stays(store, text, kept):
+    # Review finding: 本組, 本室 were taken out wherever they stood: 成本組成 became 成成, 日本室內 日內.
+    assert kept in make_query(store, text).folded
+
+
+def test_question_words_after_punctuation_are_taken_out(store):
+    # 「影本，准不准由誰決定？」: the removal lost its place behind the comma and left 准不准 in.
+    task = find(store, "要調閱本室的會計檔案影本，准不准由誰決定？", "會計室")["understood"]["task"]
+    assert "准" not in task and "誰" not in task
+
+
 def test_question_words_never_occur_in_the_table():
     """A question word is taken out of every query: one the table itself uses would hide its rows."""
     import yaml

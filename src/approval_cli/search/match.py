@@ -201,11 +201,13 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
         elif mentions:
             amount, amount_text, source = mentions[0].value, mentions[0].text, "query"
             span = (amount, amount)
-    asked = False  # a question was taken out: what is left was a sentence, not a typed keyword
+    # What is left of a part a question was taken out of was a sentence, not a typed keyword: its
+    # folded text, to know its terms again after the unit and condition words are taken out.
+    asked: list[str] = []
     if store.vocab.question_words:
         # 「…，誰核定？」: what the clerk asks, not the task (the vocabulary's question words)
         unasked = [_without_typed(store, part, store.vocab.question_words) for part in parts]
-        asked = unasked != parts
+        asked = [store.fold(left) for left, part in zip(unasked, parts, strict=True) if left != part and left]
         parts = [p for p in unasked if p]
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
     conditions, taken = _take_conditions(store, parts)
@@ -227,7 +229,8 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
                 continue
             # A short term is the clerk's own word (退文改分), unless it is what is left of a question
             # sentence (「簽辦年鑑英譯，誰決行？」 → 簽辦 年鑑 英譯).
-            if len(term) <= (SHORT_TERM_OF_QUESTION if asked else SEGMENT_ABOVE):
+            of_question = any(term in left for left in asked)
+            if len(term) <= (SHORT_TERM_OF_QUESTION if of_question else SEGMENT_ABOVE):
                 terms.append(term)
                 shown.setdefault(term, piece)
                 continue
@@ -422,25 +425,54 @@ def _without_cosigned_stems(store: Store, part: str, cosigning: tuple[str, ...],
     return part
 
 
+# 本組, 本室 inside other words: 成本組成, 日本室內, 修正本組織規程 (a word ending in 本 before it, or 組織,
+# 室內 after it).
+_ENDS_WITH_BEN = "成日基根資劇樣版課範腳藍讀文書原副正抄影帳賬簿"
+_AFTER_UNIT_WORD = "織成合裝內外"
+
+
 def _without_typed(store: Store, part: str, words: list[str]) -> str:
     """A part without these folded words, given longest first (本組, 本室; 誰核定): the typed
     characters taken out and nothing put in their place, so that the sentence around them is
-    still cut into words as a whole (「來函要本室提供」)."""
+    still cut into words as a whole (「來函要本室提供」). An occurrence inside another word
+    (成本組成, 日本室內) stays."""
     key = store.fold(part)
     if not any(word in key for word in words if word):
         return part
+    before = {store.fold(ch) for ch in _ENDS_WITH_BEN}
+    after = {store.fold(ch) for ch in _AFTER_UNIT_WORD}
     for word in words:
         key = store.fold(part)
         at = key.find(word) if word else -1
         while at >= 0:
-            typed = _typed_span(store, part, key, at, at + len(word))
-            start = part.find(typed)
-            if start < 0:
+            end = at + len(word)
+            inside = word[0] == store.fold("本") and (
+                (at > 0 and key[at - 1] in before) or (end < len(key) and key[end] in after)
+            )
+            if inside:
+                at = key.find(word, at + 1)
+                continue
+            typed = _typed_span(store, part, key, at, end)
+            start = _typed_start(store, part, at)
+            if start is None or part[start : start + len(typed)] != typed:
                 break
             part = (part[:start] + part[start + len(typed) :]).strip(" ,，:：、;；")
             key = store.fold(part)
             at = key.find(word)
     return part
+
+
+def _typed_start(store: Store, part: str, at: int) -> int | None:
+    """Where in the typed part the folded key's position `at` starts (folding drops characters)."""
+    position = 0
+    for index, char in enumerate(part):
+        width = len(store.fold(char))
+        if position == at and width:  # not a character folding drops (，): the word starts after it
+            return index
+        position += width
+        if position > at:
+            return None
+    return None
 
 
 def _without_words(store: Store, part: str, names: Iterable[str]) -> str:
