@@ -100,7 +100,7 @@ def test_a_worker_that_dies_loses_no_line(store, tmp_path, small_chunks, monkeyp
     needs_two_processes(path)
     alone, alone_code = answered(store, path, 1)
 
-    def dies(texts):
+    def dies(answerer, texts):
         os.kill(os.getpid(), 9)
 
     monkeypatch.setattr(batch_module, "_answer_chunk", dies)

@@ -10,12 +10,14 @@ line (and escaped in the JSON written for it). The file is read in chunks, never
 longer than MAX_LINE_BYTES is answered with an error and skipped without being held, so a
 huge file costs no more memory than its longest allowed line.
 
-A long regular file is shared with a forked worker process (see batch_workers and _Workers); what
-is written is the same, byte for byte and in order, as one process writes.
+A long regular file is shared with forked worker processes (see batch_workers and _Workers); what
+is written is the same, byte for byte and in order, as one process writes, whatever becomes of a
+worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -49,9 +51,7 @@ _ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
 MAX_SKIP_BYTES = 1024 * 1024 * 1024
 # A long file is shared with worker processes forked once this many distinct task lines have been
 # answered here (a short batch, or one of a few wordings repeated, never forks; the first lines
-# load what every worker then shares), each taking CHUNK_LINES lines at a time, at most two
-# chunks each waiting (bounded memory); this process answers a chunk itself whenever every worker
-# has its next one waiting.
+# load what every worker then shares), in chunks of CHUNK_LINES lines (see _Workers).
 SERIAL_LINES = 256
 CHUNK_LINES = 256
 # Processes when --jobs is not given (this one and one worker): each worker adds about 15 MiB (the
@@ -254,19 +254,9 @@ class _Answerer:
         return found
 
 
-_forked: _Answerer | None = None  # a worker's answerer, inherited from the parent at fork
-
-
-def _answer_chunk(texts: list[str]) -> list[tuple[int, object]]:
-    # The memo stays with the parent: one in each worker would cost each its memory again.
-    assert _forked is not None
-    return [_forked.fresh(text) for text in texts]
-
-
-def _ignore_interrupt() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the first process's: it stops the workers
+def _answer_chunk(answerer: _Answerer, texts: list[str]) -> list[tuple[int, object]]:
+    """A worker's work: its chunk's answers (the memo of repeats stays with the first process)."""
+    return [answerer.fresh(text) for text in texts]
 
 
 def batch_workers(jobs: int | None, stream: BinaryIO) -> int:
@@ -291,63 +281,155 @@ def batch_workers(jobs: int | None, stream: BinaryIO) -> int:
     return workers if workers > 1 else 0
 
 
+_SLICE = 32  # lines this process answers between looks at its workers
+_READ_AHEAD = 1  # chunks read and waiting for a worker before this process answers one itself
+_MAX_PENDING = 8  # chunks answered but not yet written (behind a slower one) before waiting for it
+
+
 class _Chunk:
-    """The task texts of one chunk and how they are answered: by a worker (`future`), or here,
-    right away. Its answers come out in order; when a worker could not answer it (the worker
-    died, or answering raised) the texts are answered here one by one, so that every line before
-    a line that fails is written, as when one process answers them all."""
+    """The task texts of one chunk and their answers, in order: waiting, answered by a forked
+    worker (one process per chunk, its answers back through a pipe as JSON), or answered here.
 
-    def __init__(self, texts: list[str], future=None) -> None:
-        self.texts, self.future = texts, future
+    A worker that dies or writes something else is noticed (the pipe ends: only the worker holds
+    its write end) and its texts are answered here one by one, raising at a failing line as one
+    process would, so that no line before it is lost."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.state = "waiting"  # waiting | worker | answered
         self.results: list[tuple[int, object]] = []
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
+        self.pid = 0
+        self.fd = -1
+        self.data = bytearray()
+        self.ended = False  # the worker's pipe reached its end
+        self.failed = False  # the worker gave no usable answers: answer here when written
 
-    def answer_here(self, answerer: _Answerer) -> None:
+    def fork(self, answerer: _Answerer) -> bool:
+        """Start a worker for this chunk; False when no process can be forked."""
+        import fcntl
+        import signal
+
         try:
-            for text in self.texts:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return False
+        with contextlib.suppress(OSError):  # a pipe that holds a chunk's answers: no wait for a reader
+            fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return False
+        if pid == 0:  # the worker: answer, write, and leave without running anything of the parent's
+            status = 1
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the first process's
+                payload = _json_dumps(_answer_chunk(answerer, self.texts))
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(write_end, view) :]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        self.state, self.pid, self.fd = "worker", pid, read_end
+        return True
+
+    def pump(self, wait: bool = False) -> None:
+        """Read what the worker has written (all of it, when `wait`); at the end, its answers."""
+        import select
+
+        while self.state == "worker" and not self.ended:
+            try:
+                got = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                if not wait:
+                    return
+                select.select([self.fd], [], [])
+                continue
+            if got:
+                self.data += got
+                continue
+            self._end()
+
+    def _end(self) -> None:
+        import json
+
+        os.close(self.fd)
+        _, status = os.waitpid(self.pid, 0)
+        self.ended, self.fd = True, -1
+        try:
+            results = json.loads(self.data) if status == 0 else None
+        except ValueError:
+            results = None
+        self.data = bytearray()
+        if not (isinstance(results, list) and len(results) == len(self.texts)):
+            self.failed = True
+            return
+        self.results = [(code, body) for code, body in results]
+
+    def answer_here(self, answerer: _Answerer, between) -> None:
+        """Answer the chunk in this process, calling `between()` every _SLICE lines."""
+        self.state = "answered"
+        try:
+            for number, text in enumerate(self.texts, start=1):
                 self.results.append(answerer.fresh(text))
+                if number % _SLICE == 0:
+                    between()
         except Exception as error:  # written in order first: the lines before it are not lost
             self.error = error
 
     def done(self) -> bool:
-        return self.future is None or self.future.done()
+        self.pump()
+        return self.state == "answered" or self.ended
 
     def answers(self, answerer: _Answerer) -> Iterator[tuple[int, object]]:
-        if self.future is not None:
-            try:
-                self.results = self.future.result()
-            except Exception:  # BrokenProcessPool (a worker killed) or the worker's own error
-                self.results, self.error = [], None
-                self.future = None
-                for text in self.texts:
-                    yield answerer.fresh(text)  # raises, as one process would, at the failing line
-                return
+        self.pump(wait=True)
+        if self.failed:
+            for text in self.texts:
+                yield answerer.fresh(text)  # raises, as one process would, at the failing line
+            return
         yield from self.results
         if self.error is not None:
             raise self.error
 
+    def stop(self) -> None:
+        """Kill a worker still answering (the batch ends early: Ctrl-C, a closed output)."""
+        import signal
+
+        if self.state == "worker" and not self.ended:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            os.close(self.fd)
+            self.ended = True
+
+
+def _json_dumps(results: list[tuple[int, object]]) -> bytes:
+    import json
+
+    return json.dumps(results, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
 
 class _Workers:
-    """Task lines answered in chunks by `jobs - 1` forked workers and by this process whenever
-    every worker already has its next chunk waiting; written in the lines' order.
+    """Task lines answered in chunks by up to `jobs - 1` forked workers at a time and by this
+    process, which reads ahead one chunk and answers the next waiting one itself, looking at its
+    workers every _SLICE lines (a worker that finished gets the next chunk); written in order.
 
-    concurrent.futures over multiprocessing.Pool: a worker that dies (killed, out of memory) breaks
-    the executor and its chunks raise BrokenProcessPool, where Pool would wait for them forever;
-    the rest is then answered here."""
+    One forked process per chunk, its answers back as JSON through a pipe only it writes to: the
+    end of the pipe says it is done or dead, so no worker can leave this process waiting (a
+    multiprocessing pool waited forever for a worker killed in the middle of writing)."""
 
     def __init__(self, answerer: _Answerer, jobs: int, emit) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        global _forked
-        _forked = answerer  # what each worker inherits: the store and its caches
-        self.pool = ProcessPoolExecutor(
-            jobs - 1, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
-        )
-        self.broken = False
-        self.answerer = answerer
-        self.limit = 2 * (jobs - 1)  # chunks waiting for the workers
-        self.emit = emit
+        self.answerer, self.emit = answerer, emit
+        self.workers = jobs - 1
+        self.broken = False  # no process could be forked: every chunk is answered here
         self.pending: deque[tuple[list, _Chunk | None]] = deque()
         # (line, code, body); code None: the answer to the next text of the chunk
         self.entries: list[tuple[int, int | None, object]] = []
@@ -363,32 +445,33 @@ class _Workers:
         if len(self.entries) >= CHUNK_LINES:
             self.send()
 
+    def _chunks(self, state: str) -> list[_Chunk]:
+        return [chunk for _, chunk in self.pending if chunk is not None and chunk.state == state]
+
+    def _schedule(self) -> None:
+        """Give waiting chunks, in order, to workers while fewer than `workers` are answering."""
+        running = sum(1 for chunk in self._chunks("worker") if not chunk.done())
+        for chunk in self._chunks("waiting"):
+            if running >= self.workers or self.broken:
+                return
+            if chunk.fork(self.answerer):
+                running += 1
+            else:
+                self.broken = True
+
     def send(self) -> None:
         if self.entries:
-            chunk = None
-            if self.texts:
-                chunk = self._submit(self.texts)
-                if chunk is None:  # every worker has its next chunk waiting (or none is left)
-                    chunk = _Chunk(self.texts)
-                    chunk.answer_here(self.answerer)
-            self.pending.append((self.entries, chunk))
+            self.pending.append((self.entries, _Chunk(self.texts) if self.texts else None))
             self.entries, self.texts = [], []
-            if chunk is not None and chunk.error is not None:
+        self._schedule()
+        while len(self._chunks("waiting")) > (0 if self.broken else _READ_AHEAD):
+            chunk = self._chunks("waiting")[0]
+            chunk.answer_here(self.answerer, self._schedule)
+            if chunk.error is not None:
                 self.finish()  # writes what came before, then raises the error at its line
-        while self.pending and (len(self.pending) > 2 * self.limit or self._head_done()):
+            self._schedule()
+        while self.pending and (len(self.pending) > _MAX_PENDING or self._head_done()):
             self.write_next()
-
-    def _submit(self, texts: list[str]) -> _Chunk | None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        waiting = sum(1 for _, chunk in self.pending if chunk is not None and not chunk.done())
-        if self.broken or waiting >= self.limit:
-            return None
-        try:
-            return _Chunk(texts, self.pool.submit(_answer_chunk, texts))
-        except BrokenProcessPool:
-            self.broken = True
-            return None
 
     def _head_done(self) -> bool:
         chunk = self.pending[0][1]
@@ -396,6 +479,8 @@ class _Workers:
 
     def write_next(self) -> None:
         entries, chunk = self.pending.popleft()
+        if chunk is not None and chunk.state == "waiting":
+            chunk.answer_here(self.answerer, self._schedule)
         texts = iter(chunk.texts if chunk is not None else ())
         answers = chunk.answers(self.answerer) if chunk is not None else iter(())
         for line_no, code, body in entries:
@@ -404,15 +489,21 @@ class _Workers:
             self.emit(line_no, code, body)
 
     def finish(self) -> None:
-        self.send()
+        if self.entries:
+            self.pending.append((self.entries, _Chunk(self.texts) if self.texts else None))
+            self.entries, self.texts = [], []
         while self.pending:
+            self._schedule()
+            waiting = self._chunks("waiting")
+            if waiting and not self._head_done() and waiting[-1] is not self.pending[0][1]:
+                # the workers have the chunks before: answer the last waiting one here meanwhile
+                waiting[-1].answer_here(self.answerer, self._schedule)
             self.write_next()
 
     def close(self) -> None:
-        global _forked
-        # Chunks not begun are dropped; a worker ends after the chunk it is answering.
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        _forked = None
+        for _, chunk in self.pending:
+            if chunk is not None:
+                chunk.stop()
 
 
 def run_batch(
