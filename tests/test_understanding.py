@@ -397,6 +397,19 @@ def test_question_words_after_punctuation_are_taken_out(store):
     assert "准" not in task and "誰" not in task
 
 
+@pytest.mark.parametrize("text", ["加班費 5萬", "退款 5萬", "國外出差旅費 3萬"])
+def test_a_sum_of_money_is_no_purchase(store, text):
+    # Clerk trial: any short task with an amount was read as a purchase and answered with 文書組's
+    # 採購金額 band (exit 0). Overtime pay, a refund, travel expenses are money paid, no thing
+    # bought, and 文書組's table has no row for them.
+    assert route(store, text, "文書組")["status"] == "no_row_in_unit"
+
+
+def test_a_thing_and_an_amount_is_still_a_purchase(store):
+    # The rule kept: 碎紙機 8000元 names a thing; 文書組's band holding 8,000 is 「採購金額新臺幣15萬元以下案件」.
+    assert route(store, "碎紙機 8000元", "文書組")["match"]["content"] == "採購金額新臺幣15萬元以下案件"
+
+
 def test_question_words_never_occur_in_the_table():
     """A question word is taken out of every query: one the table itself uses would hide its rows."""
     import yaml

@@ -299,6 +299,25 @@ def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) ->
     return False
 
 
+# A sum named as a fee, pay, refund or grant (加班費 5萬, 退款, 差旅費, 補助款, 通訊費用報支) is money paid
+# or received, no thing bought: an amount with it makes no purchase. A budget (經費) is what a
+# purchase costs (「系統功能擴充，經費約60萬元」) and stays one.
+_SUM_ENDINGS = ("費", "款", "金", "薪", "津貼", "補助", "報酬")
+_SUM_WORDS = ("報支", "核銷", "請款", "薪資")
+_BUDGET = "經費"
+
+
+def names_a_sum(store: Store, query: Query) -> bool:
+    """Whether the task words name a sum of money rather than a thing (加班費, 退款, 費用報支)."""
+    endings = tuple(store.fold(word) for word in _SUM_ENDINGS)
+    words = [store.fold(word) for word in _SUM_WORDS]
+    budget = store.fold(_BUDGET)
+    return any(
+        (term.endswith(endings) and not term.endswith(budget)) or any(word in term for word in words)
+        for term in query.terms
+    )
+
+
 def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None = None) -> list[Hit]:
     """rank(), plus the table's rule for purchases: buying, leasing or outsourcing any thing of an
     amount follows the unit's 採購金額 band rows, whatever the thing is called (筆電, 影印紙)."""
@@ -307,7 +326,7 @@ def ranked(store: Store, query: Query, rows: list[int] | None, limit: int | None
     # (「製作費用刪減10萬元」) is not.
     implied = (
         not query.purchase and query.span is not None and bool(query.terms)
-        and len(query.folded) <= IMPLIED_PURCHASE_CHARS
+        and len(query.folded) <= IMPLIED_PURCHASE_CHARS and not names_a_sum(store, query)
     )  # fmt: skip
     if query.purchase or implied:
         # 「碎紙機 8000元」: a thing and an amount is a purchase even unnamed as one, but then a row
@@ -527,7 +546,7 @@ def route(
         alternatives = [h for h in unit_hits[1 : 1 + MAX_ALTERNATIVES] if h.clears_bar and h.score >= chosen.score - 10]
     related: list[Hit] = []
     if chosen is not None and query.span is not None and not store.bands[chosen.index] and (
-        query.purchase or chosen.score < IMPLIED_PURCHASE_SCORE + AMOUNT_LIFT
+        query.purchase or (chosen.score < IMPLIED_PURCHASE_SCORE + AMOUNT_LIFT and not names_a_sum(store, query))
     ):
         # A purchase of an amount: the bands decide its approval; the topical row stays beside it.
         band = next((h for h in unit_hits if store.bands[h.index]), None)
