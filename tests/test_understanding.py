@@ -410,6 +410,15 @@ def test_a_thing_and_an_amount_is_still_a_purchase(store):
     assert route(store, "碎紙機 8000元", "文書組")["match"]["content"] == "採購金額新臺幣15萬元以下案件"
 
 
+def test_a_pair_inside_a_real_word_is_no_typing_slip(store):
+    # Clerk trial: 「會議室借用」 read 議室 as a slip for 議事 and answered every unit's 「出席本府各級會議
+    # 提案及報告事項」 (exit 0). 會議室 is a word (the table never uses it: no row has 會議室).
+    found = find(store, "會議室借用")
+    assert found["understood"]["corrections"] == [] and found["status"] == "no_match"
+    # A real slip is still read: 採構 → 採購.
+    assert find(store, "採構 30萬", "文書組")["understood"]["corrections"]
+
+
 def test_question_words_never_occur_in_the_table():
     """A question word is taken out of every query: one the table itself uses would hide its rows."""
     import yaml

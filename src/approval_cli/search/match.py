@@ -642,6 +642,13 @@ def _weigh(store: Store, query: Query) -> None:
     # chance pairs of characters sound like something too (一般事 → 辦事).
     short = dict.fromkeys(g for term in query.terms if len(term) <= MAX_TYPO_TERM for g in _grams(term))
     unknown = [g for g in short if g not in store.postings and g not in alternatives and weights[g] > 1]
+    if unknown:
+        # A pair inside a real word of three or more characters (議室 in 會議室) is no slip: the word
+        # is one the table does not use.
+        from approval_cli.text.segment import known_words
+
+        real = [word for term in query.terms if len(term) <= MAX_TYPO_TERM for word in known_words(term)]
+        unknown = [g for g in unknown if not any(g in word for word in real)]
     for gram in unknown:
         sounds = [s for s in store.homophones(gram) if s[0] == gram[0] or s[1] == gram[1]]
         covering: list[tuple[str, float]] = []

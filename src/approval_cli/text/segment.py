@@ -28,6 +28,16 @@ def words(text: str) -> list[str] | None:
     return tokenizer.lcut(text, HMM=True)
 
 
+def known_words(text: str, shortest: int = 3) -> list[str]:
+    """The words of a text that jieba's dictionary holds, of at least `shortest` characters
+    (會議室 in 會議室借用); none when jieba is unavailable."""
+    tokenizer = _ready()
+    if not tokenizer:
+        return []
+    cut = tokenizer.lcut(text, HMM=False)  # HMM would join unknown characters into "words"
+    return [word for word in cut if len(word) >= shortest and tokenizer.FREQ.get(word)]
+
+
 def _ready():
     global _tokenizer
     if _tokenizer is None:
