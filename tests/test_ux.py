@@ -229,6 +229,18 @@ def test_wrap_keeps_ids_whole_and_punctuation_off_the_line_start():
         assert "".join(line.removeprefix("    ") if n else line for n, line in enumerate(lines)) == text
 
 
+def test_wrap_keeps_the_answers_words_whole():
+    """Clerk trial at 60 columns: 「…教育訓練：決｜行 組長」, 「副秘書｜長」, 「同意備｜查」. Fields, actions,
+    tables and roles are never split, at any width."""
+    from approval_cli.text.wrap import wrap
+
+    text = "  → 文書組（DOC-059）本處不派員參加他機關辦理之教育訓練：決行 副處長（副秘書長），乙表同意備查"
+    for width in range(24, 72):
+        joined = "\n".join(wrap(text, width, "    "))
+        for word in ("決行", "副處長", "副秘書長", "乙表", "同意備查"):
+            assert word in joined, (width, joined)
+
+
 @pytest.mark.parametrize("columns", [60, 80, 120])
 def test_find_wraps_itself_at_the_terminal_width(capsys, monkeypatch, columns):
     import json

@@ -21,6 +21,12 @@ NO_END = set("（「『【〔《〈｛［([{“‘$＄#＃")
 _ANSI_SOURCE = r"\x1b\[[0-9;]*m"
 # Characters of one unbreakable run: an ASCII word, id, option, amount or path.
 _ASCII_RUN_SOURCE = r"[!-~]+"
+# Words of the answers that a break must not split (「決｜行」, 「副秘書｜長」, 「同意備｜查」): the
+# fields and actions, the tables and the roles, the warning mark with its word.
+_WHOLE_WORDS_SOURCE = (
+    r"副秘書長|秘書長|副處長|處長|專門委員|組長|股長|主任|專員|市長|承辦人員|決行|核定|陳核|擬辦|會辦|"
+    r"免會|期限|承辦|邀請|甲表|乙表|機關共同乙|同意備查|⚠ ?原表|ⓘ ?說明"
+)
 _compiled: dict[str, re.Pattern[str]] = {}
 
 
@@ -78,6 +84,8 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
             position = end
             continue
         run = ascii_run.match(text, position)
+        if not run and (char_cells(char) == 2 or char in "⚠ⓘ"):
+            run = _pattern(_WHOLE_WORDS_SOURCE).match(text, position)
         end = run.end() if run and run.end() > position + 1 else position + 1
         pieces.append([position, end, False])
         position = end
