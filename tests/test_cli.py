@@ -408,3 +408,17 @@ def test_global_options_first_or_no_known_command_get_the_whole_app(args):
     from approval_cli.cli import _app_for
 
     assert _app_for(args) is app
+
+
+def test_batch_problems_are_said_in_the_clerks_words(capsys, tmp_path):
+    """Clerk trial: a missing file said 「No such file or directory」 (the system's English); --amount
+    was answered 「您是不是要打：--unit？」; a line with no unit and no row was labelled 「本單位無此項目」."""
+    code, _, err = call(capsys, "batch", str(tmp_path / "沒有這個檔案.txt"))
+    assert code == 2 and "找不到這個檔案" in err and "No such file" not in err
+    lines = tmp_path / "lines.txt"
+    lines.write_text("採購 30萬\n", encoding="utf-8")
+    code, _, err = call(capsys, "batch", str(lines), "--amount", "30萬")
+    assert code == 2 and "金額寫在每一行的描述裡" in err
+    lines.write_text("星際旅行簽證\n", encoding="utf-8")
+    code, out, _ = call(capsys, "batch", str(lines), "--format", "csv")
+    assert code == 1 and "表內無此項目" in out and "本單位無此項目" not in out

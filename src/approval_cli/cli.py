@@ -26,6 +26,7 @@ from approval_cli.errors import (
     ApprovalError,
     OutputError,
     UsageError,
+    os_reason,
 )
 from approval_cli.output import emit, rendered, written
 from approval_cli.text.safetext import neutralise
@@ -248,9 +249,15 @@ def batch_command(
             "--jobs", "-j", help="同時判定的行程數（長檔案，Linux）；預設自動（最多 2），1 表示不分工。", min=1, max=16
         ),
     ] = None,
+    amount: Annotated[str | None, typer.Option("--amount", "-a", hidden=True)] = None,
 ) -> None:
     """整批判定：每行輸出一個 JSON 物件（JSON Lines）或一列 CSV，不漏行。[one answer per input line]"""
     from approval_cli.answers.batch import run_batch
+
+    if amount is not None:  # find and route take --amount; a batch's amounts are in its lines
+        raise UsageError(
+            "整批判定的金額寫在每一行的描述裡，不能用 --amount。", "例如一行寫「文書組<Tab>採購 30萬」。"
+        )
 
     fmt = chosen_format(fmt, ("jsonl", "csv"), aliases={"json": "jsonl"})
     code = run_batch(state.store(), file, unit, sys.stdout, fmt, jobs)
@@ -372,9 +379,9 @@ def write_atomically(target: str, text: str) -> None:
 def _write_error(target: str, exc: OSError) -> ApprovalError:
     if exc.errno in _NO_ROOM:
         return OutputError(
-            f"無法寫入 {target}：{exc.strerror}（磁碟已滿或裝置錯誤）。", "原有的檔案沒有變動；請清出空間後再試。"
+            f"無法寫入 {target}：{os_reason(exc)}（磁碟已滿或裝置錯誤）。", "原有的檔案沒有變動；請清出空間後再試。"
         )
-    return UsageError(f"無法寫入 {target}：{exc.strerror}。", "請確認路徑與權限。")
+    return UsageError(f"無法寫入 {target}：{os_reason(exc)}。", "請確認路徑與權限。")
 
 
 @app.command("import")
@@ -399,7 +406,7 @@ def import_command(
     try:
         raw = sys.stdin.buffer.read() if dump == "-" else Path(dump).read_bytes()
     except OSError as exc:
-        raise UsageError(f"無法開啟 {dump}：{exc.strerror}。", "請確認檔名與權限。") from None
+        raise UsageError(f"無法開啟 {dump}：{os_reason(exc)}。", "請確認檔名與權限。") from None
     from approval_cli.catalogue.importer import DumpError, import_dump, read_vocabulary
     from approval_cli.catalogue.schema import dump_json, dump_yaml
 
@@ -478,7 +485,7 @@ def triage_command(
             with open(file, "rb") as handle:
                 data = handle.read(MAX_RECORD_BYTES + 1)  # read_record_bytes refuses more
     except OSError as exc:
-        raise UsageError(f"無法開啟 {file}：{exc.strerror}。", "請確認檔名與權限。") from None
+        raise UsageError(f"無法開啟 {file}：{os_reason(exc)}。", "請確認檔名與權限。") from None
     record = triage_record(state.store(), data)
 
     def csv_text(document) -> str:
@@ -734,7 +741,7 @@ def _write_failed(error: OSError, stdout) -> int:
     if _closed_pipe(error):
         return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head -1`): nothing to say
     _report(
-        f"無法寫出結果：{error.strerror or error}（磁碟已滿或裝置錯誤）。",
+        f"無法寫出結果：{os_reason(error)}（磁碟已滿或裝置錯誤）。",
         "請清出空間，或把結果導向其他位置後再試。",
     )
     return EXIT_OUTPUT_FAILED

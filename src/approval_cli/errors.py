@@ -52,3 +52,23 @@ class OutputError(ApprovalError):
     """The answer could not be written (disk full, device error): exit 4."""
 
     exit_code = EXIT_OUTPUT_FAILED
+
+
+_OS_REASONS = {
+    "ENOENT": "找不到這個檔案",
+    "EACCES": "沒有權限",
+    "EPERM": "沒有權限",
+    "EISDIR": "這是資料夾，不是檔案",
+    "ENOTDIR": "路徑中有一段不是資料夾",
+    "ENOSPC": "磁碟已滿",
+    "EROFS": "這個位置是唯讀的",
+    "ENAMETOOLONG": "檔名太長",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """An operating-system error in the clerk's words (「找不到這個檔案」), not the English of strerror."""
+    import errno
+
+    name = errno.errorcode.get(error.errno or 0, "")
+    return _OS_REASONS.get(name) or error.strerror or str(error)

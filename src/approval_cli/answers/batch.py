@@ -34,6 +34,7 @@ from approval_cli.errors import (
     EXIT_SEVERITY,
     ApprovalError,
     UsageError,
+    os_reason,
 )
 from approval_cli.search.match import make_query
 
@@ -201,6 +202,13 @@ CSV_HEADER = ("行號", "輸入", "單位", "結果", "編號", "原表行號", 
               "視情況會辦", "注意事項", "說明", "結束代碼")  # fmt: skip
 
 
+def _status_label(answer: dict) -> str:
+    status = answer.get("status", "")
+    if status == "no_row_in_unit" and not answer.get("unit"):
+        return "表內無此項目"  # a line with no unit: no unit's table, the whole table
+    return STATUS_LABELS.get(status, status)
+
+
 def csv_row(line_no: int, answer: dict) -> list:
     """One batch answer as a spreadsheet row (every text cell through the formula guard)."""
     from approval_cli.catalogue.roles import role_display
@@ -212,7 +220,7 @@ def csv_row(line_no: int, answer: dict) -> list:
     note = "".join(part for part in (answer.get("error"), answer.get("hint")) if part)
     row = [
         line_no, answer.get("input", ""), answer.get("unit") or "",
-        STATUS_LABELS.get(answer.get("status", ""), answer.get("status", "")),
+        _status_label(answer),
         match.get("id", ""), match.get("source_line", ""), content,
         chain_text(answer.get("chain") or [], markup=False) if match else "",
         role_display(final) if final else "",
@@ -523,7 +531,7 @@ def run_batch(
     try:
         stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise UsageError(f"無法開啟 {path}：{exc.strerror}。", "請確認檔名與權限。") from None
+        raise UsageError(f"無法開啟 {path}：{os_reason(exc)}。", "請確認檔名與權限。") from None
     as_csv = fmt == "csv"
     writer = None
     if as_csv:

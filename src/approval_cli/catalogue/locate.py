@@ -12,7 +12,7 @@ import stat
 import time
 from pathlib import Path
 
-from approval_cli.errors import CatalogueError
+from approval_cli.errors import CatalogueError, os_reason
 
 # A 50,000-row catalogue is about 42 MB of JSON; nothing near this size is a real catalogue, and
 # reading stops here, so `--catalogue /dev/zero` costs 64 MB, not all the memory there is.
@@ -54,7 +54,7 @@ def _read_error(path: Path, exc: OSError) -> CatalogueError:
     """Why the catalogue could not be opened or read, said the same way wherever it happens."""
     if isinstance(exc, IsADirectoryError):
         return CatalogueError(f"{path} 是資料夾，不是目錄檔。", "請指定 .yaml 或 .json 檔。")
-    return CatalogueError(f"無法讀取目錄檔 {path}：{exc.strerror}。", "請檢查檔案權限。")
+    return CatalogueError(f"無法讀取目錄檔 {path}：{os_reason(exc)}。", "請檢查檔案權限。")
 
 
 def _open(path: Path):
