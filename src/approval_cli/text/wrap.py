@@ -22,12 +22,27 @@ _ANSI_SOURCE = r"\x1b\[[0-9;]*m"
 # Characters of one unbreakable run: an ASCII word, id, option, amount or path.
 _ASCII_RUN_SOURCE = r"[!-~]+"
 # Words of the answers that a break must not split (「決｜行」, 「副秘書｜長」, 「同意備｜查」): the
-# fields and actions, the tables and the roles, the warning mark with its word.
-_WHOLE_WORDS_SOURCE = (
-    r"副秘書長|秘書長|副處長|處長|專門委員|組長|股長|主任|專員|市長|承辦人員|決行|核定|陳核|擬辦|會辦|"
-    r"免會|期限|承辦|邀請|甲表|乙表|機關共同乙|同意備查|⚠ ?原表|ⓘ ?說明"
-)
+# fields and actions, the tables, the warning marks with their word, and the roles (the titles of
+# catalogue/roles.py and their aliases, longest first, added when the pattern is first compiled).
+_WHOLE_WORDS = (
+    "決行", "核定", "陳核", "擬辦", "會辦", "免會", "期限", "承辦", "邀請", "甲表", "乙表", "機關共同乙", "同意備查"
+)  # fmt: skip
+_WHOLE_MARKS = r"⚠ ?原表|ⓘ ?說明"
+
+
+def _whole_words_source() -> str:
+    from approval_cli.catalogue.roles import ROLE_ALIASES, ROLE_RANK
+
+    words = sorted({*_WHOLE_WORDS, *ROLE_RANK, *ROLE_ALIASES}, key=len, reverse=True)
+    return "|".join(re.escape(word) for word in words) + "|" + _WHOLE_MARKS
 _compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _whole_words() -> re.Pattern[str]:
+    found = _compiled.get("whole words")
+    if found is None:
+        found = _compiled["whole words"] = re.compile(_whole_words_source())
+    return found
 
 
 def _pattern(source: str) -> re.Pattern[str]:
@@ -85,7 +100,7 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
             continue
         run = ascii_run.match(text, position)
         if not run and (char_cells(char) == 2 or char in "⚠ⓘ"):
-            run = _pattern(_WHOLE_WORDS_SOURCE).match(text, position)
+            run = _whole_words().match(text, position)
         end = run.end() if run and run.end() > position + 1 else position + 1
         pieces.append([position, end, False])
         position = end
