@@ -43,3 +43,30 @@ def test_matched_words_are_in_the_clerk_s_own_script(store):
     assert any("外賓" in word for word in visitor)
     buying = find(store, "採購 30萬", "文書組")["matches"][0]["matched"]
     assert "採購" in buying and "采购" not in buying
+
+
+SENTENCES = ["請問媒體事務組買攝影腳架 3萬，要會辦誰", "本處辦理公文檔案銷毀之相關作業事項是否需要會辦政風室",
+             "市府職務宿舍的規定要修正核定", "同仁參加他機關辦理之教育訓練要誰核定", "性別平等業務的年度計畫",
+             "國際事務組 姊妹市市長來訪的接待與餐宴", "採構影印紙 8千元", "議員索取資料要怎麼回覆"]  # fmt: skip
+
+
+def test_remembered_words_and_ratios_give_what_a_fresh_computation_gives(monkeypatch):
+    """Issue 10: a batch remembers per word (jieba's cut, a long word's segments, its thesaurus
+    words) and per (word, row text) (partial_ratio). With every memo cleared before it is used
+    (limits of 1) each line must get exactly the answer it gets after the others filled them."""
+    from approval_cli.catalogue import vocabulary
+    from approval_cli.search import match
+    from approval_cli.text import segment
+
+    lines = [unit + text for text in [*SENTENCES, *WORDINGS] for unit in UNITS[:3]]
+    store = load_store(None)
+    remembered = [answer_line(store, line, None) for line in lines * 2]
+    monkeypatch.setattr(match, "PARTIAL_MEMO_LIMIT", 1)
+    monkeypatch.setattr(match, "SEGMENT_MEMO_LIMIT", 1)
+    monkeypatch.setattr(vocabulary, "THESAURUS_MEMO_LIMIT", 1)
+    match._partials.clear()
+    fresh_store = load_store(None, use_cache=False)
+    for number, line in enumerate(lines * 2):
+        segment._cut.cache_clear()
+        assert answer_line(fresh_store, line, None) == remembered[number], line
+    assert len(match._partials) <= 1 and len(fresh_store._segments) <= 1 and len(fresh_store.vocab._found) <= 1

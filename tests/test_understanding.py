@@ -592,4 +592,4 @@ def test_thesaurus_lookup_by_lengths_reads_as_the_plain_scan(store, data):
     words = sorted(vocabulary.thesaurus)
     pieces = data.draw(st.lists(st.one_of(st.sampled_from(words), st.text("的採購網站資料議員志工一二", max_size=3)), max_size=8))
     term = "".join(pieces)
-    assert vocabulary.thesaurus_in(term) == _thesaurus_in_reference(vocabulary.thesaurus, term)
+    assert list(vocabulary.thesaurus_in(term)) == _thesaurus_in_reference(vocabulary.thesaurus, term)

@@ -353,6 +353,7 @@ class Store:
     # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
     _splits: dict = field(default_factory=dict, repr=False)
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
+    _segments: dict = field(default_factory=dict, repr=False)  # typed word → its words (match._segment)
     _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
 
     def fold(self, text: str) -> str:

@@ -25,6 +25,7 @@ COSIGN_WORDS = ("會辦", "會同", "會簽", "會", "送", "知會")
 # Words that put a task among a delegation note's 「其餘案件」 (ordinary staff, not the named cases).
 REST_WORDS = ("一般同仁", "一般人員", "一般員工", "基層同仁", "其餘", "其他同仁", "非主管")
 LANGUAGE_WORDS = (*NEGATIONS, *NOT_NEGATIONS, *COSIGN_WORDS, *REST_WORDS)
+THESAURUS_MEMO_LIMIT = 20_000  # terms whose clerk words are remembered (thesaurus_in)
 
 # Characters dropped to derive a short form (國際事務組 → 國際組, 媒體事務組 → 媒體組).
 _DERIVED_DROP = ("事務", "服務", "業務")
@@ -48,6 +49,7 @@ class Vocabulary:
     condition_only: frozenset[str]  # folded condition words no row's task text uses
     thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
     _by_first: dict[str, list[int]] = field(default_factory=dict, repr=False)  # first char → lengths
+    _found: dict[str, tuple] = field(default_factory=dict, repr=False)  # term → thesaurus_in(term)
     _topic_pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def topic_pattern(self) -> re.Pattern[str]:
@@ -58,8 +60,18 @@ class Vocabulary:
             self._topic_pattern = re.compile(f"(?:{words})(?:{topics})")
         return self._topic_pattern
 
-    def thesaurus_in(self, term: str) -> list[tuple[str, list[str]]]:
-        """Clerk words found inside a folded term, longest first, not overlapping."""
+    def thesaurus_in(self, term: str) -> tuple[tuple[str, list[str]], ...]:
+        """Clerk words found inside a folded term, longest first, not overlapping. Remembered per
+        term (a batch's lines share their words; bounded, cleared when full)."""
+        memo = self._found
+        found = memo.get(term)
+        if found is None:
+            if len(memo) >= THESAURUS_MEMO_LIMIT:
+                memo.clear()
+            found = memo[term] = tuple(self._scan(term))
+        return found
+
+    def _scan(self, term: str) -> list[tuple[str, list[str]]]:
         thesaurus = self.thesaurus
         if not self._by_first:
             # The lengths of the words starting with each character, longest first: a lookup tries

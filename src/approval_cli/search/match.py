@@ -282,9 +282,23 @@ def purchase_words_in(store: Store, folded: str) -> list[str]:
     return found
 
 
-def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
+SEGMENT_MEMO_LIMIT = 20_000  # typed words whose cut is remembered; cleared when full (bounded memory)
+
+
+def _segment(store: Store, typed: str, term: str) -> tuple[tuple[str, str], ...]:
     """A long folded term cut into words (jieba, on the folded text it knows best), each with the
-    characters the clerk typed for it. Without jieba the term stays whole."""
+    characters the clerk typed for it. Without jieba the term stays whole. Remembered per typed
+    word (its fold is `term`): a batch's distinct lines share their words."""
+    memo = store._segments
+    found = memo.get(typed)
+    if found is None:
+        if len(memo) >= SEGMENT_MEMO_LIMIT:
+            memo.clear()
+        found = memo[typed] = tuple(_cut_term(store, typed, term))
+    return found
+
+
+def _cut_term(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
     cut = _protected_cut(store, term)
     if cut is None:
         return [(term, typed)]
@@ -931,11 +945,24 @@ def _partial(query: Query, text: str, via) -> float:
     return total / query.length / 100
 
 
+# partial_ratio remembered per (word, row text): a batch's distinct lines share their words (影印紙,
+# 採購) and are scored against the same rows again and again. A pure function of the two strings,
+# so a remembered ratio is exactly a fresh one; cleared when full (bounded memory, a few MiB).
+PARTIAL_MEMO_LIMIT = 100_000
+_partials: dict[tuple[str, str], float] = {}
+
+
 def _partial_ratio(word: str, text: str) -> float:
     global _fuzz
-    if _fuzz is None:
-        from rapidfuzz import fuzz as _fuzz
-    return _fuzz.partial_ratio(word, text)
+    key = (word, text)
+    ratio = _partials.get(key)
+    if ratio is None:
+        if _fuzz is None:
+            from rapidfuzz import fuzz as _fuzz
+        if len(_partials) >= PARTIAL_MEMO_LIMIT:
+            _partials.clear()
+        ratio = _partials[key] = _fuzz.partial_ratio(word, text)
+    return ratio
 
 
 def _as_typed(query: Query, gram: str) -> str:

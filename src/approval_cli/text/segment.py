@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 MIN_FREQUENCY = 50
@@ -20,12 +21,17 @@ MIN_FREQUENCY = 50
 _tokenizer = None  # None: not loaded yet; False: jieba is unavailable
 
 
+# Cuts remembered per text: a batch's lines are distinct, but their words are not (the same
+# 採購影印紙 in many lines), and jieba's cut is a pure function of the text once its dictionary is
+# loaded. Bounded: an LRU of CUT_MEMO_SIZE texts (a few MiB at most).
+CUT_MEMO_SIZE = 8192
+
+
 def words(text: str) -> list[str] | None:
     """The words of a text (jieba, HMM on), or None when jieba is unavailable."""
-    tokenizer = _ready()
-    if not tokenizer:
+    if not _ready():
         return None
-    return tokenizer.lcut(text, HMM=True)
+    return list(_cut(text, True))
 
 
 def known_words(text: str, shortest: int = 3) -> list[str]:
@@ -34,8 +40,13 @@ def known_words(text: str, shortest: int = 3) -> list[str]:
     tokenizer = _ready()
     if not tokenizer:
         return []
-    cut = tokenizer.lcut(text, HMM=False)  # HMM would join unknown characters into "words"
+    cut = _cut(text, False)  # HMM would join unknown characters into "words"
     return [word for word in cut if len(word) >= shortest and tokenizer.FREQ.get(word)]
+
+
+@lru_cache(maxsize=CUT_MEMO_SIZE)
+def _cut(text: str, hmm: bool) -> tuple[str, ...]:
+    return tuple(_ready().lcut(text, HMM=hmm))
 
 
 def _ready():
