@@ -51,9 +51,10 @@ SENTENCES = ["請問媒體事務組買攝影腳架 3萬，要會辦誰", "本處
 
 
 def test_remembered_words_and_ratios_give_what_a_fresh_computation_gives(monkeypatch):
-    """Issue 10: a batch remembers per word (jieba's cut, a long word's segments, its thesaurus
-    words) and per (word, row text) (partial_ratio). With every memo cleared before it is used
+    """Issue 10: a batch remembers per word (jieba's cut, its thesaurus words, a pair's
+    homophones) and per (word, row text) (partial_ratio). With every memo cleared before it is used
     (limits of 1) each line must get exactly the answer it gets after the others filled them."""
+    from approval_cli.catalogue import store as store_module
     from approval_cli.catalogue import vocabulary
     from approval_cli.search import match
     from approval_cli.text import segment
@@ -62,11 +63,11 @@ def test_remembered_words_and_ratios_give_what_a_fresh_computation_gives(monkeyp
     store = load_store(None)
     remembered = [answer_line(store, line, None) for line in lines * 2]
     monkeypatch.setattr(match, "PARTIAL_MEMO_LIMIT", 1)
-    monkeypatch.setattr(match, "SEGMENT_MEMO_LIMIT", 1)
+    monkeypatch.setattr(store_module, "FOLD_CACHE_LIMIT", 1)
     monkeypatch.setattr(vocabulary, "THESAURUS_MEMO_LIMIT", 1)
     match._partials.clear()
     fresh_store = load_store(None, use_cache=False)
     for number, line in enumerate(lines * 2):
         segment._cut.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
-    assert len(match._partials) <= 1 and len(fresh_store._segments) <= 1 and len(fresh_store.vocab._found) <= 1
+    assert len(match._partials) <= 1 and len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1

@@ -353,7 +353,7 @@ class Store:
     # entry per pair of rows sharing a 公務項目 in a unit, so bounded by the catalogue.
     _splits: dict = field(default_factory=dict, repr=False)
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
-    _segments: dict = field(default_factory=dict, repr=False)  # typed word → its words (match._segment)
+    _homophones: dict = field(default_factory=dict, repr=False)  # bigram → homophones(bigram)
     _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
 
     def fold(self, text: str) -> str:
@@ -405,10 +405,16 @@ class Store:
                         self._sounds.setdefault(key, []).append(known)
         if not self._sounds:
             return []
-        found: list[str] = []
-        for key in sounds.keys(gram):
-            found += [known for known in self._sounds.get(key, []) if known != gram and known not in found]
-        return found
+        memo = self._homophones  # per bigram: a batch's lines share their slips and unknown pairs
+        found = memo.get(gram)
+        if found is None:
+            if len(memo) >= FOLD_CACHE_LIMIT:
+                memo.clear()
+            found = []
+            for key in sounds.keys(gram):
+                found += [known for known in self._sounds.get(key, []) if known != gram and known not in found]
+            found = memo[gram] = tuple(found)
+        return list(found)
 
     def unit_rows(self, unit: str) -> list[int]:
         rows = self._unit_rows.get(unit)

@@ -282,23 +282,9 @@ def purchase_words_in(store: Store, folded: str) -> list[str]:
     return found
 
 
-SEGMENT_MEMO_LIMIT = 20_000  # typed words whose cut is remembered; cleared when full (bounded memory)
-
-
-def _segment(store: Store, typed: str, term: str) -> tuple[tuple[str, str], ...]:
+def _segment(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
     """A long folded term cut into words (jieba, on the folded text it knows best), each with the
-    characters the clerk typed for it. Without jieba the term stays whole. Remembered per typed
-    word (its fold is `term`): a batch's distinct lines share their words."""
-    memo = store._segments
-    found = memo.get(typed)
-    if found is None:
-        if len(memo) >= SEGMENT_MEMO_LIMIT:
-            memo.clear()
-        found = memo[typed] = tuple(_cut_term(store, typed, term))
-    return found
-
-
-def _cut_term(store: Store, typed: str, term: str) -> list[tuple[str, str]]:
+    characters the clerk typed for it. Without jieba the term stays whole."""
     cut = _protected_cut(store, term)
     if cut is None:
         return [(term, typed)]
