@@ -1075,3 +1075,19 @@ def test_weather_prices_and_other_bodies_plans_in_a_report_are_no_items():
     directives = [item for item in record.items if item.kind == "directive"]
     assert [item.text for item in directives] == ["公務車駕駛安全講習訂於5月20日辦理。"]
     assert directives[0].units == ["總務組"]
+
+
+@pytest.mark.parametrize("label", ["主持人裁示", "主持人指示", "主持人結論", "主席提示"])
+def test_a_ruling_block_named_for_the_presiding_officer_splits_into_its_points(store, label):
+    """Blind set 14 (its second record): a record whose chair is 「主持人」 heads each unit's rulings
+    「主持人裁示：」; the label was not known, so every numbered ruling of a unit ran into one item
+    and was routed as one. Each (n) is its own directive, with the unit it names."""
+    record = parse_record(
+        HEADER.replace("主席：", "主持人：") + "七、業務報告及主持人裁示\n（一）總務組\n1. 本組刻研擬本處空間調整方案。\n"
+        f"{label}：\n(1) 請總務組通盤檢討本處辦公空間配置，7月底前簽陳。\n(2) 新增公務手機門號，請總務組依規定辦理租用。\n"
+        "（二）文書組\n1. 舊機硬碟待報廢。\n"
+        f"{label}：\n(1) 汰換電腦之硬碟請文書組會同政風室辦理消磁後再行報廢。\n"
+    )
+    asked = [item for item in record.items if item.text.startswith(("請總務組", "新增", "汰換"))]
+    assert [item.text[:6] for item in asked] == ["請總務組通盤", "新增公務手機", "汰換電腦之硬"]
+    assert asked[1].units == ["總務組"] and asked[2].units[0] == "文書組"

@@ -849,7 +849,10 @@ _MARKERS: list[tuple[str, LazyPattern]] = [
     ("cjk", lazy_compile(r"^(?P<label>[一二三四五六七八九十]{1,3})[、.．]\s*")),
     ("arabic", lazy_compile(r"^(?P<label>[0-9]{1,2})(?:[、．]|\.(?![0-9]))\s*")),
 ]
-_BLOCK_LABELS = ("會議結論", "主席結論", "主席裁示", "主席指示", "結論", "決議", "決定", "裁示")
+_BLOCK_LABELS = (
+    "會議結論", "主席結論", "主席裁示", "主席指示", "主席提示", "主持人結論", "主持人裁示", "主持人指示", "主持人提示",
+    "結論", "決議", "決定", "裁示",
+)  # fmt: skip
 _BLOCK_LINE = lazy_compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
 _REPORT_LINE = lazy_compile(
     r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
