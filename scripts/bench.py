@@ -384,7 +384,11 @@ class TreeMemory:
         while todo:
             pid = todo.pop()
             found.append(pid)
-            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:  # a process of the tree may end while it is walked
+                tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+            except OSError:
+                continue
+            for task in tasks:
                 with contextlib.suppress(OSError):
                     todo += [int(child) for child in task.read_text().split()]
         return found

@@ -50,24 +50,22 @@ SENTENCES = ["請問媒體事務組買攝影腳架 3萬，要會辦誰", "本處
              "國際事務組 姊妹市市長來訪的接待與餐宴", "採構影印紙 8千元", "議員索取資料要怎麼回覆"]  # fmt: skip
 
 
-def test_remembered_words_and_ratios_give_what_a_fresh_computation_gives(monkeypatch):
+def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
     """Issue 10: a batch remembers per word (jieba's cut, its thesaurus words, a pair's
-    homophones) and per (word, row text) (partial_ratio). With every memo cleared before it is used
-    (limits of 1) each line must get exactly the answer it gets after the others filled them."""
+    homophones). With every memo cleared before it is used (limits of 1), each line must get
+    exactly the answer it got after the other lines had filled them."""
     from approval_cli.catalogue import store as store_module
     from approval_cli.catalogue import vocabulary
-    from approval_cli.search import match
     from approval_cli.text import segment
 
     lines = [unit + text for text in [*SENTENCES, *WORDINGS] for unit in UNITS[:3]]
     store = load_store(None)
     remembered = [answer_line(store, line, None) for line in lines * 2]
-    monkeypatch.setattr(match, "PARTIAL_MEMO_LIMIT", 1)
     monkeypatch.setattr(store_module, "FOLD_CACHE_LIMIT", 1)
     monkeypatch.setattr(vocabulary, "THESAURUS_MEMO_LIMIT", 1)
-    match._partials.clear()
+    segment._cut.cache_clear()
     fresh_store = load_store(None, use_cache=False)
     for number, line in enumerate(lines * 2):
         segment._cut.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
-    assert len(match._partials) <= 1 and len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1
+    assert len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1

@@ -931,24 +931,11 @@ def _partial(query: Query, text: str, via) -> float:
     return total / query.length / 100
 
 
-# partial_ratio remembered per (word, row text): a batch's distinct lines share their words (影印紙,
-# 採購) and are scored against the same rows again and again. A pure function of the two strings,
-# so a remembered ratio is exactly a fresh one; cleared when full (bounded memory, a few MiB).
-PARTIAL_MEMO_LIMIT = 100_000
-_partials: dict[tuple[str, str], float] = {}
-
-
 def _partial_ratio(word: str, text: str) -> float:
     global _fuzz
-    key = (word, text)
-    ratio = _partials.get(key)
-    if ratio is None:
-        if _fuzz is None:
-            from rapidfuzz import fuzz as _fuzz
-        if len(_partials) >= PARTIAL_MEMO_LIMIT:
-            _partials.clear()
-        ratio = _partials[key] = _fuzz.partial_ratio(word, text)
-    return ratio
+    if _fuzz is None:
+        from rapidfuzz import fuzz as _fuzz
+    return _fuzz.partial_ratio(word, text)
 
 
 def _as_typed(query: Query, gram: str) -> str:
