@@ -1091,3 +1091,35 @@ def test_a_ruling_block_named_for_the_presiding_officer_splits_into_its_points(s
     asked = [item for item in record.items if item.text.startswith(("請總務組", "新增", "汰換"))]
     assert [item.text[:6] for item in asked] == ["請總務組通盤", "新增公務手機", "汰換電腦之硬"]
     assert asked[1].units == ["總務組"] and asked[2].units[0] == "文書組"
+
+
+def test_a_unit_and_its_reporter_with_a_colon_open_that_unit_s_report(store):
+    """Blind set 15 (its third record): each unit's report was headed 「總務組黃組長：」 or, with the
+    report on the same line, 「政風室劉主任：本室擬…」; without 報告 in it the heading was not known,
+    so no 本組 in the reports had a unit and none of their planned work became an item."""
+    record = parse_record(
+        HEADER + "貳、報告事項\n二、各組室業務工作報告。\n總務組黃組長：\n"
+        "1. 本組依法務局來函檢視本處權管法規，擬修正本處公務車輛調派作業要點。\n"
+        "2. 本處環境教育執行成果已於12月15日上網提報。\n"
+        "政風室劉主任：本室擬薦派同仁參加廉政署辦理之政風人員專業訓練。\n"
+        "會議結論：\n一、同意備查。\n二、總務組：請於月底前完成宿舍清查。\n"
+    )
+    directives = {item.text[:6]: item.units for item in record.items if item.kind == "directive"}
+    assert directives["本組依法務局"] == ["總務組"]  # a plan of the unit's (擬修正)
+    assert directives["本室擬薦派同"] == ["政風室"]
+    assert not any(text.startswith("本處環境教育") for text in directives)  # done: a report
+    # In the conclusions, a unit's name and a colon addresses the unit; no report starts there.
+    assert directives["總務組：請於"] == ["總務組"]
+
+
+def test_drafting_done_is_no_plan_and_a_report_to_be_sent_is_work_to_do(store):
+    """撰擬 ends in 擬 but is drafting: 「本組已完成撰擬」 is done (it was read as a plan). 「將報送」
+    with no doer is the unit's scheduled work (報送 was not among the office's work verbs)."""
+    record = parse_record(
+        HEADER + "貳、報告事項\n機要組報告：\n1. 春節將屆，市長致各界新春賀卡及賀函，本組已完成撰擬。\n"
+        "人事室報告：\n1. 本處替代役役男下半年服勤評量已完成，將報送兵役局。\n"
+        "參、主席結論\n一、同意備查。\n"
+    )
+    directives = [item for item in record.items if item.kind == "directive"]
+    assert [item.units for item in directives] == [["人事室"]]
+    assert directives[0].text.startswith("本處替代役")

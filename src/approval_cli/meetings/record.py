@@ -1133,13 +1133,29 @@ def _unit_heading(text: str) -> str | None:
     return next((unit for form, unit in _words().names if form == name), None)
 
 
+# 「總務組黃組長：」, 「會計室林主任：本室擬…」: a unit and its reporter, then what they report.
+_REPORTER_LINE = lazy_compile(r"^(?P<who>[^\s:：。，；]{3,16}?)\s*[:：]\s*(?P<rest>.*)$")
+
+
 def _report_heading(line: str) -> tuple[str, str, str | None] | None:
-    """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」, else None."""
+    """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」 or 「文書組高組長：」,
+    else None."""
+    forms = sorted(_words().names, key=lambda n: -len(n[0]))
     match = _REPORT_LINE.match(line)
     if not match:
-        return None
+        reporter = _REPORTER_LINE.match(line)
+        if not reporter:
+            return None
+        # Only a unit followed by a person (surname and title): 「總務組：請於…」 in a conclusion
+        # is the chair addressing the unit, not the unit reporting.
+        who = reporter.group("who")
+        owner = next(((form, unit) for form, unit in forms if who.startswith(form)), None)
+        person = _PERSON.fullmatch(who[len(owner[0]) :]) if owner else None
+        if person is None or not person.group("surname"):
+            return None
+        return who, reporter.group("rest"), owner[1]
     who = match.group("who")
-    owner = next((unit for form, unit in sorted(_words().names, key=lambda n: -len(n[0])) if who.startswith(form)), None)
+    owner = next((unit for form, unit in forms if who.startswith(form)), None)
     if owner is None and not _REPORTER_HINT.search(who):
         return None
     return who + match.group("kind"), match.group("rest"), owner
@@ -1409,8 +1425,9 @@ _OWN_SUBJECT = (
     r"(?:本組|本室|本中心)(?:(?![，,](?:各|同仁|全體|請))[^。；！？]){0,30}?"
 )
 _OWN_COMMITMENT = lazy_compile(
-    # 擬 is a plan, but not in 原擬 (the old plan) or 研擬 (being drafted: a routine word, below)
-    _OWN_SUBJECT + r"(?<![原研])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
+    # 擬 is a plan, but not in 原擬 (the old plan), 研擬 (being drafted: a routine word, below) or
+    # 撰擬/草擬 (drafting: 「本組已完成撰擬」 is done)
+    _OWN_SUBJECT + r"(?<![原研撰草])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
     r"|已?著手|近日(?!已|完成))(?!於.{0,6}完成後)"  # begun (已著手); soon (近日簽陳)
 )
 # Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
@@ -1437,7 +1454,7 @@ _PLANNED_BUYING = lazy_compile(rf"(?<!原)(?:擬|將|預計|預定|規劃)[^，,
 _SCHEDULED = lazy_compile(
     r"(?<![原研即])(?:將於|將|預計|預定|訂於|定於|刻正|正在)(?!.{0,6}完成後)[^，,；;。]{0,24}?"
     r"(?:辦理|召開|舉行|舉辦|陳核|簽陳|簽報|寄發|發送|分送|提報|彙整|規劃|籌備|執行|檢討|修訂|訂定|更新"
-    r"|函送|函報|公告|招募|甄選|採購|汰換|上架|刊登|發布|印製|製作|審核|審查|核發|清查|盤點|完成"
+    r"|函送|函報|報送|陳報|公告|招募|甄選|採購|汰換|上架|刊登|發布|印製|製作|審核|審查|核發|清查|盤點|完成"
     r"|施工|動工|上線|啟用|換約|續約|移轉|搬遷|驗收|招標|發包|簽約)"
 )
 _OWN_SUBJECT_WORD = lazy_compile(r"本組|本室|本中心")  # a sentence naming one is judged by _own_work
@@ -1516,10 +1533,11 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
         # Nobody is asked: the rule binds every unit, and the titles it names (受規範對象) are
         # whom it concerns, not who acts.
         item = replace(item, units=list(_words().units), unknown_units=[], people=[], invited=[], rule=True)
-    elif own_work and not item.units and not item.unknown_units:
+    elif own_work and not item.units:
         # Work in a unit's own report that names no one (「市政宣導影片擬委外辦理，預算80萬元」)
         # is the reporting unit's: asked with no unit, it was given three other units' bands. (A
-        # request in it that names no unit, 「請相關組室長官預作準備」, stays unaddressed.)
+        # request in it that names no unit, 「請相關組室長官預作準備」, stays unaddressed.) A body
+        # outside the table it names is whom the work goes to or is done with (「將報送兵役局」).
         item = replace(item, units=[owner])
     elif own_work and owner in item.units:
         # 「本組將協助各組室完成公務群組移轉」, 「本組將彙整各組室意見後查復」: the unit's own work; the
