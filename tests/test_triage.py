@@ -1123,3 +1123,13 @@ def test_drafting_done_is_no_plan_and_a_report_to_be_sent_is_work_to_do(store):
     directives = [item for item in record.items if item.kind == "directive"]
     assert [item.units for item in directives] == [["人事室"]]
     assert directives[0].text.startswith("本處替代役")
+
+
+def test_a_row_about_the_opposite_case_is_not_suggested_for_the_words_it_holds(store):
+    """Blind set 15: 「請總務組提報明年度派員參加他機關教育訓練之人選」 was given the row 「本處不派員參加
+    他機關辦理之教育訓練」 (dump line 71) first: the directive holds nearly all of that row's text, and
+    how much of a row a directive holds lifted it past the ranking's penalty for the negation. The
+    row for sending staff is line 70 (「本處進修、跨組室及組室主管以上人員參加他機關辦理之教育訓練」)."""
+    items = triaged(store, HEADER + "參、主席結論\n一、請總務組於1月15日前提報明年度派員參加他機關教育訓練之人選。\n")
+    lines = [match["source_line"] for match in items[0]["matches"]]
+    assert lines and lines[0] == 70

@@ -1033,7 +1033,9 @@ def triage_record(store: Store, data: bytes):
                     continue
                 # What also tells is how much of a row's own task text the clause contains
                 # (公務車輛統一調派 in a 車輛 directive).
-                contained = round(100 * match["score_parts"].get("precision", 0.0), 1)
+                # Not a row about the opposite case (不派員參加 holds every word of 派員參加 but 不).
+                contradicted = match["score_parts"].get("contradiction", 0.0) > 0
+                contained = 0.0 if contradicted else round(100 * match["score_parts"].get("precision", 0.0), 1)
                 match.pop("matching")
                 # A clause is held to the bar of a query without a unit: the clerk did not choose
                 # the unit for this clause, the meeting did, and many clauses are only context.

@@ -864,7 +864,8 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
     text = store.joined[index]
     partial = _partial(query, text, query.alternatives and via)
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
-    if _contradicts(query, negated_grams(store, index)):
+    contradicted = _contradicts(query, negated_grams(store, index))
+    if contradicted:
         relevance -= CONTRADICTION
     matched = [query.shown.get(term, term) for term in query.terms if term in text]
     matched += [_display(store, word) for word in dict.fromkeys(via) if word not in matched]
@@ -876,6 +877,8 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
         "partial_ratio": round(partial, 3),
         "precision": round(precision, 3),
     }
+    if contradicted:
+        parts["contradiction"] = 1.0  # the row is about the opposite case (不派員 against 派員)
     return Hit(index, round(max(relevance, 0.0), 1), matched, parts)
 
 
