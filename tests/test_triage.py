@@ -1133,3 +1133,19 @@ def test_a_row_about_the_opposite_case_is_not_suggested_for_the_words_it_holds(s
     items = triaged(store, HEADER + "參、主席結論\n一、請總務組於1月15日前提報明年度派員參加他機關教育訓練之人選。\n")
     lines = [match["source_line"] for match in items[0]["matches"]]
     assert lines and lines[0] == 70
+
+
+@pytest.mark.parametrize(
+    ("sentence", "own"),
+    [
+        ("113年版臺北市年鑑，各機關文稿已陸續送達，本組正進行彙整及審校。", True),  # blind set 15
+        ("美國在台協會處長擬拜會市長，本組正與市長室洽排時間並準備致贈禮品。", True),  # blind set 15
+        ("本組正式函復各機關。", False),  # 正式 is no work under way
+        ("本組已完成年鑑彙整。", False),
+    ],
+)
+def test_work_under_way_in_a_unit_s_report_is_its_own_work(sentence, own):
+    """「本組正進行…」「本組正與…洽排」 is work under way, like 刻正 and 正在 (it was read as a report)."""
+    from approval_cli.meetings.record import _own_work
+
+    assert _own_work(sentence) is own

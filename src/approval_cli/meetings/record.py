@@ -1428,7 +1428,8 @@ _OWN_COMMITMENT = lazy_compile(
     # 擬 is a plan, but not in 原擬 (the old plan), 研擬 (being drafted: a routine word, below) or
     # 撰擬/草擬 (drafting: 「本組已完成撰擬」 is done)
     _OWN_SUBJECT + r"(?<![原研撰草])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
-    r"|已?著手|近日(?!已|完成))(?!於.{0,6}完成後)"  # begun (已著手); soon (近日簽陳)
+    r"|已?著手|近日(?!已|完成)"  # begun (已著手); soon (近日簽陳)
+    r"|正(?:進行|與|積極|陸續|洽|研|辦理|籌))(?!於.{0,6}完成後)"  # under way: 正進行彙整, 正與市長室洽排
 )
 # Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
 # reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;
