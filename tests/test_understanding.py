@@ -593,3 +593,17 @@ def test_thesaurus_lookup_by_lengths_reads_as_the_plain_scan(store, data):
     pieces = data.draw(st.lists(st.one_of(st.sampled_from(words), st.text("的採購網站資料議員志工一二", max_size=3)), max_size=8))
     term = "".join(pieces)
     assert list(vocabulary.thesaurus_in(term)) == _thesaurus_in_reference(vocabulary.thesaurus, term)
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line"),
+    [
+        # 「志工申請執行職務保險理賠」 (dump line 269) is the table's only injury: 「志工值勤」 (a clerk word
+        # for the duty log) had swallowed the 值勤 of 值勤受傷, and 保險給付 was no word of the table's.
+        ("市民服務組", "志工值勤時受傷，要幫他申請保險給付", 269),
+        # 「兩性平權事項」 (dump line 343): 男女平等 is how many write it.
+        ("人事室", "男女平等相關業務", 343),
+    ],
+)
+def test_clerk_words_for_an_injury_and_for_equality_reach_their_rows(store, unit, text, line):
+    assert route(store, text, unit)["match"]["source_line"] == line
