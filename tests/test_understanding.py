@@ -607,3 +607,18 @@ def test_thesaurus_lookup_by_lengths_reads_as_the_plain_scan(store, data):
 )
 def test_clerk_words_for_an_injury_and_for_equality_reach_their_rows(store, unit, text, line):
     assert route(store, text, unit)["match"]["source_line"] == line
+
+
+def test_a_pair_split_by_a_qualifier_only_one_row_writes_is_a_choice(store):
+    """Issue 8 item 7, found on blind set 15: 國際事務組 line 188 is line 187 plus 「政策性」
+    (「…禮遇通關政策性事項」 beside 「…禮遇通關事項」), so their deciding words were one empty side and the
+    split was never shown: route answered one of them with a single 決行. Line 187 has two V between
+    擬辦 and 核定, line 188 four: different deciders."""
+    plain = route(store, "來訪外賓的來賓證禮遇通關", "國際事務組")
+    assert plain["status"] == "choose_one" and plain["final_approver"] is None
+    assert {c["source_line"]: c["deciding_words"] for c in plain["choices"]} == {187: "不屬「政策性」的情形", 188: "政策性"}
+    assert len({c["final_approver"] for c in plain["choices"]}) == 2
+    # Words for the other cases answer with the plain row, even where 性 lifted the 政策性 row first.
+    for text in ("来访外宾的来宾证礼遇通关，例行事务性", "外賓來賓證禮遇通關 不是政策性"):
+        assert route(store, text, "國際事務組")["match"]["source_line"] == 187, text
+    assert route(store, "外賓來賓證禮遇通關 政策性", "國際事務組")["match"]["source_line"] == 188

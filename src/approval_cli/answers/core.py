@@ -38,6 +38,10 @@ from approval_cli.text.amounts import format_amount
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 # What negates a case word of a delegation row when written right before it (不是主管, 不跨組室).
 NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "未")
+# Words that put a task among the cases a qualified row leaves to its plain sibling (政策性 beside
+# the plain row: 事務性, 例行性 say it is not the policy case).
+OTHER_CASE_WORDS = ("事務性", "例行性", "一般性", "例行")
+MAX_QUALIFIER = 6  # characters one row of a split pair may add to the other's text (政策性)
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
 # Rows of the unit ranked for a route: the answer, alternatives, split parts, nearest rows.
 ROUTE_DEPTH = 12
@@ -568,9 +572,10 @@ def route(
         result["alternatives"] = [entry_out(store, h.index, h) for h in alternatives]
         return result
     choices = _choices(store, query, chosen, unit_hits) if not store.bands[chosen.index] else []
-    if len(choices) == 1 and choices[0]["delegated"] and choices[0]["index"] != chosen.index:
+    if len(choices) == 1 and (choices[0]["delegated"] or choices[0].get("named")) and choices[0]["index"] != chosen.index:
         # 「一般同仁參加…訓練」 ranked the 不派員 row first, but the words put it among the 其餘案件
-        # of the row whose note delegates them: that row answers.
+        # of the row whose note delegates them: that row answers. So does the plain row of a
+        # qualified pair for 「…，例行事務性」 when the 政策性 row ranked first.
         owner = choices[0]["index"]
         chosen = next((h for h in unit_hits if h.index == owner), Hit(owner, chosen.score))
         alternatives = [h for h in unit_hits[:1 + MAX_ALTERNATIVES] if h.index != owner and h.clears_bar]
@@ -687,7 +692,28 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
             split = store._splits[pair] = _deciding_words(top_text, other_text, store.fold)
         mine, theirs = split
         shared = len(top_text) - len(mine)
-        if shared < 0.5 * min(len(top_text), len(other_text)) or not mine or not theirs:
+        if shared < 0.5 * min(len(top_text), len(other_text)):
+            continue
+        if not mine or not theirs:
+            # One row adds a qualifier to the other's text (「…禮遇通關政策性事項」 beside 「…禮遇通關
+            # 事項」): the plain row is every other case.
+            qualifier = mine or theirs
+            if not qualifier or len(qualifier) > MAX_QUALIFIER:
+                continue
+            named = _names_qualifier(store, query, qualifier)
+            if named is not None:
+                wanted = (chosen.index if mine else hit.index) if named else (hit.index if mine else chosen.index)
+                if wanted != chosen.index and hit.clears_bar:
+                    # The words name the other part (「例行事務性」 against the 政策性 row ranked first
+                    # for the 性 they share): that row answers, whatever the scores' margin.
+                    return [{**_choice(store, wanted, hit, qualifier if named else ""), "named": True}]
+                continue
+            if hit.score < chosen.score - CHOICE_MARGIN:
+                continue  # the words clearly prefer the chosen row
+            rest = f"不屬「{qualifier}」的情形"
+            if not parts:
+                parts.append(_choice(store, chosen.index, chosen, mine or rest))
+            parts.append(_choice(store, hit.index, hit, theirs or rest))
             continue
         if hit.score < chosen.score - CHOICE_MARGIN:
             continue  # the words clearly prefer the chosen row
@@ -758,6 +784,19 @@ def _delegated_case(store: Store, query: Query, owner: int) -> str | None:
     ):
         return "own"
     return None
+
+
+def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
+    """Whether the task names a row's qualifier (政策性: True), says it is one of the other cases
+    (事務性, 例行性, 不是政策性: False), or does not say (None)."""
+    text = query.folded
+    key = store.fold(qualifier)
+    at = text.find(key)
+    if at >= 0 and text[max(0, at - 3) : at].endswith(tuple(store.fold(w) for w in NEGATING_WORDS)):
+        return False
+    if any(store.fold(word) in text for word in OTHER_CASE_WORDS if store.fold(word) != key):
+        return False
+    return True if _said(store, query, qualifier) else None
 
 
 def _said(store: Store, query: Query, words: str) -> bool:
