@@ -622,3 +622,30 @@ def test_a_pair_split_by_a_qualifier_only_one_row_writes_is_a_choice(store):
     for text in ("来访外宾的来宾证礼遇通关，例行事务性", "外賓來賓證禮遇通關 不是政策性"):
         assert route(store, text, "國際事務組")["match"]["source_line"] == 187, text
     assert route(store, "外賓來賓證禮遇通關 政策性", "國際事務組")["match"]["source_line"] == 188
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Dates are no task words; the 15 of a date had met the 「15萬元以下」 band rows' bigram 15.
+        ("市長年終記者會訂於 12 月 28 日舉行", ["市长", "年终", "记者会", "举行"]),
+        ("請於11月15日前完成檔案清查", ["完成", "档案", "清查"]),
+        ("第 4 季執行率", ["执行"]),
+        ("113年度替代役需求", ["年度", "替代", "需求"]),  # 年度 is the table's word (替代役年度需求調查)
+        ("B1美食街", ["b1美食街"]),  # a name's digits stay
+    ],
+)
+def test_dates_and_counts_are_no_task_words(store, text, kept):
+    terms = make_query(store, text).terms
+    assert all(word in terms for word in kept), terms
+    left = "".join(terms).replace("b1", "")
+    assert not any(char.isdigit() for char in left) and not set(left) & set("月日季於于第"), terms
+    assert make_query(store, "採購 30萬").terms == ["采购"] and make_query(store, "採購 30萬").amount == 300_000
+
+
+@pytest.mark.parametrize(("text", "line"), [("處務會議紀錄", 243), ("第２次處務會議紀錄", 243), ("市政會議紀錄", 226)])
+def test_a_meeting_s_minutes_are_its_own_row_not_a_councillor_s_request_for_them(store, text, line):
+    """Line 243 is 「處務會議議程及紀錄有關事項」, line 226 「市政會議議程及紀錄有關事項」; line 254 (議會案件)
+    answers a councillor who asks for 「市政會議、主秘會報及處務會議等之會議紀錄」, and its words had
+    matched 處務會議紀錄 more fully (the meetings' own rows write 議程及紀錄)."""
+    assert find(store, text)["matches"][0]["source_line"] == line

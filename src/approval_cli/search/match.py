@@ -69,11 +69,22 @@ SEGMENT_ABOVE = 6
 SHORT_TERM_OF_QUESTION = 4
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
+# A number with what frames it as a date or a count: 於…前, 第…季, 近…年, …月份, 每月5日前; not the 年 of
+# 年度 (113年度: 年度 is the table's word), not a name's digits (B1).
+_DATE_COUNTER = r"(?:年(?!度)|[月日號号時时分秒季週周期屆届次樓楼層层天名人件台臺份個个輛辆部架支套])"
+_DATE_FRAME_END = r"(?:以前|以後|以后|為止|为止|前|後|后|起|止|底|初|中旬|上旬|下旬|內|内|份)"
+_DATE_TAIL = lazy_compile(rf"^(?:{_DATE_COUNTER}\s*)+{_DATE_FRAME_END}*")
+_DATE_HEAD = ("於", "于", "在", "至", "到", "自", "從", "从", "第", "近", "每", "約", "约")  # a part before a number
+_ENDS_IN_NUMBER = lazy_compile(r"(?<![A-Za-z0-9])[0-9]+$")
+_DATE_OR_COUNT = lazy_compile(
+    rf"(?:於|于|在|至|到|自|從|从|第|近|每|約|约)?(?<![A-Za-z0-9])[0-9]+(?:[.,][0-9]+)?\s*"
+    rf"(?:{_DATE_COUNTER}\s*)*{_DATE_FRAME_END}*"
+)
 # Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
 # Not 會 (會議, 會勘, 會辦) nor 該 (該管機關): in this table they are words of tasks.
 FILLER_CHARS = frozenset(
     "的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉需得能可以跟和與及或等一下些被將"
-    "让给们这个请帮后还么吗啰与将"  # the same, folded
+    "让给们这个请帮后还么吗啰与将之于於"  # the same, folded; 之, 於 (classical 的, 在)
 )
 FILLER_WEIGHT = 0.25
 # What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
@@ -220,9 +231,24 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
     terms: list[str] = []
     shown: dict[str, str] = {}
     whole: set[str] = set()  # bigrams of the unsegmented words: how much of a row's field they fill
-    for part in parts:
-        typed = strip_amounts(part)[0]
-        for piece in typed.split():
+    after_number = False  # the part before ended in a number: 「12 月 28 日舉行」 goes on here
+    for position, part in enumerate(parts):
+        # A date or a count (於11月15日前, 第3季, 近3年) is no task word: the table's rows hold no
+        # numbers but their amounts, so the 「15」 of a date met the 15萬 band rows, and a date's
+        # pieces diluted the words of a long directive.
+        written = typed = strip_amounts(part)[0]
+        following = parts[position + 1] if position + 1 < len(parts) else ""
+        if following[:1].isdigit() and typed.endswith(_DATE_HEAD):
+            typed = typed[:-1]  # 「第 4 季」, 「本室將於 4 月 18 日」: the date's frame
+        if after_number:
+            typed = _DATE_TAIL.sub("", typed, count=1)  # 「12 月 28 日舉行」: the rest of the date
+        after_number = bool(_ENDS_IN_NUMBER.search(typed))
+        typed = _DATE_OR_COUNT.sub(" ", typed)
+        pieces = typed.split()
+        # A sentence a date was cut out of (「請媒體組規劃明年1月市長…」) leaves pieces of it, not
+        # words the clerk typed: they are cut into words however short (規劃明年 → 規劃 明年).
+        cut_by_date = typed.strip() != written
+        for piece in pieces:
             term = store.fold(piece)
             whole.update(_grams(term))
             if not term or term in STRAY_AMOUNT_WORDS or is_quantity(piece):
@@ -230,15 +256,18 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
             # A short term is the clerk's own word (退文改分), unless it is what is left of a question
             # sentence (「簽辦年鑑英譯，誰決行？」 → 簽辦 年鑑 英譯).
             of_question = any(term in left for left in asked)
-            if len(term) <= (SHORT_TERM_OF_QUESTION if of_question else SEGMENT_ABOVE):
-                terms.append(term)
-                shown.setdefault(term, piece)
-                continue
-            # A sentence: its words, so that pairs of characters across two words (全府公務車 → 府公)
-            # neither count against a row nor match one by chance.
-            for word, written in _segment(store, piece, term):
-                if len(word) == 1 and word in FILLER_CHARS:
-                    continue
+            if len(term) == 1 and term in FILLER_CHARS and (len(parts) > 1 or len(pieces) > 1):
+                continue  # 將 left between a date and the task (「…於3月10日前將…」)
+            if len(term) <= (SHORT_TERM_OF_QUESTION if of_question else SEGMENT_ABOVE) and not (
+                cut_by_date and len(term) > 2
+            ):
+                words = [(term, piece)]
+            else:
+                # A sentence: its words, so that pairs of characters across two words (全府公務車 →
+                # 府公) neither count against a row nor match one by chance.
+                words = [(word, written) for word, written in _segment(store, piece, term)
+                         if not (len(word) == 1 and word in FILLER_CHARS)]  # fmt: skip
+            for word, written in words:
                 terms.append(word)
                 shown.setdefault(word, written)
     folded = "".join(terms)
