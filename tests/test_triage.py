@@ -1149,3 +1149,15 @@ def test_work_under_way_in_a_unit_s_report_is_its_own_work(sentence, own):
     from approval_cli.meetings.record import _own_work
 
     assert _own_work(sentence) is own
+
+
+def test_a_report_of_an_office_not_in_the_table_is_not_dropped_silently(store):
+    """Clerk trial: 「秘書室報告：本室將於下週辦理公文檢核」 (秘書室 is no unit of this table) left no
+    item and no word. Its own work has no unit to be routed for; the record now says so. A body a
+    unit supervises (公管中心) is known and gets no warning."""
+    record = parse_record(
+        HEADER + "貳、報告事項\n秘書室報告：\n1. 本室將於下週辦理公文檢核。\n公管中心報告：\n1. 本中心將於下月辦理消防演練。\n"
+        "參、主席結論\n一、同意備查。\n"
+    )
+    warned = [w for w in record.warnings if "不是分層負責明細表裡的單位" in w]
+    assert len(warned) == 1 and "「秘書室」" in warned[0]

@@ -858,6 +858,8 @@ _REPORT_LINE = lazy_compile(
     r"^(?P<who>[^\s:：。，；]{2,24}?)(?P<kind>補充報告|業務報告|報告)\s*[:：]\s*(?P<rest>.*)$"
 )
 _REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
+# A report heading naming an office (秘書室報告, 資訊室業務報告), not a person (主席報告, 林專委報告).
+_OFFICE_REPORTER = lazy_compile(r"^(?P<office>[\u4e00-\u9fff]{1,8}?(?:組|室|中心|科))(?:[^\s]{0,6})?報告$")
 # An agenda case (報告案 / 討論案): 「第一案　報告單位：總務組」, then 「案由：」, 「說明：」 (or 「辦法：」)
 # and 「決定：」 (「決議：」). Its 說明 is the unit's report (本組 in it is that unit).
 # Only a line that is the case's number alone, or its number and a case field, opens a case: in a
@@ -1251,6 +1253,13 @@ def _parse_record(text: str, today: date | None) -> Record:
         elif report:
             source, rest, owner = report
             outline.start_block("report", source, rest, owner_unit=owner)
+            reporter = _OFFICE_REPORTER.match(source)
+            if owner is None and reporter and reporter.group("office") not in _outside(_words()):
+                # Its requests are still read; its own work (本室將…) has no unit of the table to go to.
+                # (A body a unit supervises, 公管中心, or a city agency is known: no warning.)
+                warnings.append(
+                    f"「{reporter.group('office')}」不是分層負責明細表裡的單位：其報告中自辦的事項未列為交辦，請人工判斷。"
+                )
         elif bullet:
             outline.feed_bullet(line)
         else:
