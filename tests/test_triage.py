@@ -1161,3 +1161,13 @@ def test_a_report_of_an_office_not_in_the_table_is_not_dropped_silently(store):
     )
     warned = [w for w in record.warnings if "不是分層負責明細表裡的單位" in w]
     assert len(warned) == 1 and "「秘書室」" in warned[0]
+
+
+def test_the_date_something_expires_is_not_the_work_s_deadline():
+    """Clerk trial: 「影印機租賃契約將於12月底到期，本組將於11月15日前辦理續約採購」 got the deadline 12月底
+    (the first date in it): that is when the contract ends; the unit's own date is 11月15日前."""
+    text = "影印機租賃契約將於12月底到期，本組將於11月15日前辦理續約採購。"
+    deadline = find_deadline(text, date(2025, 10, 6))
+    assert deadline.text == "11月15日前" and deadline.date == "2025-11-15"
+    # With no other date, the expiry is still the only date there is.
+    assert find_deadline("契約將於12月底到期，請總務組辦理續約。", date(2025, 10, 6)).date == "2025-12-31"

@@ -576,20 +576,25 @@ _DEADLINE_PATTERNS: list[tuple[str, LazyPattern]] = [
         lazy_compile(r"於(?P<event>[^，。；、\s]{1,10}?[^，。；、\s目提事先從之以])(?:以前|之前|前)"),
     ),
 ]
+_EXPIRES = lazy_compile(r"(?:即將|將)?(?:到期|屆滿|屆期|期滿)")
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _MONTH_PART_DAY = {"上旬": 10, "初": 5, "中": 15, "中旬": 20}
 
 
 def find_deadline(text: str, reference: date | None) -> Deadline | None:
     """The first deadline phrase in the text, resolved against the reference (meeting) date."""
-    found: list[tuple[int, int, str, re.Match[str]]] = []
+    found: list[tuple[bool, int, int, str, re.Match[str]]] = []
     for kind, pattern in _DEADLINE_PATTERNS:
-        match = pattern.search(text)
-        if match and (kind != "by_event" or not found):  # 「於…前」 only when nothing more precise
-            found.append((match.start(), -(match.end() - match.start()), kind, match))
+        if kind == "by_event" and found:
+            continue  # 「於…前」 only when nothing more precise
+        for match in pattern.finditer(text):
+            # 「契約將於12月底到期，本組將於11月15日前…」: the date something else expires is no
+            # deadline of the work, when the text gives one.
+            expiry = bool(_EXPIRES.match(text, match.end()))
+            found.append((expiry, match.start(), -(match.end() - match.start()), kind, match))
     if not found:
         return None
-    _, _, kind, match = min(found, key=lambda entry: (entry[0], entry[1]))
+    _, _, _, kind, match = min(found, key=lambda entry: entry[:3])
     if kind == "by_event":
         return Deadline(text=match.group(0)[1:], date=None)
     if kind == "recurring":
