@@ -109,6 +109,7 @@ def test_help_chrome_is_in_traditional_chinese(capsys, monkeypatch, command):
     code, out, _ = call(capsys, *command, "--help")
     assert code == 0
     assert "選項" in out and "顯示本說明後結束" in out
+    assert "用法 Usage: approval" in out  # clerk trial: the first line read 「Usage:」 alone
     for english in ("─ Options ", "─ Arguments ", "─ Commands ", "Show this message", "[env var", "[default"):
         assert english not in out, english
 

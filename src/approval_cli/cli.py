@@ -640,6 +640,7 @@ _HELP_LABELS = {
     "ENVVAR_STRING": "[環境變數：{}]",
     "REQUIRED_LONG_STRING": "[必填]",
 }
+USAGE_PREFIX = "用法 Usage: "
 _BUILT_IN_OPTION_HELP = {
     "Show this message and exit.": "顯示本說明後結束。",
     "Install completion for the current shell.": "為目前的 shell 安裝指令自動補全。",
@@ -673,6 +674,25 @@ def _prepare_help() -> None:
 
     make_rich_text._folds = True  # type: ignore[attr-defined]
     rich_utils._make_rich_text = make_rich_text
+    _usage_in_chinese()
+
+
+def _usage_in_chinese() -> None:
+    """「用法 Usage:」 on help's first line (typer's copy of click writes 「Usage:」); a typer
+    without that copy keeps its English line."""
+    try:
+        from typer._click.formatting import HelpFormatter
+    except ImportError:
+        return
+    original = HelpFormatter.write_usage
+    if getattr(original, "_chinese", False):
+        return
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        original(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+    write_usage._chinese = True  # type: ignore[attr-defined]
+    HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
 
 
 def _app_for(args: list[str]) -> typer.Typer:
