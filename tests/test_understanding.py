@@ -649,3 +649,18 @@ def test_a_meeting_s_minutes_are_its_own_row_not_a_councillor_s_request_for_them
     answers a councillor who asks for 「市政會議、主秘會報及處務會議等之會議紀錄」, and its words had
     matched 處務會議紀錄 more fully (the meetings' own rows write 議程及紀錄)."""
     assert find(store, text)["matches"][0]["source_line"] == line
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "line"),
+    [
+        ("媒體事務組", "跟各家記者打好關係的日常聯絡", 295),  # 「媒體關係聯繫相關事項之辦理」
+        ("市民服務組", "志工每天值班簽到的紀錄表", 261),  # 「志工服務日誌表」
+        ("人事室", "本室網頁上的業務聯絡人跟電話要更新", 361),  # 人事室's 「單位申請網站資料異動事項」
+        ("總務組", "這件不是秘書處管的，要轉給主管的機關", 73),  # 「非本處權責業務移文權管機關之事項」
+    ],
+)
+def test_how_clerks_describe_these_tasks_reaches_their_rows(store, unit, text, line):
+    """Paraphrases the blind sets kept missing (記者 for 媒體, 值班簽到 for the duty log, 業務聯絡人
+    for the website's data, 不是秘書處管的 for 非本處權責): thesaurus entries, data with the catalogue."""
+    assert route(store, text, unit)["match"]["source_line"] == line
