@@ -664,3 +664,16 @@ def test_how_clerks_describe_these_tasks_reaches_their_rows(store, unit, text, l
     """Paraphrases the blind sets kept missing (記者 for 媒體, 值班簽到 for the duty log, 業務聯絡人
     for the website's data, 不是秘書處管的 for 非本處權責): thesaurus entries, data with the catalogue."""
     assert route(store, text, unit)["match"]["source_line"] == line
+
+
+@pytest.mark.parametrize("text", ["同仁請假", "同仁加班費申請", "員工停車位申請", "同仁請病假"])
+def test_words_any_task_may_mention_do_not_answer_for_the_row_that_happens_to_hold_them(store, text):
+    """The table has no leave, overtime pay or parking rows. 同仁 is in one row only (line 49,
+    「各機關同仁借用職務宿舍申請事項」) and 員工 in one (line 26), so by rarity they weighed most and
+    those rows answered 「同仁請假」 and 「員工停車位申請」. The vocabulary's generic_words weigh like 的."""
+    assert find(store, text)["status"] == "no_match"
+
+
+def test_generic_words_still_find_the_rows_that_hold_them(store):
+    assert find(store, "各機關同仁借用職務宿舍")["matches"][0]["source_line"] == 49
+    assert find(store, "員工申辦薪資優惠存款")["matches"][0]["source_line"] == 26

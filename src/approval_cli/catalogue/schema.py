@@ -118,6 +118,9 @@ class VocabularyData(_Model):
     question_words: list[str] = Field(
         default_factory=list, description="誰核定, 簽要跑到哪裡: what the clerk asks, not the task"
     )
+    generic_words: list[str] = Field(
+        default_factory=list, description="同仁, 員工: words any task may mention; they weigh like 的 and 請"
+    )
     condition_synonyms: dict[str, str] = Field(
         default_factory=dict, description="clerk word → trigger word of the table's notes"
     )

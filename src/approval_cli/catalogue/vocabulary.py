@@ -45,12 +45,20 @@ class Vocabulary:
     purchase_words: list[str]  # folded
     purchase_topics: list[str]  # folded: after a purchase word, a topic (採購稽核), not a purchase
     question_words: list[str]  # folded, longest first: what the clerk asks (誰核定), not the task
+    generic_words: list[str]  # folded: words any task may mention (同仁), weighed like fillers
     condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
     condition_only: frozenset[str]  # folded condition words no row's task text uses
     thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
     _by_first: dict[str, list[int]] = field(default_factory=dict, repr=False)  # first char → lengths
     _found: dict[str, tuple] = field(default_factory=dict, repr=False)  # term → thesaurus_in(term)
     _topic_pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    _generic_grams: frozenset[str] | None = field(default=None, repr=False)
+
+    def generic_grams(self) -> frozenset[str]:
+        """The bigrams of the generic words (同仁 → 同仁; 公務同仁 would give 公務, 務同, 同仁)."""
+        if self._generic_grams is None:
+            self._generic_grams = frozenset(w[i : i + 2] for w in self.generic_words for i in range(len(w) - 1))
+        return self._generic_grams
 
     def topic_pattern(self) -> re.Pattern[str]:
         """A purchase word followed by a purchase topic (採購稽核, 採購案卷), compiled once."""
@@ -171,6 +179,7 @@ def compile_vocabulary(
         "purchase_words": sorted({fold(w) for w in data.get("purchase_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
         "purchase_topics": sorted({fold(w) for w in data.get("purchase_topics") or [] if fold(w)}),
         "question_words": sorted({fold(w) for w in data.get("question_words") or [] if fold(w)}, key=lambda w: (-len(w), w)),
+        "generic_words": sorted({fold(w) for w in data.get("generic_words") or [] if fold(w)}),
         "condition_words": dict(sorted(condition_words.items())),
         # A condition word that is also a clerk word for a task (資安 → 資訊安全) stays a task word.
         "condition_only": sorted(w for w in condition_words if w not in row_text and w not in thesaurus),
@@ -178,7 +187,9 @@ def compile_vocabulary(
     }
 
 
-_STR_LISTS = ("units", "own_unit_words", "purchase_words", "purchase_topics", "question_words", "condition_only")
+_STR_LISTS = (
+    "units", "own_unit_words", "purchase_words", "purchase_topics", "question_words", "generic_words", "condition_only"
+)  # fmt: skip
 _STR_MAPS = ("unit_names", "unit_forms", "unit_standalone", "outside_bodies", "role_aliases", "condition_words")
 _LIST_MAPS = ("collective_units", "thesaurus")
 
@@ -223,6 +234,7 @@ def from_plain(data: dict) -> Vocabulary:
         purchase_words=list(data.get("purchase_words", [])),
         purchase_topics=list(data.get("purchase_topics", [])),
         question_words=list(data.get("question_words", [])),
+        generic_words=list(data.get("generic_words", [])),
         condition_words=dict(data.get("condition_words", {})),
         condition_only=frozenset(data.get("condition_only", [])),
         thesaurus=dict(data.get("thesaurus", {})),

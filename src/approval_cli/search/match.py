@@ -650,10 +650,12 @@ def _weigh(store: Store, query: Query) -> None:
     # In the order the clerk wrote them, never a set's order: a set of strings iterates in an
     # order that changes from process to process (hash randomisation), and with it the order of
     # the matched words shown and the order of the floats summed into a score.
+    generic = store.vocab.generic_grams() if query.terms else frozenset()
     for gram in dict.fromkeys(g for term in query.terms for g in _grams(term)):
         frequency = len(store.postings.get(gram, ()))
         weight = math.log((rows + 1) / (frequency + 1)) + 1.0
-        if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS:
+        # 同仁 is in one row only (heavy by rarity), but 「同仁請假」 is no question about that row.
+        if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS or gram in generic:
             weight = min(weight, FILLER_WEIGHT)
         weights[gram] = weight
     alternatives: dict[str, list[tuple[str, float]]] = {}
