@@ -1171,3 +1171,40 @@ def test_the_date_something_expires_is_not_the_work_s_deadline():
     assert deadline.text == "11月15日前" and deadline.date == "2025-11-15"
     # With no other date, the expiry is still the only date there is.
     assert find_deadline("契約將於12月底到期，請總務組辦理續約。", date(2025, 10, 6)).date == "2025-12-31"
+
+
+def test_a_unit_and_its_reporter_in_the_conclusions_address_the_unit(store):
+    """Review: 「總務組黃組長：請於月底前完成宿舍清查。」 in the chair's conclusions opened a report, and
+    a request in a report that names no unit stayed unaddressed: the unit was lost."""
+    record = parse_record(HEADER + "參、主席結論\n總務組黃組長：請於月底前完成宿舍清查。\n")
+    assert [item.units for item in record.items if item.kind == "directive"] == [["總務組"]]
+
+
+@pytest.mark.parametrize(
+    "sentence", ["本組已修正辦理要點並公告實施。", "本組已更正洽公時間。", "本組已完成校正與測試。", "本組已完成簽擬。"]
+)
+def test_a_correction_or_a_draft_already_done_is_no_work_under_way(sentence):
+    """Review: the 正 of 修正/更正/校正 was read as 「正辦理」/「正與」 (work under way), and 簽擬 as a plan."""
+    from approval_cli.meetings.record import _own_work
+
+    assert _own_work(sentence) is False
+
+
+@pytest.mark.parametrize("heading", ["各組室業務報告：", "王組長報告：", "副組長報告：", "黃科長報告：", "組室報告："])
+def test_ordinary_report_headings_raise_no_unknown_office_warning(store, heading):
+    """Review: the unknown-office warning named 「各組」, 「王組」, 「副組」… for ordinary headings."""
+    record = parse_record(HEADER + f"貳、報告事項\n{heading}\n1. 請各組室加強節能。\n參、主席結論\n一、同意備查。\n")
+    assert not [w for w in record.warnings if "不是分層負責明細表裡的單位" in w]
+
+
+@pytest.mark.parametrize("label", ["綜合結論", "主席綜合結論", "綜合裁示"])
+def test_a_summary_of_conclusions_is_a_ruling_block(store, label):
+    """Blind set 16 (after its untouched score): 「捌、綜合結論」 and its points 「一、請各組室…」 were read as
+    a heading and its paragraphs, not as the chair's conclusions: both directives were missing."""
+    record = parse_record(
+        HEADER + f"柒、業務報告及主席裁示\n一、總務組\n（一）本組已完成清點。\n主席裁示：同意備查。\n捌、{label}\n"
+        "一、請各組室於5月10日前簽報本年度派員參加他機關教育訓練之人選。\n二、請文書組加速檔案清查。\n"
+    )
+    directives = [item.text for item in record.items if item.kind == "directive"]
+    assert any(text.startswith("請各組室於5月10日前") for text in directives)
+    assert any(text.startswith("請文書組加速") for text in directives)

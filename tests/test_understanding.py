@@ -598,14 +598,14 @@ def test_thesaurus_lookup_by_lengths_reads_as_the_plain_scan(store, data):
 @pytest.mark.parametrize(
     ("unit", "text", "line"),
     [
-        # 「志工申請執行職務保險理賠」 (dump line 269) is the table's only injury: 「志工值勤」 (a clerk word
-        # for the duty log) had swallowed the 值勤 of 值勤受傷, and 保險給付 was no word of the table's.
-        ("市民服務組", "志工值勤時受傷，要幫他申請保險給付", 269),
+        # 「志工申請執行職務保險理賠」 (dump line 269): 保險給付 was no word of the table's. (受傷 alone,
+        # first added too, read a staff member's 公傷假 as the volunteers' claim; taken out on review.)
+        ("市民服務組", "志工跌倒了，要幫他申請保險給付", 269),
         # 「兩性平權事項」 (dump line 343): 男女平等 is how many write it.
         ("人事室", "男女平等相關業務", 343),
     ],
 )
-def test_clerk_words_for_an_injury_and_for_equality_reach_their_rows(store, unit, text, line):
+def test_clerk_words_for_an_insurance_claim_and_for_equality_reach_their_rows(store, unit, text, line):
     assert route(store, text, unit)["match"]["source_line"] == line
 
 
@@ -617,11 +617,16 @@ def test_a_pair_split_by_a_qualifier_only_one_row_writes_is_a_choice(store):
     plain = route(store, "來訪外賓的來賓證禮遇通關", "國際事務組")
     assert plain["status"] == "choose_one" and plain["final_approver"] is None
     assert {c["source_line"]: c["deciding_words"] for c in plain["choices"]} == {187: "不屬「政策性」的情形", 188: "政策性"}
-    assert len({c["final_approver"] for c in plain["choices"]}) == 2
+    # Line 165, the page's header: 承辦人員 股長 秘書專員 組長 專門委員 副處長 處長 市長 from the fifth
+    # column; line 187's 核定 stands in the 組長 column, line 188's in the 副處長 column.
+    assert {c["source_line"]: c["final_approver"] for c in plain["choices"]} == {187: "組長", 188: "副處長"}
     # Words for the other cases answer with the plain row, even where 性 lifted the 政策性 row first.
-    for text in ("来访外宾的来宾证礼遇通关，例行事务性", "外賓來賓證禮遇通關 不是政策性"):
+    for text in ("来访外宾的来宾证礼遇通关，例行事务性", "外賓來賓證禮遇通關 不是政策性",
+                 "禮遇通關 不屬於政策性", "禮遇通關 不涉及政策性", "禮遇通關 無關政策"):  # fmt: skip
         assert route(store, text, "國際事務組")["match"]["source_line"] == 187, text
-    assert route(store, "外賓來賓證禮遇通關 政策性", "國際事務組")["match"]["source_line"] == 188
+    # (review: 不屬於 and 不涉及 were not read as negations; 非例行 was read as 例行)
+    for text in ("外賓來賓證禮遇通關 政策性", "禮遇通關 政策性 非例行"):
+        assert route(store, text, "國際事務組")["match"]["source_line"] == 188, text
 
 
 @pytest.mark.parametrize(
@@ -639,7 +644,7 @@ def test_dates_and_counts_are_no_task_words(store, text, kept):
     terms = make_query(store, text).terms
     assert all(word in terms for word in kept), terms
     left = "".join(terms).replace("b1", "")
-    assert not any(char.isdigit() for char in left) and not set(left) & set("月日季於于第"), terms
+    assert not any(char.isdigit() for char in left) and not set(left) & set("月日季第"), terms
     assert make_query(store, "採購 30萬").terms == ["采购"] and make_query(store, "採購 30萬").amount == 300_000
 
 
@@ -677,3 +682,38 @@ def test_words_any_task_may_mention_do_not_answer_for_the_row_that_happens_to_ho
 def test_generic_words_still_find_the_rows_that_hold_them(store):
     assert find(store, "各機關同仁借用職務宿舍")["matches"][0]["source_line"] == 49
     assert find(store, "員工申辦薪資優惠存款")["matches"][0]["source_line"] == 26
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "line"),
+    [
+        # Review findings on taking dates out. A bare number stays: 1999 is the hotline's name, a
+        # thesaurus word for 陳情 (line 229, 市民陳情案件之分辦及處理事項).
+        ("1999來電", None, 229),
+        ("1999專線話務品質", None, 229),
+        # 約 ends 契約: no date's head. Line 18 is 「本處經營宿(眷)舍之定期查訪、訂立借用契約、…」.
+        ("宿舍借用契約 3年", "總務組", 18),
+        # A row holds 「10人以上傷亡」 (line 54): 10人 is no count to take out.
+        ("造成10人以上傷亡的災害處理", None, 54),
+    ],
+)
+def test_numbers_that_are_words_stay_words(store, text, unit, line):
+    result = route(store, text, unit) if unit else find(store, text)
+    top = result["match"] if unit else result["matches"][0]
+    assert top["source_line"] == line
+    assert make_query(store, "3C產品採購").terms == ["3c产品采购"]  # no stray c
+    assert "契约" in make_query(store, "契約2份").terms
+
+
+def test_a_description_that_is_only_a_date_says_so(store):
+    from approval_cli.errors import UsageError
+
+    for text in ("第3季", "於11月15日前", "12 月 28 日"):
+        with pytest.raises(UsageError, match="只有日期或數量"):
+            find(store, text)
+
+
+def test_an_injury_that_is_not_a_volunteer_s_is_no_row(store):
+    """Review: 受傷 alone read as 保險理賠, so a staff member's 公傷假 was answered with the volunteers'
+    insurance claim (line 269). The table has no leave rows."""
+    assert find(store, "員工受傷申請公傷假")["status"] == "no_match"

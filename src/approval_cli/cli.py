@@ -660,6 +660,7 @@ def _prepare_help() -> None:
     for name, label in _HELP_LABELS.items():
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, label)
+    _usage_in_chinese()
     original = getattr(rich_utils, "_make_rich_text", None)
     if original is None or getattr(original, "_folds", False):
         return
@@ -674,7 +675,6 @@ def _prepare_help() -> None:
 
     make_rich_text._folds = True  # type: ignore[attr-defined]
     rich_utils._make_rich_text = make_rich_text
-    _usage_in_chinese()
 
 
 def _usage_in_chinese() -> None:

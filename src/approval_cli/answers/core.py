@@ -40,7 +40,8 @@ MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "未")
 # Words that put a task among the cases a qualified row leaves to its plain sibling (政策性 beside
 # the plain row: 事務性, 例行性 say it is not the policy case).
-OTHER_CASE_WORDS = ("事務性", "例行性", "一般性", "例行")
+OTHER_CASE_WORDS = ("事務性", "一般性", "例行")
+QUALIFIER_LINKS = ("屬於", "涉及", "關於", "於", "關")  # 不屬於政策性, 不涉及政策, 無關政策
 MAX_QUALIFIER = 6  # characters one row of a split pair may add to the other's text (政策性)
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
 # Rows of the unit ranked for a route: the answer, alternatives, split parts, nearest rows.
@@ -230,6 +231,10 @@ def find(
 ) -> dict:
     query, unit, unit_from = _understand(store, text, unit, amount, query)
     if not query.terms and query.span is None:
+        if any(char.isdigit() for char in query.text):  # 「第3季」, 「11月15日前」: a date, no task
+            raise UsageError(
+                f"「{query.text}」只有日期或數量，沒有要辦的事。", "請寫出要辦的事，例如：approval find 第3季 節能填報"
+            )
         raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
     hits = ranked(store, query, rows, limit=limit)
@@ -788,15 +793,35 @@ def _delegated_case(store: Store, query: Query, owner: int) -> str | None:
 
 def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
     """Whether the task names a row's qualifier (政策性: True), says it is one of the other cases
-    (事務性, 例行性, 不是政策性: False), or does not say (None)."""
+    (事務性, 例行, 不是政策性, 不屬於政策性, 不涉及政策: False), or does not say (None)."""
     text = query.folded
     key = store.fold(qualifier)
-    at = text.find(key)
-    if at >= 0 and text[max(0, at - 3) : at].endswith(tuple(store.fold(w) for w in NEGATING_WORDS)):
+    named = [at for at in _occurrences(text, key)] or [
+        at for at in _occurrences(text, key[:2]) if len(key) > 2  # 不涉及政策 names 政策性 by its stem
+    ]
+    if any(_negated_at(store, text, at) for at in named):
         return False
-    if any(store.fold(word) in text for word in OTHER_CASE_WORDS if store.fold(word) != key):
-        return False
+    for word in OTHER_CASE_WORDS:
+        other = store.fold(word)
+        if other != key and any(not _negated_at(store, text, at) for at in _occurrences(text, other)):
+            return False  # 「例行事務性」; but 「政策性，非例行」 names the qualifier
     return True if _said(store, query, qualifier) else None
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    return [at for at in range(len(text)) if word and text.startswith(word, at)]
+
+
+def _negated_at(store: Store, text: str, at: int) -> bool:
+    """A negation right before this position, through 於, 屬於, 涉及 or 關於 (不屬於政策性, 不涉及政策)."""
+    before = text[max(0, at - 6) : at]
+    for link in ("", *(store.fold(w) for w in QUALIFIER_LINKS)):
+        if link and not before.endswith(link):
+            continue
+        stem = before[: len(before) - len(link)] if link else before
+        if stem.endswith(tuple(store.fold(w) for w in NEGATING_WORDS)):
+            return True
+    return False
 
 
 def _said(store: Store, query: Query, words: str) -> bool:

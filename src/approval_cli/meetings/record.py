@@ -856,7 +856,7 @@ _MARKERS: list[tuple[str, LazyPattern]] = [
 ]
 _BLOCK_LABELS = (
     "會議結論", "主席結論", "主席裁示", "主席指示", "主席提示", "主持人結論", "主持人裁示", "主持人指示", "主持人提示",
-    "結論", "決議", "決定", "裁示",
+    "主席綜合結論", "主席綜合裁示", "綜合結論", "綜合裁示", "結論", "決議", "決定", "裁示",
 )  # fmt: skip
 _BLOCK_LINE = lazy_compile(rf"^(?P<label>{'|'.join(_BLOCK_LABELS)})(?:事項)?\s*(?:[:：]\s*(?P<rest>.*))?$")
 _REPORT_LINE = lazy_compile(
@@ -864,7 +864,9 @@ _REPORT_LINE = lazy_compile(
 )
 _REPORTER_HINT = lazy_compile(r"主席|組|室|中心|局|處|會|長|主任|秘書|專委|委員")
 # A report heading naming an office (秘書室報告, 資訊室業務報告), not a person (主席報告, 林專委報告).
-_OFFICE_REPORTER = lazy_compile(r"^(?P<office>[\u4e00-\u9fff]{1,8}?(?:組|室|中心|科))(?:[^\s]{0,6})?報告$")
+_OFFICE_REPORTER = lazy_compile(
+    r"^(?P<office>(?!各|副|組室)[\u4e00-\u9fff]{2,8}?(?:組|室|中心|科))(?:業務工作|業務|工作|補充)?報告$"
+)
 # An agenda case (報告案 / 討論案): 「第一案　報告單位：總務組」, then 「案由：」, 「說明：」 (or 「辦法：」)
 # and 「決定：」 (「決議：」). Its 說明 is the unit's report (本組 in it is that unit).
 # Only a line that is the case's number alone, or its number and a case field, opens a case: in a
@@ -1140,15 +1142,22 @@ def _unit_heading(text: str) -> str | None:
     return next((unit for form, unit in _words().names if form == name), None)
 
 
+@lru_cache(maxsize=8)
+def _names_longest_first(words: UnitWords) -> list[tuple[str, str]]:
+    return sorted(words.names, key=lambda n: -len(n[0]))
+
+
 # 「總務組黃組長：」, 「會計室林主任：本室擬…」: a unit and its reporter, then what they report.
 _REPORTER_LINE = lazy_compile(r"^(?P<who>[^\s:：。，；]{3,16}?)\s*[:：]\s*(?P<rest>.*)$")
 
 
-def _report_heading(line: str) -> tuple[str, str, str | None] | None:
+def _report_heading(line: str, in_conclusion: bool = False) -> tuple[str, str, str | None] | None:
     """(source, inline text, the reporting unit) for 「文書組高組長補充報告：」 or 「文書組高組長：」,
-    else None."""
-    forms = sorted(_words().names, key=lambda n: -len(n[0]))
+    else None. In the chair's conclusions 「總務組黃組長：請…」 addresses the unit: no report."""
     match = _REPORT_LINE.match(line)
+    if not match and in_conclusion:
+        return None
+    forms = _names_longest_first(_words())
     if not match:
         reporter = _REPORTER_LINE.match(line)
         if not reporter:
@@ -1228,7 +1237,8 @@ def _parse_record(text: str, today: date | None) -> Record:
             continue
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
-        report = None if marker or block_line else _report_heading(line)
+        in_conclusion = outline.block is not None and outline.block.kind == "conclusion"
+        report = None if marker or block_line else _report_heading(line, in_conclusion)
         unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
         if in_header and marker and _HEADER_FIELD.match(marker[2]):
             # 「一、時間：113年10月17日」「三、主席：…」: header fields numbered like the body.
@@ -1440,10 +1450,11 @@ _OWN_SUBJECT = (
 )
 _OWN_COMMITMENT = lazy_compile(
     # 擬 is a plan, but not in 原擬 (the old plan), 研擬 (being drafted: a routine word, below) or
-    # 撰擬/草擬 (drafting: 「本組已完成撰擬」 is done)
-    _OWN_SUBJECT + r"(?<![原研撰草])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
+    # 撰擬/草擬/簽擬/起擬 (drafting: 「本組已完成撰擬」 is done)
+    _OWN_SUBJECT + r"(?<![原研撰草簽起])(?:將|擬|預計|預定|規劃|即將|持續|會再|會於|會在|刻正|正在|訂於|定於"
     r"|已?著手|近日(?!已|完成)"  # begun (已著手); soon (近日簽陳)
-    r"|正(?:進行|與|積極|陸續|洽|研|辦理|籌))(?!於.{0,6}完成後)"  # under way: 正進行彙整, 正與市長室洽排
+    # under way: 正進行彙整, 正與市長室洽排 (not the 正 ending 修正, 更正, 校正…: 「本組已修正辦理要點」)
+    r"|(?<![修更校改訂公真端矯指糾導補核辨])正(?:進行|與|積極|陸續|洽|研|辦理|籌))(?!於.{0,6}完成後)"
 )
 # Routine (每日, 定期) or being studied or prepared (研議, 籌備) is work to do only in a clause that
 # reports nothing finished: 「本組已完成每月公文稽催統計」, 「本室研議之修正案已於上月公告實施」;

@@ -69,22 +69,25 @@ SEGMENT_ABOVE = 6
 SHORT_TERM_OF_QUESTION = 4
 # What is left of an amount split by a space (「1萬5,000 元」): not a word to match.
 STRAY_AMOUNT_WORDS = frozenset({"元", "整", "元整", *BAND_WORDS})
-# A number with what frames it as a date or a count: 於…前, 第…季, 近…年, …月份, 每月5日前; not the 年 of
-# 年度 (113年度: 年度 is the table's word), not a name's digits (B1).
-_DATE_COUNTER = r"(?:年(?!度)|[月日號号時时分秒季週周期屆届次樓楼層层天名人件台臺份個个輛辆部架支套])"
+# A number with what frames it as a date or a count (於11月15日前, 第3季, 每月5日, 113年度's 113, 8輛): no
+# task word. A bare number stays (1999 is the hotline's name, 3C a kind of goods), and so does 人 (a row
+# holds 10人以上傷亡). The heads are those that end no word (契約, 報到, 現在 end in 約, 到, 在).
+_DATE_HEADS = "於于第每"
+_DATE_COUNTER = r"(?:年(?!度)|[月日號号時时分秒季週周期屆届次樓楼層层天名件台臺份個个輛辆部架支套場场張张頁页])"
 _DATE_FRAME_END = r"(?:以前|以後|以后|為止|为止|前|後|后|起|止|底|初|中旬|上旬|下旬|內|内|份)"
 _DATE_TAIL = lazy_compile(rf"^(?:{_DATE_COUNTER}\s*)+{_DATE_FRAME_END}*")
-_DATE_HEAD = ("於", "于", "在", "至", "到", "自", "從", "从", "第", "近", "每", "約", "约")  # a part before a number
-_ENDS_IN_NUMBER = lazy_compile(r"(?<![A-Za-z0-9])[0-9]+$")
+_TRAILING_NUMBER = lazy_compile(rf"[{_DATE_HEADS}]?(?<![A-Za-z0-9])[0-9]+$")
 _DATE_OR_COUNT = lazy_compile(
-    rf"(?:於|于|在|至|到|自|從|从|第|近|每|約|约)?(?<![A-Za-z0-9])[0-9]+(?:[.,][0-9]+)?\s*"
-    rf"(?:{_DATE_COUNTER}\s*)*{_DATE_FRAME_END}*"
+    rf"[{_DATE_HEADS}]?(?<![A-Za-z0-9])[0-9]+(?:[.,][0-9]+)?\s*"
+    rf"(?:(?:{_DATE_COUNTER}\s*)+{_DATE_FRAME_END}*|{_DATE_FRAME_END}+|(?=年度))"
+    rf"|[{_DATE_HEADS}](?<![A-Za-z0-9])[0-9]+(?![0-9A-Za-z])"
 )
 # Characters that carry no task in a clerk's sentence (我們要把這個…): bigrams holding one count little.
 # Not 會 (會議, 會勘, 會辦) nor 該 (該管機關): in this table they are words of tasks.
 FILLER_CHARS = frozenset(
     "的了要是在有把讓給我們你他她這那個請幫想先後再就都也還怎麼如何嗎呢吧啊喔囉需得能可以跟和與及或等一下些被將"
-    "让给们这个请帮后还么吗啰与将之于於"  # the same, folded; 之, 於 (classical 的, 在)
+    "让给们这个请帮后还么吗啰与将"  # the same, folded
+    "之於于"  # classical 的 and 在 (於 folds to 于)
 )
 FILLER_WEIGHT = 0.25
 # What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
@@ -231,23 +234,27 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
     terms: list[str] = []
     shown: dict[str, str] = {}
     whole: set[str] = set()  # bigrams of the unsegmented words: how much of a row's field they fill
-    after_number = False  # the part before ended in a number: 「12 月 28 日舉行」 goes on here
+    date_goes_on = False  # the part before ended in a number whose counter starts this part
     for position, part in enumerate(parts):
-        # A date or a count (於11月15日前, 第3季, 近3年) is no task word: the table's rows hold no
-        # numbers but their amounts, so the 「15」 of a date met the 15萬 band rows, and a date's
-        # pieces diluted the words of a long directive.
-        written = typed = strip_amounts(part)[0]
+        # A date or a count (於11月15日前, 第3季, 每月5日) is no task word: the 15 of 「11月15日前」 met
+        # the 15萬 band rows, and a date's pieces diluted the words of a long directive. Written with
+        # spaces (「12 月 28 日舉行」, 「第 4 季」), its pieces are parts of their own.
+        as_typed = typed = strip_amounts(part)[0]
         following = parts[position + 1] if position + 1 < len(parts) else ""
-        if following[:1].isdigit() and typed.endswith(_DATE_HEAD):
-            typed = typed[:-1]  # 「第 4 季」, 「本室將於 4 月 18 日」: the date's frame
-        if after_number:
-            typed = _DATE_TAIL.sub("", typed, count=1)  # 「12 月 28 日舉行」: the rest of the date
-        after_number = bool(_ENDS_IN_NUMBER.search(typed))
+        if date_goes_on:
+            typed = _DATE_TAIL.sub("", typed, count=1)
+        date_goes_on = False
+        date_follows = _DATE_TAIL.match(following) or following.startswith("年度")  # 「113 年度」
+        trailing = _TRAILING_NUMBER.search(typed) if date_follows else None
+        if trailing:
+            typed, date_goes_on = typed[: trailing.start()], True
+        elif typed in _DATE_HEADS and following[:1].isdigit():
+            typed = ""
         typed = _DATE_OR_COUNT.sub(" ", typed)
         pieces = typed.split()
         # A sentence a date was cut out of (「請媒體組規劃明年1月市長…」) leaves pieces of it, not
         # words the clerk typed: they are cut into words however short (規劃明年 → 規劃 明年).
-        cut_by_date = typed.strip() != written
+        cut_by_date = typed.strip() != as_typed
         for piece in pieces:
             term = store.fold(piece)
             whole.update(_grams(term))
