@@ -1208,3 +1208,14 @@ def test_a_summary_of_conclusions_is_a_ruling_block(store, label):
     directives = [item.text for item in record.items if item.kind == "directive"]
     assert any(text.startswith("請各組室於5月10日前") for text in directives)
     assert any(text.startswith("請文書組加速") for text in directives)
+
+
+def test_numbered_points_under_a_unit_in_the_rulings_are_each_a_directive_to_it(store):
+    """Clerk trial: 「（一）總務組：」 on a line of its own in the chair's rulings, then 「1、…」 and 「2、…」,
+    came out as one item mixing both tasks (and the second point's deadline was lost)."""
+    record = parse_record(
+        HEADER + "參、主席裁示：\n（一）總務組：\n1、宿舍借用契約3年期滿者，請於期滿前2個月辦理續約。\n"
+        "2、碎紙機採購8000元，請儘速辦理。\n（二）文書組：\n1、請於5月底前完成檔案清查。\n"
+    )
+    directives = [(item.text[:5], item.units) for item in record.items if item.kind == "directive"]
+    assert directives == [("宿舍借用契", ["總務組"]), ("碎紙機採購", ["總務組"]), ("請於5月底", ["文書組"])]

@@ -622,7 +622,10 @@ def test_a_pair_split_by_a_qualifier_only_one_row_writes_is_a_choice(store):
     assert {c["source_line"]: c["final_approver"] for c in plain["choices"]} == {187: "組長", 188: "副處長"}
     # Words for the other cases answer with the plain row, even where 性 lifted the 政策性 row first.
     for text in ("来访外宾的来宾证礼遇通关，例行事务性", "外賓來賓證禮遇通關 不是政策性",
-                 "禮遇通關 不屬於政策性", "禮遇通關 不涉及政策性", "禮遇通關 無關政策"):  # fmt: skip
+                 "禮遇通關 不屬於政策性", "禮遇通關 不涉及政策性", "禮遇通關 無關政策",
+                 # clerk trial: these picked the 政策性 row with exit 0
+                 "來訪外賓來賓證禮遇通關不涉政策", "來訪外賓來賓證禮遇通關，與政策無關",
+                 "來訪外賓來賓證禮遇通關 沒有政策性", "來訪外賓來賓證禮遇通關 無涉政策"):  # fmt: skip
         assert route(store, text, "國際事務組")["match"]["source_line"] == 187, text
     # (review: 不屬於 and 不涉及 were not read as negations; 非例行 was read as 例行)
     for text in ("外賓來賓證禮遇通關 政策性", "禮遇通關 政策性 非例行"):
@@ -711,9 +714,26 @@ def test_a_description_that_is_only_a_date_says_so(store):
     for text in ("第3季", "於11月15日前", "12 月 28 日"):
         with pytest.raises(UsageError, match="只有日期或數量"):
             find(store, text)
+        with pytest.raises(UsageError, match="只有日期或數量"):  # clerk trial: route said 請描述要辦的事
+            route(store, text, "總務組")
 
 
 def test_an_injury_that_is_not_a_volunteer_s_is_no_row(store):
     """Review: 受傷 alone read as 保險理賠, so a staff member's 公傷假 was answered with the volunteers'
     insurance claim (line 269). The table has no leave rows."""
     assert find(store, "員工受傷申請公傷假")["status"] == "no_match"
+
+
+def test_a_rare_reading_of_a_table_word_makes_no_typing_slip(store):
+    """Clerk trial: 「檔案清查」 was read as a slip for 清冊 (冊's folded 册 has a rare reading zhà, as 查
+    has), and route offered 督導及評鑑 against 例行性調查. A table word is matched by its first reading;
+    a real slip still reads (採構 → 採購)."""
+    assert not route(store, "檔案清查", "文書組")["understood"]["corrections"]
+    assert find(store, "採構 30萬")["understood"]["corrections"][0]["read_as"] == ["採購"]
+
+
+def test_a_purchase_s_related_row_must_name_the_thing_bought(store):
+    """Clerk trial: 「辦理採購 30萬」 showed 「本處不派員參加他機關辦理之教育訓練」 as the related row (it holds
+    辦理, as 42 rows do). A banquet's purchase still shows line 185 (辦理駐華代表…接待、餐宴…)."""
+    assert route(store, "辦理採購 30萬", "文書組")["related"] == []
+    assert [r["source_line"] for r in route(store, "外賓接待餐宴採購 30萬", "國際事務組")["related"]] == [185]

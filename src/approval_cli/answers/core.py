@@ -41,7 +41,9 @@ NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "
 # Words that put a task among the cases a qualified row leaves to its plain sibling (政策性 beside
 # the plain row: 事務性, 例行性 say it is not the policy case).
 OTHER_CASE_WORDS = ("事務性", "一般性", "例行")
-QUALIFIER_LINKS = ("屬於", "涉及", "關於", "於", "關")  # 不屬於政策性, 不涉及政策, 無關政策
+QUALIFIER_LINKS = ("屬於", "涉及", "關於", "於", "關", "涉")  # 不屬於政策性, 不涉及政策, 無關政策, 不涉政策
+QUALIFIER_DENIED_AFTER = ("無關", "無涉", "不相關", "沒有關係")  # 與政策無關
+RELATED_MAX_ROWS = 15  # a word in more rows than this (辦理: 42, 相關: 23) names no particular thing
 MAX_QUALIFIER = 6  # characters one row of a split pair may add to the other's text (政策性)
 NEAREST = 5  # the unit's nearest rows shown when it has nothing close
 # Rows of the unit ranked for a route: the answer, alternatives, split parts, nearest rows.
@@ -220,6 +222,15 @@ def _understand(
     return query, None, None
 
 
+def _require_task(query: Query, message: str, example: str) -> None:
+    """Bad input unless the description holds a task word or an amount; a date alone says so."""
+    if query.terms or query.span is not None:
+        return
+    if any(char.isdigit() for char in query.text):  # 「第3季」, 「11月15日前」: a date, no task
+        raise UsageError(f"「{query.text}」只有日期或數量，沒有要辦的事。", f"請寫出要辦的事，例如：{example}")
+    raise UsageError(message, f"例如：{example}")
+
+
 def find(
     store: Store,
     text: str,
@@ -230,12 +241,7 @@ def find(
     query: Query | None = None,
 ) -> dict:
     query, unit, unit_from = _understand(store, text, unit, amount, query)
-    if not query.terms and query.span is None:
-        if any(char.isdigit() for char in query.text):  # 「第3季」, 「11月15日前」: a date, no task
-            raise UsageError(
-                f"「{query.text}」只有日期或數量，沒有要辦的事。", "請寫出要辦的事，例如：approval find 第3季 節能填報"
-            )
-        raise UsageError("請輸入要查的事項。", "例如：approval find 採購 30萬，或 approval find 議員索取資料")
+    _require_task(query, "請輸入要查的事項。", "approval find 採購 30萬，或 approval find 議員索取資料")
     rows = store.unit_rows(unit) if unit else None
     hits = ranked(store, query, rows, limit=limit)
     answered = bool(hits) and answers(store, query, hits[0], unit)
@@ -543,8 +549,7 @@ def route(
         raise UsageError(
             "route 需要指定單位。", "用 --unit 指定，或寫在描述裡，例如：approval route 文書組 採購 30萬"
         )
-    if not query.terms and query.span is None:
-        raise UsageError("請描述要辦的事，或給金額。", "例如：approval route --unit 文書組 --amount 300000")
+    _require_task(query, "請描述要辦的事，或給金額。", "approval route --unit 文書組 --amount 300000")
     rows = store.unit_rows(unit)
     result = route_skeleton(store, query, unit, unit_from)
     unit_hits = ranked(store, query, rows, limit=ROUTE_DEPTH)
@@ -638,7 +643,11 @@ def _names_the_thing(store: Store, query: Query, hit: Hit) -> bool:
     """A topical row that mentions what is bought (接待、餐宴、採購 for a banquet), not just 採購."""
     text = store.joined[hit.index]
     buying = set(query.purchase)
-    return any(gram in text for gram in query.grams if not any(gram in word or word in gram for word in buying))
+    return any(
+        gram in text and len(store.postings.get(gram, ())) <= RELATED_MAX_ROWS  # not 辦理, 相關: any row's
+        for gram in query.grams
+        if not any(gram in word or word in gram for word in buying)
+    )
 
 
 def _labelled(store: Store, hit: Hit, label: str) -> dict:
@@ -796,11 +805,14 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
     (事務性, 例行, 不是政策性, 不屬於政策性, 不涉及政策: False), or does not say (None)."""
     text = query.folded
     key = store.fold(qualifier)
-    named = [at for at in _occurrences(text, key)] or [
-        at for at in _occurrences(text, key[:2]) if len(key) > 2  # 不涉及政策 names 政策性 by its stem
-    ]
-    if any(_negated_at(store, text, at) for at in named):
-        return False
+    size = len(key)
+    named = [at for at in _occurrences(text, key)]
+    if not named and len(key) > 2:  # 不涉及政策 names 政策性 by its stem
+        size = 2
+        named = _occurrences(text, key[:2])
+    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
+    if any(_negated_at(store, text, at) or text.startswith(after, at + size) for at in named):
+        return False  # 不是政策性, 無涉政策; 與政策無關
     for word in OTHER_CASE_WORDS:
         other = store.fold(word)
         if other != key and any(not _negated_at(store, text, at) for at in _occurrences(text, other)):
@@ -819,7 +831,7 @@ def _negated_at(store: Store, text: str, at: int) -> bool:
         if link and not before.endswith(link):
             continue
         stem = before[: len(before) - len(link)] if link else before
-        if stem.endswith(tuple(store.fold(w) for w in NEGATING_WORDS)):
+        if stem.endswith(tuple(store.fold(w) for w in (*NEGATING_WORDS, "沒有"))):
             return True
     return False
 

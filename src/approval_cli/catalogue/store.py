@@ -400,7 +400,9 @@ class Store:
                 return []
             words = [w for w in self.vocab.thesaurus if len(w) == 2]  # clerk words: 嘉獎
             for known in [*self.postings, *words]:
-                for key in sounds.keys(known, limit=4):
+                # A table word by its first reading only: a rare reading (册 read zhà) made 清查 a
+                # slip for 清冊 (clerk trial). The typed pair keeps all of its readings.
+                for key in sounds.keys(known, limit=1):
                     if known not in self._sounds.get(key, []):
                         self._sounds.setdefault(key, []).append(known)
         if not self._sounds:

@@ -895,7 +895,12 @@ class _Paragraph:
     path: list[str]
     label: str | None
     lines: list[str]
-    unit: str | None = None  # an agenda case's reporting unit (報告單位)
+    unit: str | None = None  # an agenda case's reporting unit (報告單位); the unit a ruling's point is for
+    # 「（一）總務組：」 in the chair's rulings, then 「1、…」「2、…」: the unit heading (no item of its own)
+    # and, on each point, the heading it stands under and the numbering of its points.
+    unit_heading: bool = False
+    under: _Paragraph | None = None
+    point_type: str | None = None
 
     @property
     def text(self) -> str:
@@ -953,8 +958,13 @@ class _Outline:
                 self._new_item(label, rest)
                 return
             elif marker_type not in outline_types:
-                if self.current is not None:  # a sub-point of the current item: keep its number
-                    self.current.lines.append(shown + rest)
+                current = self.current
+                if current is not None and current.under is not None and marker_type == current.point_type:
+                    self._unit_point(current.under, label, rest, marker_type)  # 「2、」 after 「1、」
+                elif current is not None and current in block.items and _unit_heading(current.text):
+                    self._unit_point(current, label, rest, marker_type)  # 「（一）總務組：」 then 「1、」
+                elif current is not None:  # a sub-point of the current item: keep its number
+                    current.lines.append(shown + rest)
                 else:
                     self._new_item(label, rest)
                 return
@@ -1080,6 +1090,17 @@ class _Outline:
         if label:
             path.append(label)
         item = _Paragraph(path=path, label=label, lines=[text] if text else [])
+        self.block.items.append(item)
+        self.current = item
+
+    def _unit_point(self, heading: _Paragraph, label: str, text: str, marker_type: str) -> None:
+        """A numbered point under a unit's name in the chair's rulings: a directive to that unit."""
+        assert self.block is not None
+        heading.unit_heading = True
+        item = _Paragraph(
+            path=[*heading.path, label], label=label, lines=[text] if text else [],
+            unit=_unit_heading(heading.text), under=heading, point_type=marker_type,
+        )  # fmt: skip
         self.block.items.append(item)
         self.current = item
 
@@ -1297,11 +1318,11 @@ def _parse_record(text: str, today: date | None) -> Record:
         for paragraph in block.items:
             section = "、".join(paragraph.path)
             text_of_item = paragraph.text
-            if not text_of_item or text_of_item.rstrip("。") in _SKIPPED_TEXTS:
+            if not text_of_item or text_of_item.rstrip("。") in _SKIPPED_TEXTS or paragraph.unit_heading:
                 continue
             if block.kind == "conclusion":
                 tracking.extend(find_tracking(text_of_item, section))
-                items.append(_conclusion_item(text_of_item, section, block, reference))
+                items.append(_conclusion_item(text_of_item, section, block, reference, paragraph.unit))
             else:
                 item = _report_item(text_of_item, section, block, reference)
                 if item:
@@ -1430,14 +1451,18 @@ def _classify(text: str) -> str:
     return "directive"  # a conclusion that is neither noted nor tracking decides something to do
 
 
-def _conclusion_item(text: str, section: str, block: _Block, reference: date | None) -> Item:
+def _conclusion_item(
+    text: str, section: str, block: _Block, reference: date | None, unit: str | None = None
+) -> Item:
     kind = _classify(text)
     if kind != "directive":
         return Item(section=section, source=block.source, kind=kind, text=text, task="", topic=block.topic)
     item = _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
-    if block.case_unit and not item.units and not item.unknown_units:
-        # 「決定：洽悉，出訪經費請審慎估算」 under 國際事務組's case asks the unit that reported.
-        item = replace(item, units=[block.case_unit])
+    addressed = unit or block.case_unit
+    if addressed and not item.units and not item.unknown_units:
+        # 「決定：洽悉，出訪經費請審慎估算」 under 國際事務組's case asks the unit that reported; 「1、…」
+        # under 「（一）總務組：」 in the rulings asks 總務組.
+        item = replace(item, units=[addressed])
     return item
 
 
