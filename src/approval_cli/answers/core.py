@@ -39,7 +39,7 @@ MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 # What negates a case word of a delegation row when written right before it (不是主管, 不跨組室).
 NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "未")
 # Words that put a task among the cases a qualified row leaves to its plain sibling (政策性 beside
-# the plain row: 事務性, 例行性 say it is not the policy case).
+# the plain row: 事務性, 例行 say it is not the policy case).
 OTHER_CASE_WORDS = ("事務性", "一般性", "例行")
 QUALIFIER_LINKS = ("屬於", "涉及", "關於", "於", "關", "涉")  # 不屬於政策性, 不涉及政策, 無關政策, 不涉政策
 QUALIFIER_DENIED_AFTER = ("無關", "無涉", "不相關", "沒有關係")  # 與政策無關
@@ -806,7 +806,7 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
     text = query.folded
     key = store.fold(qualifier)
     size = len(key)
-    named = [at for at in _occurrences(text, key)]
+    named = _occurrences(text, key)
     if not named and len(key) > 2:  # 不涉及政策 names 政策性 by its stem
         size = 2
         named = _occurrences(text, key[:2])
