@@ -1219,3 +1219,23 @@ def test_numbered_points_under_a_unit_in_the_rulings_are_each_a_directive_to_it(
     )
     directives = [(item.text[:5], item.units) for item in record.items if item.kind == "directive"]
     assert directives == [("宿舍借用契", ["總務組"]), ("碎紙機採購", ["總務組"]), ("請於5月底", ["文書組"])]
+
+
+def test_the_unit_a_directive_has_co_sign_is_not_one_that_acts(store):
+    """Clerk trial: 「請總務組於11月15日前簽報，並會辦政風室。」 listed 政風室 beside 總務組 as a unit to
+    act (and routed the directive for it). A unit after 會辦/會簽/知會/會 signs beside the doer; after
+    會同 it acts with it; named alone after 會辦 it is the one asked."""
+    from approval_cli.meetings.record import find_units
+
+    assert find_units("請總務組於11月15日前簽報，並會辦政風室。")[0] == ["總務組"]
+    assert find_units("請文書組依法規檢討，並會政風室表示意見。")[0] == ["文書組"]
+    assert find_units("請總務組會同政風室辦理監毀。")[0] == ["總務組", "政風室"]
+    assert find_units("請會辦政風室。")[0] == ["政風室"]
+    assert find_units("請總務組與會計室研議。")[0] == ["總務組", "會計室"]
+
+
+@pytest.mark.parametrize("text", ["本次會議紀錄確認。", "第130次處務會議紀錄確認。", "上次會議記錄確定。"])
+def test_confirming_the_minutes_is_noted_not_a_directive(store, text):
+    """Clerk trial: 「本次會議紀錄確認。」 became a directive with no unit and three unrelated rows."""
+    record = parse_record(HEADER + f"參、主席結論\n一、{text}\n")
+    assert [item.kind for item in record.items] == ["noted"]

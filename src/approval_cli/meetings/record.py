@@ -746,12 +746,15 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
     collective = dict(words.collective)
     supervised = dict(words.supervised)
     units: list[str] = []
+    cosigned: list[str] = []  # 「並會辦政風室」: a unit that signs beside the doer, not one that acts
     unknown: list[UnknownUnit] = []
     for match in _unit_token(words).finditer(text):
         if match.group("expansion"):
             units.extend(collective[match.group("expansion")])
         elif match.group("unit"):
-            units.append(names[match.group("unit")])
+            before = text[max(0, match.start() - 2) : match.start()]
+            cosigning = before.endswith(_COSIGN_BEFORE) or (before.endswith("會") and not before.endswith("與會"))
+            (cosigned if cosigning else units).append(names[match.group("unit")])
         elif match.group("own"):
             if own_unit:
                 units.append(own_unit)
@@ -769,7 +772,12 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
     unique_unknown: dict[str, UnknownUnit] = {}
     for unit in unknown:
         unique_unknown.setdefault(unit.full_name or unit.name, unit)
+    if not units:
+        units = cosigned  # 「請會辦政風室」 alone: the unit named is the one asked
     return list(dict.fromkeys(units)), list(unique_unknown.values())
+
+
+_COSIGN_BEFORE = ("會辦", "會簽", "知會")
 
 
 def find_people(text: str, extra_titles: Iterable[tuple[int, str]] = ()) -> list[Person]:
@@ -1412,7 +1420,8 @@ def _canonical_field(label: str) -> str:
 
 # 「同意備查」「洽悉」「紀錄確定」…: an item made only of these phrases is noted, not acted on.
 _NOTED_ONLY = lazy_compile(
-    r"^(?:(?:本案|上次會議|會議)?(?:紀錄)?(?:同意|准予|准|予以|原則同意)?"
+    r"^(?:(?:本案|(?:本次|上次|前次|第[0-9一二三四五六七八九十百]+次)?(?:處務)?會議)?(?:紀錄|記錄)?"
+    r"(?:同意|准予|准|予以|原則同意)?"
     r"(?:備查|核備|洽悉|確定|確認|照案通過|通過|同意|知悉)(?:在案)?[，、；。\s]*)+$"
 )
 _TRACKING_ACTION = lazy_compile(
