@@ -1221,7 +1221,7 @@ def test_numbered_points_under_a_unit_in_the_rulings_are_each_a_directive_to_it(
     assert directives == [("宿舍借用契", ["總務組"]), ("碎紙機採購", ["總務組"]), ("請於5月底", ["文書組"])]
 
 
-def test_the_unit_a_directive_has_co_sign_is_not_one_that_acts(store):
+def test_the_units_a_directive_has_co_sign_or_tells_are_not_ones_that_act(store):
     """Clerk trial: 「請總務組於11月15日前簽報，並會辦政風室。」 listed 政風室 beside 總務組 as a unit to
     act (and routed the directive for it). A unit after 會辦/會簽/知會/會 signs beside the doer; after
     會同 it acts with it; named alone after 會辦 it is the one asked."""
@@ -1232,6 +1232,11 @@ def test_the_unit_a_directive_has_co_sign_is_not_one_that_acts(store):
     assert find_units("請總務組會同政風室辦理監毀。")[0] == ["總務組", "政風室"]
     assert find_units("請會辦政風室。")[0] == ["政風室"]
     assert find_units("請總務組與會計室研議。")[0] == ["總務組", "會計室"]
+    # Clerk trial: 「洽悉，請總務組於4月1日前公告各組室周知。」 went to all nine units; 各組室 there are
+    # the units told (分送, 公告, 轉知…), as in 「…簽陳核定後分送各組室」.
+    assert find_units("洽悉，請總務組於4月1日前公告各組室周知。")[0] == ["總務組"]
+    assert find_units("本次會議紀錄請機要組於一週內簽陳核定後分送各組室。")[0] == ["機要組"]
+    assert len(find_units("請各組室加強節能。")[0]) == 9
 
 
 @pytest.mark.parametrize("text", ["本次會議紀錄確認。", "第130次處務會議紀錄確認。", "上次會議記錄確定。"])

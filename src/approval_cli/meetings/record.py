@@ -746,11 +746,14 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
     collective = dict(words.collective)
     supervised = dict(words.supervised)
     units: list[str] = []
-    cosigned: list[str] = []  # 「並會辦政風室」: a unit that signs beside the doer, not one that acts
+    # 「並會辦政風室」, 「分送各組室」: units that sign beside the doer or are told, not ones that act
+    cosigned: list[str] = []
     unknown: list[UnknownUnit] = []
     for match in _unit_token(words).finditer(text):
         if match.group("expansion"):
-            units.extend(collective[match.group("expansion")])
+            before = text[max(0, match.start() - 2) : match.start()]
+            # 「…後分送各組室」, 「公告各組室周知」: the units told, not the ones asked
+            (cosigned if before.endswith(_TELL_BEFORE) else units).extend(collective[match.group("expansion")])
         elif match.group("unit"):
             before = text[max(0, match.start() - 2) : match.start()]
             cosigning = before.endswith(_COSIGN_BEFORE) or (before.endswith("會") and not before.endswith("與會"))
@@ -778,6 +781,7 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
 
 
 _COSIGN_BEFORE = ("會辦", "會簽", "知會")
+_TELL_BEFORE = ("分送", "公告", "周知", "轉知", "函知", "通知", "告知", "轉發", "發送", "分發", "轉送")
 
 
 def find_people(text: str, extra_titles: Iterable[tuple[int, str]] = ()) -> list[Person]:
