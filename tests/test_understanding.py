@@ -641,6 +641,10 @@ def test_a_pair_split_by_a_qualifier_only_one_row_writes_is_a_choice(store):
         ("第 4 季執行率", ["执行"]),
         ("113年度替代役需求", ["年度", "替代", "需求"]),  # 年度 is the table's word (替代役年度需求調查)
         ("B1美食街", ["b1美食街"]),  # a name's digits stay
+        # Clerk trial: dotted and slashed dates kept their digits, and 「113.12.28記者會」 fell below the bar.
+        ("113.12.28記者會", ["记者会"]),
+        ("113/12/28 記者會", ["记者会"]),
+        ("請於113.12.28前完成財產盤點", ["完成", "财产盘点"]),
     ],
 )
 def test_dates_and_counts_are_no_task_words(store, text, kept):
@@ -649,6 +653,7 @@ def test_dates_and_counts_are_no_task_words(store, text, kept):
     left = "".join(terms).replace("b1", "")
     assert not any(char.isdigit() for char in left) and not set(left) & set("月日季第"), terms
     assert make_query(store, "採購 30萬").terms == ["采购"] and make_query(store, "採購 30萬").amount == 300_000
+    assert make_query(store, "採購 1.5萬").amount == 15_000  # a decimal amount is no date
 
 
 @pytest.mark.parametrize(("text", "line"), [("處務會議紀錄", 243), ("第２次處務會議紀錄", 243), ("市政會議紀錄", 226)])

@@ -78,7 +78,10 @@ _DATE_FRAME_END = r"(?:以前|以後|以后|為止|为止|前|後|后|起|止|�
 _DATE_TAIL = lazy_compile(rf"^(?:{_DATE_COUNTER}\s*)+{_DATE_FRAME_END}*")
 _TRAILING_NUMBER = lazy_compile(rf"[{_DATE_HEADS}]?(?<![A-Za-z0-9])[0-9]+$")
 _DATE_OR_COUNT = lazy_compile(
-    rf"[{_DATE_HEADS}]?(?<![A-Za-z0-9])[0-9]+(?:[.,][0-9]+)?\s*"
+    # 113.12.28, 113/12/28, 12/28 (with what frames them: 前, 起…)
+    rf"[{_DATE_HEADS}]?(?<![A-Za-z0-9.])(?:[0-9]{{2,4}}[./])?[0-9]{{1,2}}/[0-9]{{1,2}}(?![0-9])\s*{_DATE_FRAME_END}*"
+    rf"|[{_DATE_HEADS}]?(?<![A-Za-z0-9.])[0-9]{{2,4}}\.[0-9]{{1,2}}\.[0-9]{{1,2}}(?![0-9])\s*{_DATE_FRAME_END}*"
+    rf"|[{_DATE_HEADS}]?(?<![A-Za-z0-9])[0-9]+(?:[.,][0-9]+)?\s*"
     rf"(?:(?:{_DATE_COUNTER}\s*)+{_DATE_FRAME_END}*|{_DATE_FRAME_END}+|(?=年度))"
     rf"|[{_DATE_HEADS}](?<![A-Za-z0-9])[0-9]+(?![0-9A-Za-z])"
 )
