@@ -524,3 +524,14 @@ def test_readme_commands_are_quiet_and_ci_still_reads_the_test_command():
     command = subprocess.run(["awk", awk, str(ROOT / "README.md")], capture_output=True, text=True).stdout
     assert command.strip() == 'python3 -m venv .venv && .venv/bin/pip install -q ".[test]" && .venv/bin/pytest'
     assert awk in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_a_split_task_s_panel_says_whose_flow_it_shows(capsys, monkeypatch):
+    """Clerk trial: for a task the table splits, the panel showed one part's flow ending in 「組長
+    核定（決行）」 while 決行 said 依情形而定; a clerk skimming read 組長 as the answer. The panel now
+    names the part whose flow it is, and its 核定 is that part's."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = call(capsys, "route", "--unit", "國際事務組", "來訪外賓的來賓證禮遇通關")
+    assert code == 4
+    assert "核定（決行）" not in out and "核定（此情形）" in out
+    assert "情形     不屬「政策性」的情形（以下是這種情形的流程" in out

@@ -36,7 +36,7 @@ def chain_text(chain: list[dict], *, markup: bool = True) -> str:
     return " → ".join(parts) if parts else "（原表此列沒有流程標記）"
 
 
-def chain_grid(chain: list[dict], highlight: bool = True):
+def chain_grid(chain: list[dict], highlight: bool = True, decides: str = "核定（決行）"):
     """The chain one step a line, the deciding step highlighted: readable at 80 columns.
 
     The highlight pads the role with a space each side for the reversed colours; without colour
@@ -53,7 +53,7 @@ def chain_grid(chain: list[dict], highlight: bool = True):
         role = role_display(step["role"])
         if step["action"] == "核定":
             shown = f"[bold reverse] {role} [/]" if highlight else f"[bold]{role}[/]"
-            grid.add_row(str(number), shown, "[bold]核定（決行）[/]")
+            grid.add_row(str(number), shown, f"[bold]{decides}[/]")
         else:
             grid.add_row(str(number), role, step["action"])
     return grid
@@ -126,8 +126,15 @@ def print_route(result: dict, explain: bool = False) -> None:
     if amount:
         band = entry.get("amount_range")
         grid.add_row("金額", f"{amount['display']}" + (f" → 屬於 {_band_text(band)}" if band else ""))
-    grid.add_row("流程", chain_grid(result["chain"], highlight=console.color_system is not None))
     final = result["final_approver"]
+    if result.get("status") == "choose_one":
+        # The flow shown is one part's: said so, so that its 核定 is not read as the answer's 決行.
+        part = next((c for c in result["choices"] if c["source_line"] == entry.get("source_line")), None)
+        if part:
+            grid.add_row("情形", f"{_escape(part['deciding_words'])}（以下是這種情形的流程；其他情形見下方）")
+        grid.add_row("流程", chain_grid(result["chain"], console.color_system is not None, "核定（此情形）"))
+    else:
+        grid.add_row("流程", chain_grid(result["chain"], highlight=console.color_system is not None))
     if result.get("status") == "choose_one":
         grid.add_row("決行", "[bold]依情形而定：見下方各情形[/]")
     else:
