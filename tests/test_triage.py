@@ -1244,3 +1244,15 @@ def test_confirming_the_minutes_is_noted_not_a_directive(store, text):
     """Clerk trial: 「本次會議紀錄確認。」 became a directive with no unit and three unrelated rows."""
     record = parse_record(HEADER + f"參、主席結論\n一、{text}\n")
     assert [item.kind for item in record.items] == ["noted"]
+
+
+def test_a_directive_the_table_splits_says_to_choose_as_route_does(store):
+    """Clerk trial: 「請國際事務組辦理來賓證禮遇通關事宜」 listed lines 187 (組長) and 188 (政策性, 副處長) as
+    two equal suggestions; nothing said to choose, where route answers choose_one. The note (plain, JSON
+    match_note, CSV 說明) now says so, from route's own rule."""
+    items = triaged(store, HEADER + "參、主席結論\n一、請國際事務組辦理來賓證禮遇通關事宜。\n二、請總務組辦理宿舍清查。\n")
+    split, plain = items[0], items[1]
+    assert "分成幾種情形" in split["match_note"]
+    assert "不屬「政策性」的情形 → 組長（INT-016）" in split["match_note"]
+    assert "政策性 → 副處長（副秘書長）（INT-017）" in split["match_note"]
+    assert "分成幾種情形" not in (plain["match_note"] or "")

@@ -9,9 +9,10 @@ references, warnings, reason (null when answered), source.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from itertools import pairwise
 
-from approval_cli.catalogue.roles import ROLE_RANK, flag_message, flag_severity
+from approval_cli.catalogue.roles import ROLE_RANK, flag_message, flag_severity, role_display
 from approval_cli.catalogue.store import Store
 from approval_cli.catalogue.vocabulary import REST_WORDS
 from approval_cli.errors import ApprovalError, UsageError
@@ -1128,4 +1129,29 @@ def triage_record(store: Store, data: bytes):
         fit_order = {"inside": 0, None: 1, "partial": 2}
         return sorted(best.values(), key=lambda m: (-m["score"], fit_order.get(m.get("amount_fit"), 1)))
 
-    return route_items(record, matcher, min_score=0.0)
+    routed = route_items(record, matcher, min_score=0.0)
+    return replace(routed, items=[_with_split_note(store, item) for item in routed.items])
+
+
+def _with_split_note(store: Store, item):
+    """A directive to one or two units whose task route answers with choose_one (the table splits
+    it: 政策性 / 不屬「政策性」的情形, 督導 / 配合) and whose suggestions include those parts: the note
+    says to choose, with each part's decider, in every format (plain, JSON match_note, CSV 說明).
+    Route's own rule decides, so triage and route never disagree on what is a choice."""
+    if item.kind != "directive" or not item.task or not item.units or len(item.units) > 2 or len(item.matches) < 2:
+        return item
+    notes = []
+    for unit in item.units:
+        suggested = {match["id"] for match in item.matches if match.get("for_unit") == unit}
+        try:
+            result = route(store, item.task, unit)
+        except ApprovalError:
+            continue
+        choices = result.get("choices") or []
+        if result.get("status") != "choose_one" or len(suggested & {c["id"] for c in choices}) < 2:
+            continue
+        parts = [f"{c['deciding_words']} → {role_display(c['final_approver'])}（{c['id']}）" for c in choices]
+        notes.append("原表把這件事分成幾種情形，請依實際情形選擇：" + "；".join(parts))
+    if not notes:
+        return item
+    return replace(item, match_note="；".join(n for n in (item.match_note, *notes) if n))
