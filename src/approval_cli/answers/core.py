@@ -828,11 +828,12 @@ def _occurrences(text: str, word: str) -> list[int]:
 def _negated_at(store: Store, text: str, at: int) -> bool:
     """A negation right before this position, through 於, 屬於, 涉及 or 關於 (不屬於政策性, 不涉及政策)."""
     before = text[max(0, at - 6) : at]
+    negations = tuple(store.fold(w) for w in (*NEGATING_WORDS, "沒有"))
     for link in ("", *(store.fold(w) for w in QUALIFIER_LINKS)):
         if link and not before.endswith(link):
             continue
         stem = before[: len(before) - len(link)] if link else before
-        if stem.endswith(tuple(store.fold(w) for w in (*NEGATING_WORDS, "沒有"))):
+        if stem.endswith(negations):
             return True
     return False
 

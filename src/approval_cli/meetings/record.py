@@ -750,12 +750,11 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
     cosigned: list[str] = []
     unknown: list[UnknownUnit] = []
     for match in _unit_token(words).finditer(text):
+        before = text[max(0, match.start() - 2) : match.start()]
         if match.group("expansion"):
-            before = text[max(0, match.start() - 2) : match.start()]
             # 「…後分送各組室」, 「公告各組室周知」: the units told, not the ones asked
             (cosigned if before.endswith(_TELL_BEFORE) else units).extend(collective[match.group("expansion")])
         elif match.group("unit"):
-            before = text[max(0, match.start() - 2) : match.start()]
             cosigning = before.endswith(_COSIGN_BEFORE) or (before.endswith("會") and not before.endswith("與會"))
             (cosigned if cosigning else units).append(names[match.group("unit")])
         elif match.group("own"):
@@ -1527,13 +1526,18 @@ _OTHER_DOER = lazy_compile(
 )
 
 
+def _clause_at(sentence: str, at: int) -> re.Match[str]:
+    """The clause of a sentence (between ，；。) that holds this position."""
+    return next(run for run in _CLAUSE_RUN.finditer(sentence) if run.start() <= at < run.end())
+
+
 def _scheduled_own(sentence: str) -> bool:
     """A sentence of a unit's report with work scheduled and no doer named before it: the unit's."""
     scheduled = _SCHEDULED.search(sentence)
     if scheduled is None or _OWN_SUBJECT_WORD.search(sentence):
         return False  # with 本組 named, _own_work judges it
     at = scheduled.start()
-    clause = next(run for run in _CLAUSE_RUN.finditer(sentence) if run.start() <= at < run.end())
+    clause = _clause_at(sentence, at)
     if _FINISHED.search(clause.group()):
         return False  # 「上半年預計採購之事務機器已全數完成」: the plan is done
     before = sentence[clause.start() : at]
@@ -1548,9 +1552,8 @@ def _own_work(sentence: str) -> bool:
     routine = _OWN_ROUTINE.search(sentence)
     if routine is None:
         return False
-    at = routine.start("routine")  # finishing counts in the routine word's own clause only
-    clause = next(run.group() for run in _CLAUSE_RUN.finditer(sentence) if run.start() <= at < run.end())
-    return not _FINISHED.search(clause)
+    # finishing counts in the routine word's own clause only
+    return not _FINISHED.search(_clause_at(sentence, routine.start("routine")).group())
 
 
 def _spends(sentence: str) -> bool:

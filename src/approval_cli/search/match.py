@@ -480,8 +480,7 @@ def _without_typed(store: Store, part: str, words: list[str]) -> str:
         return part
     before = {store.fold(ch) for ch in _ENDS_WITH_BEN}
     after = {store.fold(ch) for ch in _AFTER_UNIT_WORD}
-    for word in words:
-        key = store.fold(part)
+    for word in words:  # `key` is the fold of `part` as it stands
         at = key.find(word) if word else -1
         while at >= 0:
             end = at + len(word)
