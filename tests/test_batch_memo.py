@@ -69,3 +69,15 @@ def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
         segment._cut.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
     assert len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="採購議員資料文書組印退", min_size=1, max_size=10),
+       st.text(alphabet="總務會計政風室人事年度報告", min_size=0, max_size=80))  # fmt: skip
+def test_a_word_sharing_no_character_with_a_row_has_partial_ratio_zero(word, text):
+    """Issue 10: ranking skips rapidfuzz for a word that shares no character with the row's text
+    (three calls in four on the bench batch), taking its partial_ratio as 0. That holds only if
+    rapidfuzz says so too: the alphabets here are disjoint."""
+    from rapidfuzz import fuzz
+
+    assert fuzz.partial_ratio(word, text) == 0

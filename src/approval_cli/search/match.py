@@ -733,7 +733,8 @@ class _Plan:
     total: float  # the weights' sum, added in the same order as a row's covered weight
     loose: tuple[str, ...]
     precision_grams: frozenset[str]
-    terms: list[tuple[str, int, list[str] | None, float]]  # (term, length, bigrams if long, their weight)
+    # (term, length, bigrams if long, their weight, its characters)
+    terms: list[tuple[str, int, list[str] | None, float, frozenset[str]]]
 
 
 def _plan(query: Query) -> _Plan:
@@ -747,7 +748,7 @@ def _plan(query: Query) -> _Plan:
         for term in query.terms:
             grams = _grams(term) if len(term) > MAX_PARTIAL_TERM else None
             weight = sum(query.weights.get(g, 0.0) for g in grams) if grams else 0.0
-            terms.append((term, len(term), grams, weight))
+            terms.append((term, len(term), grams, weight, frozenset(term)))
         plan = query._plan = _Plan(
             items=items,
             alternates=[item for item in items if item[2]],
@@ -870,6 +871,17 @@ def _field(store: Store, index: int, field: int) -> tuple[str, frozenset[str]]:
     return found
 
 
+def _row_chars(store: Store, index: int) -> frozenset[str]:
+    """The characters of a row's matching text, remembered per row (bounded as _field is)."""
+    memo = store._row_chars
+    found = memo.get(index)
+    if found is None:
+        if len(memo) >= FIELD_MEMO_LIMIT:
+            memo.clear()
+        found = memo[index] = frozenset(store.joined[index])
+    return found
+
+
 def _ceiling(query: Query, text: str, cheap: tuple[float, float, float, list[str]]) -> float:
     """The highest relevance a row can reach, with partial_ratio at its upper bound."""
     cover, char_cover, precision, via = cheap
@@ -887,7 +899,7 @@ def _partial_ceiling(query: Query, text: str) -> float:
     """
     total = 0.0
     weights = query.weights
-    for term, length, grams, weight in _plan(query).terms:
+    for term, length, grams, weight, _ in _plan(query).terms:
         if grams is not None:
             ratio = sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
         elif len(text) < length:
@@ -902,7 +914,7 @@ def _partial_ceiling(query: Query, text: str) -> float:
 def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
     cover, char_cover, precision, via = cheap or _cheap(store, query, index)
     text = store.joined[index]
-    partial = _partial(query, text, query.alternatives and via)
+    partial = _partial(query, text, query.alternatives and via, _row_chars(store, index))
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
     contradicted = _contradicts(query, negated_grams(store, index))
     if contradicted:
@@ -950,19 +962,24 @@ def negated_grams(store: Store, index: int) -> dict[str, set[str]]:
 _fuzz = None
 
 
-def _partial(query: Query, text: str, via) -> float:
+def _partial(query: Query, text: str, via, chars: frozenset[str]) -> float:
+    """The terms' partial_ratio against the row's text (`chars`: its characters), weighted by length."""
     if not query.terms:
         return 0.0
     weights = query.weights
     total = 0.0
-    for term, length, grams, weight in _plan(query).terms:
+    for term, length, grams, weight, term_chars in _plan(query).terms:
         if grams is not None:
             ratio = 100 * sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
             total += ratio * length
             continue
         # partial_ratio of a word the text holds is 100 by definition (its best window is the word
         # itself): no call, and rapidfuzz is not even imported by a lookup whose words all occur.
-        ratio = 100.0 if term in text else _partial_ratio(term, text)
+        # Nor for a word sharing no character with the text (most calls): its ratio is 0.
+        if term in text:
+            ratio = 100.0
+        else:
+            ratio = 0.0 if term_chars.isdisjoint(chars) else _partial_ratio(term, text)
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
             for gram, options in query.alternatives.items():
