@@ -742,3 +742,21 @@ def test_a_purchase_s_related_row_must_name_the_thing_bought(store):
     辦理, as 42 rows do). A banquet's purchase still shows line 185 (辦理駐華代表…接待、餐宴…)."""
     assert route(store, "辦理採購 30萬", "文書組")["related"] == []
     assert [r["source_line"] for r in route(store, "外賓接待餐宴採購 30萬", "國際事務組")["related"]] == [185]
+
+
+def test_a_pair_that_sounds_like_a_filler_is_no_typing_slip(store):
+    """「同仁兼職申請」 (the table has no row for a side job) read the pair 職申, which spans two words,
+    as a slip for 之申 (之 sounds like 職; 「…之申請」 is in many rows) and answered with line 88. A
+    pair holding a filler such as 之 or 的 says nothing about a task."""
+    query = make_query(store, "同仁兼職申請")
+    assert not any("之" in word for c in query.corrections for word in c["read_as"])
+    assert find(store, "同仁兼職申請")["status"] == "no_match"
+
+
+@pytest.mark.parametrize("text", ["國家賠償請求案", "國賠請求案件", "國民旅遊卡休假補助"])
+def test_state_compensation_and_the_travel_card_are_no_rows_of_this_table(store, text):
+    """The vocabulary sent 國家賠償 to 訴訟 and 國民旅遊 to 旅遊活動費. But 訴訟 occurs only in line 219,
+    the mayor's own matters handed down (市長交辦案件: 「交流、致贈禮品、訴訟等行政事務」), and 旅遊活動費 only in
+    line 25, 總務組's fees paid for the office (用印、繳交捐血協會本府捐血會費、旅遊活動費); a claim for state
+    compensation and the 國民旅遊卡 leave subsidy are neither, and no row holds them."""
+    assert find(store, text)["status"] == "no_match"

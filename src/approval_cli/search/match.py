@@ -690,7 +690,11 @@ def _weigh(store: Store, query: Query) -> None:
         real = [word for term in query.terms if len(term) <= MAX_TYPO_TERM for word in known_words(term)]
         unknown = [g for g in unknown if not any(g in word for word in real)]
     for gram in unknown:
-        sounds = [s for s in store.homophones(gram) if s[0] == gram[0] or s[1] == gram[1]]
+        # Not a pair holding a filler (之申 for 職申 in 同仁兼職申請): what sounds like 的 or 之 means nothing.
+        sounds = [
+            s for s in store.homophones(gram)
+            if (s[0] == gram[0] or s[1] == gram[1]) and s[0] not in FILLER_CHARS and s[1] not in FILLER_CHARS
+        ]
         covering: list[tuple[str, float]] = []
         for sound in sounds:
             # A slip in a clerk word (嘉將 for 嘉獎) reads as the table words that word stands for.
