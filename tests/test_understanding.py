@@ -760,3 +760,30 @@ def test_state_compensation_and_the_travel_card_are_no_rows_of_this_table(store,
     line 25, 總務組's fees paid for the office (用印、繳交捐血協會本府捐血會費、旅遊活動費); a claim for state
     compensation and the 國民旅遊卡 leave subsidy are neither, and no row holds them."""
     assert find(store, text)["status"] == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # 293 媒體事務組 「府級記者會之舉辦事項」: holding a press conference for the mayor.
+        ("市長下週要開記者會，會場布置跟通知記者都由我們組負責，簽要陳到哪一層", 293),
+        # 297 「治安暨災害防救之媒體聯繫業務」: liaising with the press in a disaster (颱風 → 災害防救).
+        ("颱風要來了，應變期間要跟各家媒體聯繫發布訊息，這種聯繫工作誰決行", 297),
+        # 262 市民服務組 「志工招募、離隊補實…」: volunteers who left, replaced.
+        ("志工最近一直有人離隊，人數不夠要趕快補齊", 262),
+    ],
+)
+def test_a_long_description_holding_its_task_plainly_is_answered(store, text, line):
+    """Blind sets: most wrong refusals were sentences whose context words (下週, 會場布置, 簽要陳到哪一層)
+    diluted the cover of a row whose task they name. A row covering more task weight than one
+    bigram can carry answers them; the no-row sentence below stays refused."""
+    result = find(store, text)
+    assert result["status"] == "answered" and result["matches"][0]["source_line"] == line
+
+
+@pytest.mark.parametrize(
+    "text", ["同仁這個月加班很多，加班費要怎麼申請才不會被退回", "同仁想在下班後去外面兼差，需要先報備嗎"]
+)
+def test_a_long_no_row_description_stays_refused(store, text):
+    """The table has no row for overtime pay or a side job (no 加班 or 兼職 in the dump)."""
+    assert find(store, text)["status"] == "no_match"

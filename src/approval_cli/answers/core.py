@@ -28,6 +28,7 @@ from approval_cli.search.match import (
     band_overlaps,
     band_rows,
     band_width,
+    holds_the_task,
     make_query,
     purchase_words_in,
     rank,
@@ -266,21 +267,22 @@ def find(
 def answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
     """The one decision rule of find, route, batch and triage: is this best row an answer?
 
-    Anywhere, it must clear the bar, or one clause of a long description must clear it for that
-    row (_a_clause_answers). For a unit the clerk chose, its best row may answer on less (find
+    Anywhere, it must clear the bar, hold more of the task's weight than one bigram carries
+    (holds_the_task: a long description), or one clause of a long description must clear the
+    bar for that row (_a_clause_answers). For a unit the clerk chose, its best row may answer on less (find
     --unit and route agree) — the unit's bar or a clause — unless another unit's row fits the
     words far better (the unit then lacks the task).
     """
     if top.clears_bar:
         return True
     if unit is None:
-        return _a_clause_answers(store, query, top, None)
-    if not (top.clears_unit_bar or top.score >= CLAUSE_ANSWER_FLOOR):
+        return holds_the_task(store, query, top) or _a_clause_answers(store, query, top, None)
+    if not (top.clears_unit_bar or holds_the_task(store, query, top) or top.score >= CLAUSE_ANSWER_FLOOR):
         return False
     best = ranked(store, query, None, limit=1)
     if best and best[0].clears_bar and top.score < UNIT_SHARE_OF_BEST * best[0].score:
         return False
-    return top.clears_unit_bar or _a_clause_answers(store, query, top, unit)
+    return top.clears_unit_bar or holds_the_task(store, query, top) or _a_clause_answers(store, query, top, unit)
 
 
 def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:

@@ -48,11 +48,20 @@ NEGATING_CHARS = frozenset("非不未免無无")
 # relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
 MIN_ROUTE_SCORE = 30.0
 MIN_COVER = 0.25
+# A long description's context words (每天, 整理, 回報長官) dilute its cover although it holds a task
+# plainly (批評 → 輿情): the best row also answers when the weight of the task's distinctive bigrams it
+# covers (those in at most DISTINCT_SHARE of the rows, or covered through a clerk word's table word
+# that few rows hold) exceeds EVIDENCE_BAR times the heaviest weight a bigram can have in this table
+# (one word alone is not enough), and its relevance reaches EVIDENCE_SCORE_FLOOR. Common words (本處,
+# 辦理, 人員) add up in any long sentence and count for nothing here.
+EVIDENCE_BAR = 1.2
+DISTINCT_SHARE = 0.04
 # Within a unit the clerk chose, a row that is that unit's best may answer on less, unless a row
 # of another unit fits the words far better (then this unit most likely lacks the task):
 # below MIN_ROUTE_SCORE, the unit's row must reach UNIT_SHARE_OF_BEST of the best row anywhere.
 MIN_UNIT_SCORE = 20.0
 MIN_UNIT_COVER = 0.15
+EVIDENCE_SCORE_FLOOR = MIN_UNIT_SCORE  # the relevance a unit's best row answers on
 UNIT_SHARE_OF_BEST = 0.6
 # Rows scored in full per query, chosen by the weight of the query's bigrams they share.
 PREFILTER = 120
@@ -652,6 +661,11 @@ def _join_split_amounts(text: str) -> str:
     return text
 
 
+def heaviest_weight(store: Store) -> float:
+    """The weight of a bigram no row holds: the most any one bigram of a task can weigh."""
+    return math.log(max(len(store.joined), 1) + 1) + 1.0
+
+
 def _weigh(store: Store, query: Query) -> None:
     """Each bigram's weight (rarer in the table, heavier) and what else covers it."""
     rows = max(len(store.joined), 1)
@@ -936,6 +950,26 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
     if contradicted:
         parts["contradiction"] = 1.0  # the row is about the opposite case (不派員 against 派員)
     return Hit(index, round(max(relevance, 0.0), 1), matched, parts)
+
+
+def holds_the_task(store: Store, query: Query, hit: Hit) -> bool:
+    """Whether a row below the bar still answers a long description: it covers more distinctive
+    task weight than one bigram can carry (EVIDENCE_BAR) and reaches EVIDENCE_SCORE_FLOOR."""
+    if hit.score < EVIDENCE_SCORE_FLOOR or not query.weights:
+        return False
+    text = store.joined[hit.index]
+    few = max(1, int(DISTINCT_SHARE * len(store.joined)))
+    covered = 0.0
+    for gram, weight in query.weights.items():
+        if gram in text:
+            covered += weight if len(store.postings.get(gram, ())) <= few else 0.0
+            continue
+        covered += weight * max(
+            (credit for word, credit in query.alternatives.get(gram, ())
+             if word in text and len(_rows_with(store, word)) <= few),
+            default=0.0,
+        )  # fmt: skip
+    return covered >= EVIDENCE_BAR * heaviest_weight(store)
 
 
 def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
