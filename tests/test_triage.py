@@ -1256,3 +1256,13 @@ def test_a_directive_the_table_splits_says_to_choose_as_route_does(store):
     assert "不屬「政策性」的情形 → 組長（INT-016）" in split["match_note"]
     assert "政策性 → 副處長（副秘書長）（INT-017）" in split["match_note"]
     assert "分成幾種情形" not in (plain["match_note"] or "")
+
+
+def test_units_whose_work_is_gathered_are_not_doers_and_a_trailing_verb_is_no_clause(store):
+    """Blind set 18: 「請機要組彙整各組室部門質詢報表，於1月5日前陳核」 made all nine units its doers (各組室
+    after 彙整 are the units whose reports are gathered), and its last piece 「陳核」, asked alone,
+    put line 252 (各類質詢模擬題陳核, the shortest row holding 陳核) first. The dump's line 251 is 機要組's
+    「部門質詢、本處工作報告質詢報表陳核」."""
+    items = triaged(store, HEADER + "參、主席結論\n一、請機要組彙整各組室部門質詢報表，於1月5日前陳核。\n")
+    assert items[0]["units"] == ["機要組"]
+    assert items[0]["matches"][0]["source_line"] == 251

@@ -1071,7 +1071,11 @@ def _clauses(task: str) -> list[str]:
             continue
         clauses.append(piece)
         carry = ""
-    if carry:
+    if carry and clauses:
+        # A short last piece (「…質詢報表，陳核」) is the previous clause's verb, no task of its own:
+        # alone, 陳核 fits best the shortest row that holds it.
+        clauses[-1] += carry
+    elif carry:
         clauses.append(carry)
     return clauses or [task]
 

@@ -752,8 +752,10 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
     for match in _unit_token(words).finditer(text):
         before = text[max(0, match.start() - 2) : match.start()]
         if match.group("expansion"):
-            # 「…後分送各組室」, 「公告各組室周知」: the units told, not the ones asked
-            (cosigned if before.endswith(_TELL_BEFORE) else units).extend(collective[match.group("expansion")])
+            # 「…後分送各組室」, 「公告各組室周知」: the units told, not the ones asked; 「彙整各組室…報表」:
+            # the units whose work is gathered
+            told = before.endswith(_TELL_BEFORE) or before.endswith(_GATHER_BEFORE)
+            (cosigned if told else units).extend(collective[match.group("expansion")])
         elif match.group("unit"):
             cosigning = before.endswith(_COSIGN_BEFORE) or (before.endswith("會") and not before.endswith("與會"))
             (cosigned if cosigning else units).append(names[match.group("unit")])
@@ -780,6 +782,7 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
 
 
 _COSIGN_BEFORE = ("會辦", "會簽", "知會")
+_GATHER_BEFORE = ("彙整", "彙集", "蒐集", "收集", "調查", "統計", "彙辦", "催收")
 _TELL_BEFORE = ("分送", "公告", "周知", "轉知", "函知", "通知", "告知", "轉發", "發送", "分發", "轉送")
 
 
