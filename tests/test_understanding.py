@@ -787,3 +787,12 @@ def test_a_long_description_holding_its_task_plainly_is_answered(store, text, li
 def test_a_long_no_row_description_stays_refused(store, text):
     """The table has no row for overtime pay or a side job (no 加班 or 兼職 in the dump)."""
     assert find(store, text)["status"] == "no_match"
+
+
+def test_a_slip_inside_a_clerk_word_still_reaches_that_word_s_row(store):
+    """「處務會意紀錄」 (意 typed for 議) found the slip pair by pair but missed the clerk word 處務會議紀錄,
+    which the vocabulary sends to line 243 (機要組 「處務會議議程及紀錄有關事項」); line 254 (議員索取…處務會議等之
+    會議紀錄) came first. Read with the slip corrected, the term finds the clerk word."""
+    result = find(store, "處務會意紀錄", "機要組")
+    assert result["matches"][0]["source_line"] == 243
+    assert result["understood"]["corrections"][0]["read_as"] == ["會議"]

@@ -703,6 +703,7 @@ def _weigh(store: Store, query: Query) -> None:
 
         real = [word for term in query.terms if len(term) <= MAX_TYPO_TERM for word in known_words(term)]
         unknown = [g for g in unknown if not any(g in word for word in real)]
+    read: dict[str, str] = {}  # a slipped pair → the reading taken for it
     for gram in unknown:
         # Not a pair holding a filler (之申 for 職申 in 同仁兼職申請): what sounds like 的 or 之 means nothing.
         sounds = [
@@ -719,6 +720,9 @@ def _weigh(store: Store, query: Query) -> None:
             query.corrections.append(
                 {"typed": _as_typed(query, gram), "read_as": [_display(store, s) for s in sounds]}
             )
+            read[gram] = sounds[0]
+    if read:
+        _clerk_words_of_a_slip(vocabulary, query, read, weights, alternatives)
     query.weights = weights
     query.alternatives = alternatives
     found = {g for g in query.grams if g in store.postings or g in alternatives}
@@ -728,6 +732,28 @@ def _weigh(store: Store, query: Query) -> None:
     query.loose_chars = frozenset(
         ch for ch in query.chars if ch not in seen and ch not in NEGATING_CHARS and ch not in FILLER_CHARS
     )
+
+
+def _clerk_words_of_a_slip(vocabulary, query: Query, read: dict[str, str], weights: dict, alternatives: dict) -> None:
+    """A slip inside a clerk word of the thesaurus (處務會意紀錄 for 處務會議紀錄): the term read with
+    its slipped pairs corrected finds the clerk word, whose table words then cover the word's pairs,
+    as homophones do (HOMOPHONE_CREDIT)."""
+    for term in query.terms:
+        chars = list(term)
+        for at in range(len(term) - 1):
+            sound = read.get(term[at : at + 2])
+            if sound:
+                chars[at : at + 2] = sound
+        corrected = "".join(chars)
+        if corrected == term:
+            continue
+        for word, table_words in vocabulary.thesaurus_in(corrected):
+            at = corrected.find(word)
+            if term[at : at + len(word)] == word:
+                continue  # found as typed already
+            for gram in _grams(term[at : at + len(word)]):
+                if gram in weights:
+                    alternatives.setdefault(gram, []).extend((t, HOMOPHONE_CREDIT) for t in table_words)
 
 
 def _grams(term: str) -> list[str]:
