@@ -81,3 +81,23 @@ def test_a_word_sharing_no_character_with_a_row_has_partial_ratio_zero(word, tex
     from rapidfuzz import fuzz
 
     assert fuzz.partial_ratio(word, text) == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SENTENCES + WORDINGS), st.sampled_from(["文書組", "總務組", "國際事務組", "市民服務組", "人事室"]))
+def test_a_query_s_remembered_scores_rank_as_fresh_ones(store, text, unit):
+    """Issue 10: a query remembers each row's score (a batch line without a unit is ranked anywhere,
+    then in its unit; route looks at the best row anywhere). Ranking after other rankings of the same
+    query must give exactly what a fresh query gives."""
+    from approval_cli.search.match import make_query, rank
+
+    def shown(hits):
+        return [(h.index, h.score, h.key, h.matched, h.parts) for h in hits]
+
+    used = make_query(store, text)
+    rank(store, used, None, limit=5)
+    rank(store, used, None, limit=20)
+    again = rank(store, used, store.unit_rows(unit), limit=12)
+    fresh = rank(store, make_query(store, text), store.unit_rows(unit), limit=12)
+    assert shown(again) == shown(fresh)
+    assert shown(rank(store, used, None)) == shown(rank(store, make_query(store, text), None))

@@ -139,6 +139,9 @@ class Query:
     whole_grams: frozenset[str] = frozenset()  # bigrams of the words before a sentence is cut
     loose_chars: frozenset[str] = frozenset()  # characters of no bigram any row (or clerk word) has
     _plan: _Plan | None = field(default=None, repr=False, compare=False)  # scoring's view, made once
+    # row → its Hit, scored once per query: find then route for a batch line without a unit, and
+    # route's look at the best row anywhere, rank the same rows again. Bounded by the rows scored.
+    _scored: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -956,6 +959,15 @@ def _partial_ceiling(query: Query, text: str) -> float:
 
 
 def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
+    """A row's Hit for this query; a fresh copy of the one scored before, if any (callers set its key
+    and may add to its parts)."""
+    known = query._scored.get(index)
+    if known is None:
+        known = query._scored[index] = _score_afresh(store, query, index, cheap)
+    return Hit(known.index, known.score, list(known.matched), dict(known.parts))
+
+
+def _score_afresh(store: Store, query: Query, index: int, cheap=None) -> Hit:
     cover, char_cover, precision, via = cheap or _cheap(store, query, index)
     text = store.joined[index]
     partial = _partial(query, text, query.alternatives and via, _row_chars(store, index))
@@ -1180,10 +1192,13 @@ def rank(
         full = limit and len(best) == limit
         if full and bound + 0.1 < best[0]:
             break
-        cheap = _cheap(store, query, index, held)
-        if full and _ceiling(query, store.joined[index], cheap) + lift + 0.1 < best[0]:
-            continue
-        hit = _score(store, query, index, cheap)
+        if index in query._scored:  # scored for this query before: no bound needed
+            hit = _score(store, query, index)
+        else:
+            cheap = _cheap(store, query, index, held)
+            if full and _ceiling(query, store.joined[index], cheap) + lift + 0.1 < best[0]:
+                continue
+            hit = _score(store, query, index, cheap)
         hit.key = hit.score + lift
         hits.append(hit)
         if limit:
