@@ -101,3 +101,27 @@ def test_a_query_s_remembered_scores_rank_as_fresh_ones(store, text, unit):
     fresh = rank(store, make_query(store, text), store.unit_rows(unit), limit=12)
     assert shown(again) == shown(fresh)
     assert shown(rank(store, used, None)) == shown(rank(store, make_query(store, text), None))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SENTENCES + WORDINGS), st.integers(min_value=0, max_value=271))
+def test_partial_with_its_skip_equals_partial_ratio_of_every_word(store, text, index):
+    """Issue 10: _partial skips rapidfuzz for a word that shares no character with the row; what it
+    returns must be what calling partial_ratio for every word gives (review: the rapidfuzz test
+    alone could not catch a mistake in the skip itself)."""
+    from rapidfuzz import fuzz
+
+    from approval_cli.search import match
+
+    query = match.make_query(store, text)
+    if not query.terms:
+        return
+    row = store.joined[index]
+    expected = 0.0
+    for term, length, grams, weight, _ in match._plan(query).terms:
+        if grams is not None:
+            ratio = 100 * sum(query.weights.get(g, 0.0) for g in grams if g in row) / weight if weight else 0.0
+        else:
+            ratio = 100.0 if term in row else fuzz.partial_ratio(term, row)
+        expected += ratio * length
+    assert match._partial(query, row, None) == expected / query.length / 100

@@ -33,9 +33,7 @@ FLOORS = {
     "set17": (0.91, 0.95, 0.85, 0.95, 0.02, 0.63),
     "set18": (0.93, 0.96, 0.75, 0.95, 0.02, 0.58),
     "set19": (0.93, 0.95, 0.80, 0.96, 0.02, 0.78),
-    # no-row 0.88 -> 0.86: a long description holding distinctive task words answers (holds_the_task);
-    # 43 of its 50 no-row sentences stay refused (45 before), its wrong refusals 3 -> 2. See that commit.
-    "set10": (0.86, 0.90, 0.86, None, None, None),  # 100 long descriptions, half no-row: find only
+    "set10": (0.86, 0.90, 0.88, None, None, None),  # 100 long descriptions, half no-row: find only
 }
 
 

@@ -1266,3 +1266,13 @@ def test_units_whose_work_is_gathered_are_not_doers_and_a_trailing_verb_is_no_cl
     items = triaged(store, HEADER + "參、主席結論\n一、請機要組彙整各組室部門質詢報表，於1月5日前陳核。\n")
     assert items[0]["units"] == ["機要組"]
     assert items[0]["matches"][0]["source_line"] == 251
+
+
+def test_a_short_amount_piece_stays_its_own_clause_and_a_gathering_verb_reaches_back(store):
+    """Review: merging a short last piece into the clause before glued 「數量20」 and 「5萬元」 into 205萬元
+    (line 69, 逾50萬, 處長); the 5萬 is 總務組's 15萬元以下 band, line 67. And 「彙整本處各組室…」 put 本處
+    between the verb and 各組室, so every unit was still a doer."""
+    items = triaged(store, HEADER + "參、主席結論\n一、請總務組購買碳粉匣，數量20，5萬元。\n"
+                    "二、請機要組彙整本處各組室部門質詢報表，於1月5日前陳核。\n")  # fmt: skip
+    assert items[0]["matches"][0]["source_line"] == 67
+    assert items[1]["units"] == ["機要組"]

@@ -796,3 +796,19 @@ def test_a_slip_inside_a_clerk_word_still_reaches_that_word_s_row(store):
     result = find(store, "處務會意紀錄", "機要組")
     assert result["matches"][0]["source_line"] == 243
     assert result["understood"]["corrections"][0]["read_as"] == ["會議"]
+
+
+@pytest.mark.parametrize(("text", "reading"), [("重藥會議", "重要"), ("情購", "請購"), ("出國申情", "申請")])
+def test_a_slip_into_a_table_pair_holding_a_filler_still_reads(store, text, reading):
+    """Review: taking every filler character out of slip readings also dropped 重要 (要), 請購 and 申請
+    (請), pairs the table writes (174 「涉及本市重要大陸事務」, 32 請購, 24 rows with 申請). Only the particles
+    之, 的, 於 make no reading."""
+    readings = [r for c in find(store, text)["understood"]["corrections"] for r in c["read_as"]]
+    assert reading in readings
+
+
+def test_one_rare_word_in_a_sentence_about_something_else_is_no_answer(store):
+    """Review: the two pairs of one word (記者 + 者會) counted as two words' evidence, so 「記者會 火鍋店訂位」
+    (booking a restaurant, no row) was answered with line 293 (府級記者會之舉辦事項). One word alone is not
+    enough: each word counts at most one bigram's weight."""
+    assert find(store, "記者會 火鍋店訂位")["status"] == "no_match"

@@ -35,7 +35,7 @@ from approval_cli.search.match import (
     resolve_role,
     resolve_unit,
 )
-from approval_cli.text.amounts import format_amount
+from approval_cli.text.amounts import find_amounts, format_amount
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
 # What negates a case word of a delegation row when written right before it (不是主管, 不跨組室).
@@ -277,12 +277,13 @@ def answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
         return True
     if unit is None:
         return holds_the_task(store, query, top) or _a_clause_answers(store, query, top, None)
-    if not (top.clears_unit_bar or holds_the_task(store, query, top) or top.score >= CLAUSE_ANSWER_FLOOR):
+    enough = top.clears_unit_bar or holds_the_task(store, query, top)
+    if not (enough or top.score >= CLAUSE_ANSWER_FLOOR):
         return False
     best = ranked(store, query, None, limit=1)
     if best and best[0].clears_bar and top.score < UNIT_SHARE_OF_BEST * best[0].score:
         return False
-    return top.clears_unit_bar or holds_the_task(store, query, top) or _a_clause_answers(store, query, top, unit)
+    return enough or _a_clause_answers(store, query, top, unit)
 
 
 def _a_clause_answers(store: Store, query: Query, top: Hit, unit: str | None) -> bool:
@@ -1064,17 +1065,18 @@ def _clauses(task: str) -> list[str]:
     pieces = [p.strip() for p in re.split(r"[，,；;。]", task) if p.strip()]
     clauses: list[str] = []
     carry = ""
+    # Pieces joined keep a comma between them: 「數量20，5萬元」 glued would read as 205萬元.
     for piece in pieces:
-        piece = carry + piece
+        piece = f"{carry}，{piece}" if carry else piece
         if len(piece) < MIN_CLAUSE:
             carry = piece
             continue
         clauses.append(piece)
         carry = ""
-    if carry and clauses:
+    if carry and clauses and not find_amounts(carry):
         # A short last piece (「…質詢報表，陳核」) is the previous clause's verb, no task of its own:
-        # alone, 陳核 fits best the shortest row that holds it.
-        clauses[-1] += carry
+        # alone, 陳核 fits best the shortest row that holds it. An amount (「…，5萬元」) stays apart.
+        clauses[-1] += f"，{carry}"
     elif carry:
         clauses.append(carry)
     return clauses or [task]
@@ -1083,7 +1085,6 @@ def _clauses(task: str) -> list[str]:
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
     from approval_cli.meetings.record import UnitWords, parse_record, read_record_bytes, route_items
-    from approval_cli.text.amounts import find_amounts
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
 

@@ -355,7 +355,6 @@ class Store:
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
     _homophones: dict = field(default_factory=dict, repr=False)  # bigram → homophones(bigram)
     _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
-    _row_chars: dict = field(default_factory=dict, repr=False)  # row → its text's characters (match.py)
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the

@@ -754,7 +754,9 @@ def find_units(text: str, own_unit: str | None = None) -> tuple[list[str], list[
         if match.group("expansion"):
             # 「…後分送各組室」, 「公告各組室周知」: the units told, not the ones asked; 「彙整各組室…報表」:
             # the units whose work is gathered
-            told = before.endswith(_TELL_BEFORE) or before.endswith(_GATHER_BEFORE)
+            # (a few characters back: 「彙整本處各組室…」)
+            gathered = text[max(0, match.start() - 4) : match.start()]
+            told = before.endswith(_TELL_BEFORE) or any(verb in gathered for verb in _GATHER_BEFORE)
             (cosigned if told else units).extend(collective[match.group("expansion")])
         elif match.group("unit"):
             cosigning = before.endswith(_COSIGN_BEFORE) or (before.endswith("會") and not before.endswith("與會"))

@@ -102,6 +102,7 @@ FILLER_CHARS = frozenset(
     "之於于"  # classical 的 and 在 (於 folds to 于)
 )
 FILLER_WEIGHT = 0.25
+PARTICLES = frozenset("之的于於")  # fillers that are never part of a table word's pair
 # What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
 # covers the rest.
 COORDINATORS = frozenset("或、及与與和 ")
@@ -138,10 +139,10 @@ class Query:
     synonyms: list[dict] = field(default_factory=list)  # {typed, table}: thesaurus readings
     whole_grams: frozenset[str] = frozenset()  # bigrams of the words before a sentence is cut
     loose_chars: frozenset[str] = frozenset()  # characters of no bigram any row (or clerk word) has
-    _plan: _Plan | None = field(default=None, repr=False, compare=False)  # scoring's view, made once
+    _plan: _Plan | None = field(default=None, init=False, repr=False, compare=False)  # scoring's view, made once
     # row → its Hit, scored once per query: find then route for a batch line without a unit, and
     # route's look at the best row anywhere, rank the same rows again. Bounded by the rows scored.
-    _scored: dict = field(default_factory=dict, repr=False, compare=False)
+    _scored: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -708,10 +709,11 @@ def _weigh(store: Store, query: Query) -> None:
         unknown = [g for g in unknown if not any(g in word for word in real)]
     read: dict[str, str] = {}  # a slipped pair → the reading taken for it
     for gram in unknown:
-        # Not a pair holding a filler (之申 for 職申 in 同仁兼職申請): what sounds like 的 or 之 means nothing.
+        # Not a pair holding a particle (之申 for 職申 in 同仁兼職申請): what sounds like 的 or 之 means
+        # nothing. Other fillers stay (請 of 申請, 要 of 重要 are parts of table words).
         sounds = [
             s for s in store.homophones(gram)
-            if (s[0] == gram[0] or s[1] == gram[1]) and s[0] not in FILLER_CHARS and s[1] not in FILLER_CHARS
+            if (s[0] == gram[0] or s[1] == gram[1]) and s[0] not in PARTICLES and s[1] not in PARTICLES
         ]
         covering: list[tuple[str, float]] = []
         for sound in sounds:
@@ -742,6 +744,8 @@ def _clerk_words_of_a_slip(vocabulary, query: Query, read: dict[str, str], weigh
     its slipped pairs corrected finds the clerk word, whose table words then cover the word's pairs,
     as homophones do (HOMOPHONE_CREDIT)."""
     for term in query.terms:
+        if len(term) > MAX_TYPO_TERM:  # slips are read in short words only (_weigh)
+            continue
         chars = list(term)
         for at in range(len(term) - 1):
             sound = read.get(term[at : at + 2])
@@ -757,6 +761,7 @@ def _clerk_words_of_a_slip(vocabulary, query: Query, read: dict[str, str], weigh
             for gram in _grams(term[at : at + len(word)]):
                 if gram in weights:
                     alternatives.setdefault(gram, []).extend((t, HOMOPHONE_CREDIT) for t in table_words)
+            query.synonyms.append({"typed": query.shown.get(term, term), "word": word, "table": table_words})
 
 
 def _grams(term: str) -> list[str]:
@@ -918,17 +923,6 @@ def _field(store: Store, index: int, field: int) -> tuple[str, frozenset[str]]:
     return found
 
 
-def _row_chars(store: Store, index: int) -> frozenset[str]:
-    """The characters of a row's matching text, remembered per row (bounded as _field is)."""
-    memo = store._row_chars
-    found = memo.get(index)
-    if found is None:
-        if len(memo) >= FIELD_MEMO_LIMIT:
-            memo.clear()
-        found = memo[index] = frozenset(store.joined[index])
-    return found
-
-
 def _ceiling(query: Query, text: str, cheap: tuple[float, float, float, list[str]]) -> float:
     """The highest relevance a row can reach, with partial_ratio at its upper bound."""
     cover, char_cover, precision, via = cheap
@@ -970,7 +964,7 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
 def _score_afresh(store: Store, query: Query, index: int, cheap=None) -> Hit:
     cover, char_cover, precision, via = cheap or _cheap(store, query, index)
     text = store.joined[index]
-    partial = _partial(query, text, query.alternatives and via, _row_chars(store, index))
+    partial = _partial(query, text, query.alternatives and via)
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
     contradicted = _contradicts(query, negated_grams(store, index))
     if contradicted:
@@ -997,17 +991,31 @@ def holds_the_task(store: Store, query: Query, hit: Hit) -> bool:
         return False
     text = store.joined[hit.index]
     few = max(1, int(DISTINCT_SHARE * len(store.joined)))
-    covered = 0.0
-    for gram, weight in query.weights.items():
-        if gram in text:
-            covered += weight if len(store.postings.get(gram, ())) <= few else 0.0
-            continue
-        covered += weight * max(
-            (credit for word, credit in query.alternatives.get(gram, ())
-             if word in text and len(_rows_with(store, word)) <= few),
-            default=0.0,
-        )  # fmt: skip
-    return covered >= EVIDENCE_BAR * heaviest_weight(store)
+    heaviest = heaviest_weight(store)
+    weights = query.weights
+    counted: dict[str, float] = {}  # a bigram's distinctive covered weight, once however many terms hold it
+    total = 0.0
+    for term in query.terms:
+        # Each word counts at most the heaviest bigram weight: the two pairs of 記者會 are one word,
+        # and one word alone is not enough.
+        in_term = 0.0
+        for gram in _grams(term):
+            if gram not in counted:
+                counted[gram] = _distinct_cover(store, query, text, gram, weights.get(gram, 0.0), few)
+            in_term += counted[gram]
+        total += min(in_term, heaviest)
+    return total >= EVIDENCE_BAR * heaviest
+
+
+def _distinct_cover(store: Store, query: Query, text: str, gram: str, weight: float, few: int) -> float:
+    """The weight of a task bigram the row covers, if few rows (at most `few`) hold what covers it."""
+    if gram in text:
+        return weight if len(store.postings.get(gram, ())) <= few else 0.0
+    return weight * max(
+        (credit for word, credit in query.alternatives.get(gram, ())
+         if word in text and len(_rows_with(store, word)) <= few),
+        default=0.0,
+    )  # fmt: skip
 
 
 def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
@@ -1038,8 +1046,8 @@ def negated_grams(store: Store, index: int) -> dict[str, set[str]]:
 _fuzz = None
 
 
-def _partial(query: Query, text: str, via, chars: frozenset[str]) -> float:
-    """The terms' partial_ratio against the row's text (`chars`: its characters), weighted by length."""
+def _partial(query: Query, text: str, via) -> float:
+    """The terms' partial_ratio against the row's text, weighted by their length."""
     if not query.terms:
         return 0.0
     weights = query.weights
@@ -1052,7 +1060,7 @@ def _partial(query: Query, text: str, via, chars: frozenset[str]) -> float:
         # partial_ratio of a word the text holds is 100 by definition (its best window is the word
         # itself): no call, and rapidfuzz is not even imported by a lookup whose words all occur.
         # Nor for a word sharing no character with the text (most calls): its ratio is 0.
-        inside, disjoint = term in text, term_chars.isdisjoint(chars)
+        inside, disjoint = term in text, term_chars.isdisjoint(text)
         ratio = 100.0 if inside else 0.0 if disjoint else _partial_ratio(term, text)
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
