@@ -1060,7 +1060,7 @@ def _partial(query: Query, text: str, via) -> float:
         # partial_ratio of a word the text holds is 100 by definition (its best window is the word
         # itself): no call, and rapidfuzz is not even imported by a lookup whose words all occur.
         # Nor for a word sharing no character with the text (most calls): its ratio is 0.
-        inside, disjoint = term in text, term_chars.isdisjoint(text)
+        inside, disjoint = term in text, not any(map(text.__contains__, term_chars))
         ratio = 100.0 if inside else 0.0 if disjoint else _partial_ratio(term, text)
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
