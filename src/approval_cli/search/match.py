@@ -1060,8 +1060,12 @@ def _partial(query: Query, text: str, via) -> float:
         # partial_ratio of a word the text holds is 100 by definition (its best window is the word
         # itself): no call, and rapidfuzz is not even imported by a lookup whose words all occur.
         # Nor for a word sharing no character with the text (most calls): its ratio is 0.
-        inside, disjoint = term in text, not any(map(text.__contains__, term_chars))
-        ratio = 100.0 if inside else 0.0 if disjoint else _partial_ratio(term, text)
+        if term in text:
+            ratio = 100.0
+        elif any(map(text.__contains__, term_chars)):
+            ratio = _partial_ratio(term, text)
+        else:
+            ratio = 0.0
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
             for gram, options in query.alternatives.items():
