@@ -1276,3 +1276,11 @@ def test_a_short_amount_piece_stays_its_own_clause_and_a_gathering_verb_reaches_
                     "二、請機要組彙整本處各組室部門質詢報表，於1月5日前陳核。\n")  # fmt: skip
     assert items[0]["matches"][0]["source_line"] == 67
     assert items[1]["units"] == ["機要組"]
+
+
+def test_this_meeting_is_the_meeting_of_the_record(store):
+    """Blind sets 18 and 19: 「本次會議紀錄請機要組於三日內整理簽陳」 in a 處務會議's record got line 254 (議員
+    索取…會議紀錄) first. The record is the 第150次處務會議's: its minutes are 機要組's line 243,
+    「處務會議議程及紀錄有關事項」."""
+    items = triaged(store, HEADER + "參、主席結論\n一、本次會議紀錄請機要組於三日內整理簽陳。\n")
+    assert items[0]["matches"][0]["source_line"] == 243

@@ -1084,11 +1084,18 @@ def _clauses(task: str) -> list[str]:
 
 def triage_record(store: Store, data: bytes):
     """Meeting minutes → directives, each routed through the same ranking as `find`."""
+    import re
+
     from approval_cli.meetings.record import UnitWords, parse_record, read_record_bytes, route_items
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
+    # 「本次會議紀錄請機要組…簽陳」 in a 處務會議's record is the 處務會議's minutes (line 243), not any meeting's.
+    kind = re.sub(r"^第[^次]{1,6}次", "", record.meeting.name or "")
+    this_meeting = kind if kind.endswith("會議") and kind != "會議" else None
 
     def matcher(task: str, unit: str | None, addressed: bool) -> list[dict]:
+        if this_meeting:
+            task = task.replace("本次會議", this_meeting)
         # A directive is a long sentence of several clauses, each its own request or its context
         # (「市長宣示…，即時發布新聞稿周知市民，並於社群平台同步露出」): each clause is asked on its own
         # and a row keeps its best clause. A clause naming another unit is asked for that unit.
