@@ -812,3 +812,27 @@ def test_one_rare_word_in_a_sentence_about_something_else_is_no_answer(store):
     (booking a restaurant, no row) was answered with line 293 (府級記者會之舉辦事項). One word alone is not
     enough: each word counts at most one bigram's weight."""
     assert find(store, "記者會 火鍋店訂位")["status"] == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "line"),
+    [
+        # 70: 總務組 「本處進修、跨組室及組室主管以上人員參加他機關辦理之教育訓練」 (its note delegates the rest);
+        # 71, the row beside it, is 「本處不派員參加…」: the office sends nobody, the opposite case.
+        ("選派同仁去外機關上課", "總務組", 70),
+        # 356: 人事室's 「本處不派員參加他機關辦理之教育訓練」; 不用 before 派 keeps it the right row.
+        ("這次不用派人參加他機關訓練", "人事室", 356),
+    ],
+)
+def test_sending_staff_in_other_words_is_not_the_row_that_sends_nobody(store, text, unit, line):
+    """Blind sets 15, 16, 18, 19: 選派 / 推派 / 派同仁 (sending someone) ranked the 不派員 row first, as
+    the row's negated word 派員 is not in the task's words. The act's character 派 stands for it."""
+    assert find(store, text, unit)["matches"][0]["source_line"] == line
+
+
+def test_a_pair_across_two_words_does_not_read_as_a_conjunction(store):
+    """「主秘會報紀錄」's pair 報紀 (會報 | 紀錄) read as a slip for 報及 (及 sounds like 紀), lifting line 254
+    (…會報及處務會議等之會議紀錄) above 227, 機要組's 「主任秘書會報議程及紀錄有關事項」."""
+    result = find(store, "機要組 主秘會報紀錄")
+    assert result["matches"][0]["source_line"] == 227
+    assert not any("及" in r for c in result["understood"]["corrections"] for r in c["read_as"])

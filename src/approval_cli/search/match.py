@@ -44,6 +44,9 @@ CONTRADICTION = 12.0
 # Compared with folded (Simplified) text: each character in both scripts (無 folds to 无); a test
 # keeps the two in step with the fold.
 NEGATING_CHARS = frozenset("非不未免無无")
+# Acts a row may negate (不派員) that a task names in words of its own (選派同仁, 推派, 派人參訓): the act's
+# character stands for the row's word. A negated place or body (非本處, 非府層級) is matched as a word only.
+NEGATED_ACTS = frozenset("派")
 # A row is an answer (route answers with it, find does not say "nothing matches") when its
 # relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
 MIN_ROUTE_SCORE = 30.0
@@ -102,7 +105,7 @@ FILLER_CHARS = frozenset(
     "之於于"  # classical 的 and 在 (於 folds to 于)
 )
 FILLER_WEIGHT = 0.25
-PARTICLES = frozenset("之的于於")  # fillers that are never part of a table word's pair
+PARTICLES = frozenset("之的于於及或")  # fillers (particles, conjunctions) no table word holds
 # What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
 # covers the rest.
 COORDINATORS = frozenset("或、及与與和 ")
@@ -1026,6 +1029,14 @@ def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
             mine = query.folded.find(gram)
             if mine <= 0 or query.folded[mine - 1] != negation:
                 return True
+    for gram in negated:
+        # An act the row negates (不派員) that the task does in other words (選派同仁, 推派, 派人).
+        if gram[0] in NEGATED_ACTS and gram not in query.grams:
+            at = query.folded.find(gram[0])
+            while at >= 0:
+                if not NEGATING_CHARS.intersection(query.folded[max(0, at - 3) : at]):  # 不打算派
+                    return True
+                at = query.folded.find(gram[0], at + 1)
     return False
 
 
