@@ -1284,3 +1284,23 @@ def test_this_meeting_is_the_meeting_of_the_record(store):
     「處務會議議程及紀錄有關事項」."""
     items = triaged(store, HEADER + "參、主席結論\n一、本次會議紀錄請機要組於三日內整理簽陳。\n")
     assert items[0]["matches"][0]["source_line"] == 243
+
+
+def test_directives_kept_in_a_table_are_one_item_each(store):
+    """Blind set 17: a record listed the chair's directives as a Tab-separated table (案號, 指示事項,
+    主辦單位, 完成期限); read flat, its 14 rows ran together into one item for every unit. Each row is
+    now its own item, for the unit of its 主辦單位 cell. Rows from the dump: 56 總務組 「動員演習相關配合辦理
+    作業」, 115 文書組 「本府發文代字編訂事項」."""
+    table = (
+        "八、主持人指示事項\n案號\t指示事項\t主辦單位\t完成期限\n"
+        "13902\t配合明年萬安演習，預先規劃本處動員相關作業\t總務組\t114年3月\n"
+        "13905\t本府新增發文代字請儘速編訂並函知各機關\t文書組\t113年12月\n"
+        "13914\t流感疫情升溫，請同仁落實勤洗手並加強辦公室通風\t各組室\t持續辦理\n"
+        "九、臨時動議：無。\n"
+    )
+    items = triaged(store, HEADER + table)
+    assert [item["units"][:1] for item in items] == [["總務組"], ["文書組"], ["總務組"]]
+    assert "主辦單位：總務組" in items[0]["text"] and "完成期限：114年3月" in items[0]["text"]
+    assert items[0]["matches"][0]["source_line"] == 56
+    assert items[1]["matches"][0]["source_line"] == 115
+    assert len(items[2]["units"]) == 9 and not items[2]["matches"]  # 各組室; no row fits

@@ -1218,6 +1218,47 @@ def _report_heading(line: str, in_conclusion: bool = False) -> tuple[str, str, s
 # The record
 # --------------------------------------------------------------------------------------------
 
+_TABLE_HEADER = object()  # what _DirectiveTable.read returns for a table's header line
+_TASK_COLUMN = lazy_compile(r"^(?:主持人|主席)?(?:指示|裁示|決議|決定|交辦|辦理|列管|追蹤)?事項$|^(?:指示|裁示|決議|決定)(?:內容)?$")
+_UNIT_COLUMN = lazy_compile(r"^(?:主辦|承辦|辦理|權責|負責)(?:單位|組室)?$")
+
+
+class _DirectiveTable:
+    """Directives kept in a table of Tab-separated columns (案號／指示事項／主辦單位／完成期限), as
+    secretaries paste them from a spreadsheet: each row becomes one numbered line that keeps every
+    cell, labelled with its column's name (「1、配合明年萬安演習…（主辦單位：總務組；完成期限：114年3月）」),
+    so the unit and the deadline are read as in a written directive. Pasted flat, the rows had run
+    together into one item."""
+
+    def __init__(self) -> None:
+        self.names: list[str] | None = None
+        self.task = self.unit = -1
+        self.rows = 0
+
+    def read(self, raw_line: str):
+        """_TABLE_HEADER for a table's header line, the rewritten line for one of its rows, else None
+        (the line is no table's; a line without a Tab ends a table)."""
+        if "\t" not in raw_line:
+            if raw_line.strip():
+                self.names = None
+            return None
+        cells = [clean_text(cell) for cell in raw_line.split("\t")]
+        task = next((i for i, cell in enumerate(cells) if _TASK_COLUMN.match(cell)), -1)
+        unit = next((i for i, cell in enumerate(cells) if _UNIT_COLUMN.match(cell)), -1)
+        if task >= 0 and unit >= 0:
+            self.names, self.task, self.unit, self.rows = cells, task, unit, 0
+            return _TABLE_HEADER
+        if self.names is None or len(cells) <= self.task or not cells[self.task]:
+            return None
+        self.rows += 1
+        labelled = [
+            f"{self.names[i]}：{cell}" for i, cell in enumerate(cells)
+            if cell and i != self.task and i < len(self.names) and self.names[i] and i != 0
+        ]  # fmt: skip
+        note = f"（{'；'.join(labelled)}）" if labelled else ""
+        return f"{self.rows}、{cells[self.task].rstrip('。')}{note}"
+
+
 
 def parse_record(text: str, *, today: date | None = None, words: UnitWords | None = None) -> Record:
     """Read a meeting record. Never raises: problems become `warnings`.
@@ -1246,8 +1287,12 @@ def _parse_record(text: str, today: date | None) -> Record:
     header_lines: list[str] = []
     in_header = True
     after_blank = True
+    table = _DirectiveTable()
     for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = clean_text(raw_line)
+        row = table.read(raw_line)
+        if row is _TABLE_HEADER:
+            continue
+        line = clean_text(row if row is not None else raw_line)
         if not line:
             after_blank = True
             continue
