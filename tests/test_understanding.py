@@ -836,3 +836,12 @@ def test_a_pair_across_two_words_does_not_read_as_a_conjunction(store):
     result = find(store, "機要組 主秘會報紀錄")
     assert result["matches"][0]["source_line"] == 227
     assert not any("及" in r for c in result["understood"]["corrections"] for r in c["read_as"])
+
+
+def test_a_denied_part_of_a_split_task_answers_with_the_other_part(store):
+    """Blind set 15: 「跟姊妹市往來的一般聯絡，不是政策面的」 got line 169 (…互訪之政策性事項, 市長) for the 政策 the
+    words deny. Its pair, line 170 (…互訪之事務性聯繫事項), answers: on that page (header line 165:
+    承辦人員, 股長, 秘書專員, 組長, …) its 核定 stands in the fourth column, 組長."""
+    result = route(store, "跟姊妹市往來的一般聯絡，不是政策面的", "國際事務組")
+    assert line_of(result) == 170 and result["final_approver"] == "組長"
+    assert line_of(route(store, "姊妹市交流 政策面", "國際事務組")) == 169  # said, not denied

@@ -733,9 +733,14 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
                 parts.append(_choice(store, chosen.index, chosen, mine or rest))
             parts.append(_choice(store, hit.index, hit, theirs or rest))
             continue
+        said_mine, said_theirs = _said(store, query, mine), _said(store, query, theirs)
+        if said_mine and not said_theirs and _said_negated(store, query, mine):
+            # 「…一般聯絡，不是政策面的」 against the 政策性 row ranked first (for the 政策 the words deny):
+            # the other part of the pair answers, as for a negated qualifier, whatever the margin (the
+            # words it shares with the chosen row are the ones that cleared the bar).
+            return [{**_choice(store, hit.index, hit, theirs), "named": True}]
         if hit.score < chosen.score - CHOICE_MARGIN:
             continue  # the words clearly prefer the chosen row
-        said_mine, said_theirs = _said(store, query, mine), _said(store, query, theirs)
         if said_mine and not said_theirs:
             continue  # the words say it is the chosen part
         if said_theirs and not said_mine:
@@ -849,6 +854,14 @@ def _said(store: Store, query: Query, words: str) -> bool:
         return False
     shared = sum(1 for g in grams if g in query.grams or any(key.find(w) >= 0 for w, _ in query.alternatives.get(g, ())))
     return shared >= max(1, len(grams) // 2)
+
+
+def _said_negated(store: Store, query: Query, words: str) -> bool:
+    """Whether the task's words name this part only after a negation (不是政策面, 不屬政策)."""
+    key = store.fold(words)
+    text = query.folded
+    places = [at for at in (text.find(key[i : i + 2]) for i in range(len(key) - 1)) if at >= 0]
+    return bool(places) and _negated_at(store, text, min(places))
 
 
 def _choice(store: Store, index: int, hit: Hit, deciding: str) -> dict:
