@@ -1304,3 +1304,11 @@ def test_directives_kept_in_a_table_are_one_item_each(store):
     assert items[0]["matches"][0]["source_line"] == 56
     assert items[1]["matches"][0]["source_line"] == 115
     assert len(items[2]["units"]) == 9 and not items[2]["matches"]  # 各組室; no row fits
+
+
+def test_a_short_last_piece_is_not_joined_to_the_clause_before(store):
+    """Blind set 20 (after its untouched score): joining 「勿延宕」 to 「於收文當日辦理退文改分」 diluted the
+    clause below the bar, and the directive lost its rows: each unit's 「本處各組室退文改分核定事項」 (line 72
+    is 總務組's). A short last piece with no amount is asked neither alone nor joined."""
+    items = triaged(store, HEADER + "參、主席結論\n一、各組室收到非屬本組室業務之公文，請於收文當日辦理退文改分，勿延宕。\n")
+    assert 72 in [match["source_line"] for match in items[0]["matches"]]

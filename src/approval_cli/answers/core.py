@@ -1087,9 +1087,10 @@ def _clauses(task: str) -> list[str]:
         clauses.append(piece)
         carry = ""
     if carry and clauses and not find_amounts(carry):
-        # A short last piece (「…質詢報表，陳核」) is the previous clause's verb, no task of its own:
-        # alone, 陳核 fits best the shortest row that holds it. An amount (「…，5萬元」) stays apart.
-        clauses[-1] += f"，{carry}"
+        # A short last piece (「…質詢報表，陳核」, 「…，勿延宕」) is no task of its own: asked alone, 陳核
+        # fits best the shortest row that holds it; joined to the clause before, 勿延宕 dilutes it.
+        # An amount (「…，5萬元」) stays a clause.
+        pass
     elif carry:
         clauses.append(carry)
     return clauses or [task]
