@@ -1312,3 +1312,26 @@ def test_a_short_last_piece_is_not_joined_to_the_clause_before(store):
     is 總務組's). A short last piece with no amount is asked neither alone nor joined."""
     items = triaged(store, HEADER + "參、主席結論\n一、各組室收到非屬本組室業務之公文，請於收文當日辦理退文改分，勿延宕。\n")
     assert 72 in [match["source_line"] for match in items[0]["matches"]]
+
+
+def test_a_table_s_unit_column_may_come_first_and_its_deadline_is_read(store):
+    """Review: the first column was always dropped as a case number, so a table starting with 主辦單位
+    lost its unit; and 「完成期限：114年3月」 gave no deadline (a month alone: its last day)."""
+    table = ("八、主持人指示事項\n主辦單位\t指示事項\t完成期限\n"
+             "總務組\t配合明年萬安演習，預先規劃本處動員相關作業\t114年3月\n"
+             "\t九、臨時動議：無。\n")  # fmt: skip
+    items = triaged(store, HEADER + table)
+    assert items[0]["units"] == ["總務組"] and items[0]["deadline"]["date"] == "2025-03-31"
+    assert len([item for item in items if item["kind"] == "directive"]) == 1  # the indented line ends it
+
+
+def test_a_short_last_word_of_the_task_stays_and_a_guessed_meeting_name_is_not_used(store):
+    """Review: dropping every short last piece dropped 「續租」 from 「會議室影印機租約到期，各組室意見彙整後，
+    續租」: a lease, so the units' 採購金額 band rows (文書組's line 154 among them) are the answer, not the
+    意見回復 rows; only how-to-proceed endings (陳核, 勿延宕…) are dropped. And a title without 「第N次…會議」 (「114年度第2次廉政會報」) gives no meeting
+    kind to put for 本次會議."""
+    items = triaged(store, HEADER + "參、主席結論\n一、會議室影印機租約到期，各組室意見彙整後，續租。\n")
+    assert any(store.bands[store.by_id[m["id"]]] for m in items[0]["matches"][:3])
+    title = "臺北市政府秘書處114年度第2次廉政會報紀錄\n時間：114年3月6日下午2時\n主席：林秘書長\n"
+    items = triaged(store, title + "參、主席結論\n一、本次會議紀錄請機要組於三日內整理簽陳。\n")
+    assert all("會報會議" not in (m.get("clause") or "") for m in items[0]["matches"])

@@ -845,3 +845,30 @@ def test_a_denied_part_of_a_split_task_answers_with_the_other_part(store):
     result = route(store, "跟姊妹市往來的一般聯絡，不是政策面的", "國際事務組")
     assert line_of(result) == 170 and result["final_approver"] == "組長"
     assert line_of(route(store, "姊妹市交流 政策面", "國際事務組")) == 169  # said, not denied
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("沒有要派同仁參加外機關的訓練", 71),  # 71: 總務組 「本處不派員參加他機關辦理之教育訓練」
+        ("今年不再另外派同仁參加他機關辦理之教育訓練", 71),  # 不 four characters before 派
+        ("未來推派同仁參加他機關辦理的訓練", 70),  # 未來 is no negation; 70: 「…主管以上人員參加…」
+    ],
+)
+def test_the_negations_clerks_write_before_sending(store, text, line):
+    """Review: 沒/沒有 and a 不 four characters back were not read as negating 派, so sending nobody
+    ranked the row that sends staff first; 未來 was read as a negation."""
+    assert find(store, text, "總務組")["matches"][0]["source_line"] == line
+
+
+def test_a_part_that_is_itself_a_negation_is_said_by_its_negated_word(store):
+    """Review: 「本處未派員參加他機關辦理之教育訓練」 names 人事室's 不派員 row (line 356) with 未 for 不; the
+    denied-part rule read 未 as denying that part and answered with line 355 (主管以上, 處長)."""
+    assert line_of(route(store, "本處未派員參加他機關辦理之教育訓練", "人事室")) == 356
+
+
+@pytest.mark.parametrize("text", ["跟姊妹市往來的一般聯絡，與政策無關", "姊妹市互訪事務性聯繫，不是政策"])
+def test_a_part_denied_after_its_word_or_beside_the_other_part_is_still_denied(store, text):
+    """Review: 「與政策無關」 (denied after the word) and a text naming both parts, one denied, kept the
+    政策性 row 169; its pair, line 170 (…互訪之事務性聯繫事項, 組長), answers."""
+    assert line_of(route(store, text, "國際事務組")) == 170

@@ -20,6 +20,7 @@ from approval_cli.search.match import AMOUNT_IN_BAND as AMOUNT_LIFT
 from approval_cli.search.match import (
     MIN_COVER,
     MIN_ROUTE_SCORE,
+    NEGATING_CHARS,
     UNIT_SHARE_OF_BEST,
     Hit,
     Query,
@@ -38,6 +39,10 @@ from approval_cli.search.match import (
 from approval_cli.text.amounts import find_amounts, format_amount
 
 MAX_ALTERNATIVES = 3  # other rows of the unit shown beside the answer
+# Short last pieces of a directive that say how to proceed, not what to do: no clause of their own.
+PROCEDURAL_ENDINGS = frozenset(
+    {"陳核", "簽陳", "陳報", "核示", "查照", "請查照", "勿延宕", "勿延誤", "勿延", "照辦", "備查", "周知", "知照", "辦理"}
+)
 # What negates a case word of a delegation row when written right before it (不是主管, 不跨組室).
 NEGATING_WORDS = ("不是", "並非", "非屬", "不屬", "不", "非", "無", "未")
 # Words that put a task among the cases a qualified row leaves to its plain sibling (政策性 beside
@@ -734,11 +739,15 @@ def _choices(store: Store, query: Query, chosen: Hit, hits: list[Hit]) -> list[d
             parts.append(_choice(store, hit.index, hit, theirs or rest))
             continue
         said_mine, said_theirs = _said(store, query, mine), _said(store, query, theirs)
-        if said_mine and not said_theirs and _said_negated(store, query, mine):
+        denied_mine = said_mine and _said_negated(store, query, mine)
+        denied_theirs = said_theirs and _said_negated(store, query, theirs)
+        if denied_mine and not denied_theirs:
             # 「…一般聯絡，不是政策面的」 against the 政策性 row ranked first (for the 政策 the words deny):
             # the other part of the pair answers, as for a negated qualifier, whatever the margin (the
             # words it shares with the chosen row are the ones that cleared the bar).
             return [{**_choice(store, hit.index, hit, theirs), "named": True}]
+        if denied_theirs and not denied_mine:
+            continue  # the words deny the other part: the chosen one stands
         if hit.score < chosen.score - CHOICE_MARGIN:
             continue  # the words clearly prefer the chosen row
         if said_mine and not said_theirs:
@@ -857,11 +866,19 @@ def _said(store: Store, query: Query, words: str) -> bool:
 
 
 def _said_negated(store: Store, query: Query, words: str) -> bool:
-    """Whether the task's words name this part only after a negation (不是政策面, 不屬政策)."""
+    """Whether the task's words name this part only to deny it (不是政策面, 與政策無關). Not for a part
+    that is itself a negation (不派員): 「未派員」 says that part."""
     key = store.fold(words)
+    if NEGATING_CHARS.intersection(key):
+        return False
     text = query.folded
-    places = [at for at in (text.find(key[i : i + 2]) for i in range(len(key) - 1)) if at >= 0]
-    return bool(places) and _negated_at(store, text, min(places))
+    places = [(at, i) for i in range(len(key) - 1) for at in [text.find(key[i : i + 2])] if at >= 0]
+    if not places:
+        return False
+    at, _ = min(places)
+    end = max(text.find(key[i : i + 2]) + 2 for _, i in places)
+    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
+    return _negated_at(store, text, at) or text.startswith(after, end)
 
 
 def _choice(store: Store, index: int, hit: Hit, deciding: str) -> dict:
@@ -1086,12 +1103,13 @@ def _clauses(task: str) -> list[str]:
             continue
         clauses.append(piece)
         carry = ""
-    if carry and clauses and not find_amounts(carry):
-        # A short last piece (「…質詢報表，陳核」, 「…，勿延宕」) is no task of its own: asked alone, 陳核
-        # fits best the shortest row that holds it; joined to the clause before, 勿延宕 dilutes it.
-        # An amount (「…，5萬元」) stays a clause.
+    if carry and clauses and carry.strip("。！ ") in PROCEDURAL_ENDINGS:
+        # 「…質詢報表，陳核」, 「…，勿延宕」: how to proceed, no task. Asked alone, 陳核 fits best the
+        # shortest row that holds it; joined to the clause before, 勿延宕 dilutes it.
         pass
-    elif carry:
+    elif carry and clauses and not find_amounts(carry):
+        clauses[-1] += f"，{carry}"  # 「…意見彙整後，續租」: the last word of the task
+    elif carry:  # an amount (「…，5萬元」) stays a clause
         clauses.append(carry)
     return clauses or [task]
 
@@ -1104,8 +1122,10 @@ def triage_record(store: Store, data: bytes):
 
     record = parse_record(read_record_bytes(data), words=UnitWords.from_vocabulary(store.vocab))
     # 「本次會議紀錄請機要組…簽陳」 in a 處務會議's record is the 處務會議's minutes (line 243), not any meeting's.
-    kind = re.sub(r"^第[^次]{1,6}次", "", record.meeting.name or "")
-    this_meeting = kind if kind.endswith("會議") and kind != "會議" else None
+    # Only a name the header states as 「第N次…會議」: a title guessed otherwise (「114年度第2次廉政會報」)
+    # is no meeting kind to put in a task.
+    numbered = re.fullmatch(r"第[^次]{1,6}次(?P<kind>[\u4e00-\u9fff]{1,8}會議)", record.meeting.name or "")
+    this_meeting = numbered.group("kind") if numbered else None
 
     def matcher(task: str, unit: str | None, addressed: bool) -> list[dict]:
         if this_meeting:

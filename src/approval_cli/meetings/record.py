@@ -555,6 +555,10 @@ _DEADLINE_PATTERNS: list[tuple[str, LazyPattern]] = [
             r"(?P<part>底|末|上旬|中旬|下旬|初|中)(?:以前|之前|前)?"
         ),
     ),
+    # A deadline column of a table of directives (「完成期限：114年3月」, 「期限：113年12月31日」): the date
+    # itself, a month alone meaning its last day.
+    ("date", lazy_compile(rf"(?<=期限[:：]){_YEAR_PREFIX}(?P<month>{_NUM})月(?P<day>{_NUM})日")),
+    ("month_part", lazy_compile(rf"(?<=期限[:：]){_YEAR_PREFIX}(?P<month>{_NUM})月(?P<part>底|末)?(?![0-9〇零一二三四五六七八九十日])")),
     ("year_end", lazy_compile(r"(?P<year>今|本|明|[0-9]{2,4})?年(?:底|末)(?:以前|之前|前)?")),
     (
         "week",
@@ -1221,14 +1225,16 @@ def _report_heading(line: str, in_conclusion: bool = False) -> tuple[str, str, s
 _TABLE_HEADER = object()  # what _DirectiveTable.read returns for a table's header line
 _TASK_COLUMN = lazy_compile(r"^(?:主持人|主席)?(?:指示|裁示|決議|決定|交辦|辦理|列管|追蹤)?事項$|^(?:指示|裁示|決議|決定)(?:內容)?$")
 _UNIT_COLUMN = lazy_compile(r"^(?:主辦|承辦|辦理|權責|負責)(?:單位|組室)?$")
+_INDEX_COLUMN = lazy_compile(r"^(?:案號|序號|編號|項次|項目|列管編號|No\.?)$", re.IGNORECASE)
 
 
 class _DirectiveTable:
     """Directives kept in a table of Tab-separated columns (案號／指示事項／主辦單位／完成期限), as
     secretaries paste them from a spreadsheet: each row becomes one numbered line that keeps every
-    cell, labelled with its column's name (「1、配合明年萬安演習…（主辦單位：總務組；完成期限：114年3月）」),
-    so the unit and the deadline are read as in a written directive. Pasted flat, the rows had run
-    together into one item."""
+    cell but the case number, labelled with its column's name (「1、配合明年萬安演習…（主辦單位：總務組；
+    完成期限：114年3月）」), so the unit is read as in a written directive and a 期限 cell as its deadline
+    (a month alone: its last day). Pasted flat, the rows had run together into one item. A line with
+    no task cell, or with an empty first cell (a line indented by a Tab), ends the table."""
 
     def __init__(self) -> None:
         self.names: list[str] | None = None
@@ -1248,12 +1254,16 @@ class _DirectiveTable:
         if task >= 0 and unit >= 0:
             self.names, self.task, self.unit, self.rows = cells, task, unit, 0
             return _TABLE_HEADER
-        if self.names is None or len(cells) <= self.task or not cells[self.task]:
+        if self.names is None:
+            return None
+        if len(cells) <= self.task or not cells[self.task] or not cells[0]:
+            self.names = None  # not a row of the table (「\t九、臨時動議：無。」): the table has ended
             return None
         self.rows += 1
         labelled = [
             f"{self.names[i]}：{cell}" for i, cell in enumerate(cells)
-            if cell and i != self.task and i < len(self.names) and self.names[i] and i != 0
+            if cell and i != self.task and i < len(self.names) and self.names[i]
+            and not _INDEX_COLUMN.match(self.names[i])
         ]  # fmt: skip
         note = f"（{'；'.join(labelled)}）" if labelled else ""
         return f"{self.rows}、{cells[self.task].rstrip('。')}{note}"

@@ -47,6 +47,9 @@ NEGATING_CHARS = frozenset("非不未免無无")
 # Acts a row may negate (不派員) that a task names in words of its own (選派同仁, 推派, 派人參訓): the act's
 # character stands for the row's word. A negated place or body (非本處, 非府層級) is matched as a word only.
 NEGATED_ACTS = frozenset("派")
+# What negates such an act in a clerk's words (folded text): 不, 沒, 未, 無, 毋, 勿, 別, 免, 非, but not the
+# 未 of 未來, the 無/不 of 無論/不論.
+_ACT_NEGATION = lazy_compile(r"不(?!论)|没|未(?!来)|无(?!论)|毋|勿|别|免|非")
 # A row is an answer (route answers with it, find does not say "nothing matches") when its
 # relevance reaches MIN_ROUTE_SCORE and it covers at least MIN_COVER of the task's weight.
 MIN_ROUTE_SCORE = 30.0
@@ -105,7 +108,9 @@ FILLER_CHARS = frozenset(
     "之於于"  # classical 的 and 在 (於 folds to 于)
 )
 FILLER_WEIGHT = 0.25
-PARTICLES = frozenset("之的于於及或")  # fillers (particles, conjunctions) no table word holds
+# Fillers that make no reading of a typing slip: particles and conjunctions (涉及 holds 及, but a slip
+# read as 報及 or 之申 is a pair across two words, not a word of the table).
+PARTICLES = frozenset("之的于於及或")
 # What joins coordinated condition words (重大或爭議, 個資、資安): a negation before the first
 # covers the rest.
 COORDINATORS = frozenset("或、及与與和 ")
@@ -1030,11 +1035,12 @@ def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
             if mine <= 0 or query.folded[mine - 1] != negation:
                 return True
     for gram in negated:
-        # An act the row negates (不派員) that the task does in other words (選派同仁, 推派, 派人).
+        # An act the row negates (不派員) that the task does in other words (選派同仁, 推派, 派人),
+        # unless the task negates it too, a few characters before (不打算派, 沒有要派, 不再另外派).
         if gram[0] in NEGATED_ACTS and gram not in query.grams:
             at = query.folded.find(gram[0])
             while at >= 0:
-                if not NEGATING_CHARS.intersection(query.folded[max(0, at - 3) : at]):  # 不打算派
+                if not _ACT_NEGATION.search(query.folded[max(0, at - 4) : at]):
                     return True
                 at = query.folded.find(gram[0], at + 1)
     return False
