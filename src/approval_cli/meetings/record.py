@@ -1237,8 +1237,8 @@ class _DirectiveTable:
     no task cell, or with an empty first cell (a line indented by a Tab), ends the table."""
 
     def __init__(self) -> None:
-        self.names: list[str] | None = None
-        self.task = self.unit = -1
+        self.names: list[str] | None = None  # the header's cells while a table is open
+        self.task = -1  # the task column
         self.rows = 0
 
     def read(self, raw_line: str):
@@ -1251,8 +1251,8 @@ class _DirectiveTable:
         cells = [clean_text(cell) for cell in raw_line.split("\t")]
         task = next((i for i, cell in enumerate(cells) if _TASK_COLUMN.match(cell)), -1)
         unit = next((i for i, cell in enumerate(cells) if _UNIT_COLUMN.match(cell)), -1)
-        if task >= 0 and unit >= 0:
-            self.names, self.task, self.unit, self.rows = cells, task, unit, 0
+        if task >= 0 and unit >= 0:  # the unit column is read from the labelled cells, as written text
+            self.names, self.task, self.rows = cells, task, 0
             return _TABLE_HEADER
         if self.names is None:
             return None
@@ -1267,7 +1267,6 @@ class _DirectiveTable:
         ]  # fmt: skip
         note = f"（{'；'.join(labelled)}）" if labelled else ""
         return f"{self.rows}、{cells[self.task].rstrip('。')}{note}"
-
 
 
 def parse_record(text: str, *, today: date | None = None, words: UnitWords | None = None) -> Record:
