@@ -828,8 +828,7 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
     if not named and len(key) > 2:  # 不涉及政策 names 政策性 by its stem
         size = 2
         named = _occurrences(text, key[:2])
-    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
-    if any(_negated_at(store, text, at) or text.startswith(after, at + size) for at in named):
+    if any(_denied_at(store, text, at, at + size) for at in named):
         return False  # 不是政策性, 無涉政策; 與政策無關
     for word in OTHER_CASE_WORDS:
         other = store.fold(word)
@@ -840,6 +839,13 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
 
 def _occurrences(text: str, word: str) -> list[int]:
     return [at for at in range(len(text)) if word and text.startswith(word, at)]
+
+
+def _denied_at(store: Store, text: str, at: int, end: int) -> bool:
+    """Whether the words at text[at:end] are denied: negated before (不是政策性, 不涉及政策) or after
+    (與政策無關, 政策無涉)."""
+    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
+    return _negated_at(store, text, at) or text.startswith(after, end)
 
 
 def _negated_at(store: Store, text: str, at: int) -> bool:
@@ -872,13 +878,8 @@ def _said_negated(store: Store, query: Query, words: str) -> bool:
     if NEGATING_CHARS.intersection(key):
         return False
     text = query.folded
-    places = [(at, i) for i in range(len(key) - 1) for at in [text.find(key[i : i + 2])] if at >= 0]
-    if not places:
-        return False
-    at, _ = min(places)
-    end = max(text.find(key[i : i + 2]) + 2 for _, i in places)
-    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
-    return _negated_at(store, text, at) or text.startswith(after, end)
+    places = [at for at in (text.find(key[i : i + 2]) for i in range(len(key) - 1)) if at >= 0]
+    return bool(places) and _denied_at(store, text, min(places), max(places) + 2)
 
 
 def _choice(store: Store, index: int, hit: Hit, deciding: str) -> dict:

@@ -673,9 +673,14 @@ def _join_split_amounts(text: str) -> str:
     return text
 
 
+def bigram_weight(rows: int, frequency: int) -> float:
+    """A task bigram's weight: rarer in the table (held by `frequency` of `rows` rows), heavier."""
+    return math.log((rows + 1) / (frequency + 1)) + 1.0
+
+
 def heaviest_weight(store: Store) -> float:
     """The weight of a bigram no row holds: the most any one bigram of a task can weigh."""
-    return math.log(max(len(store.joined), 1) + 1) + 1.0
+    return bigram_weight(max(len(store.joined), 1), 0)
 
 
 def _weigh(store: Store, query: Query) -> None:
@@ -687,8 +692,7 @@ def _weigh(store: Store, query: Query) -> None:
     # the matched words shown and the order of the floats summed into a score.
     generic = store.vocab.generic_grams() if query.terms else frozenset()
     for gram in dict.fromkeys(g for term in query.terms for g in _grams(term)):
-        frequency = len(store.postings.get(gram, ()))
-        weight = math.log((rows + 1) / (frequency + 1)) + 1.0
+        weight = bigram_weight(rows, len(store.postings.get(gram, ())))
         # 同仁 is in one row only (heavy by rarity), but 「同仁請假」 is no question about that row.
         if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS or gram in generic:
             weight = min(weight, FILLER_WEIGHT)
