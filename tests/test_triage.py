@@ -170,7 +170,7 @@ def test_seed_conclusion_tasks_strip_addressee_deadline_and_purpose(seed):
     assert items["參、二、(三)"].task.startswith("於主秘會報提報市政大樓公務車輛(含駕駛)統一調派")
     assert items["參、二、(三)"].deadline.recurring
     for item in seed.items:
-        assert (item.task != "") == (item.kind == "directive")
+        assert (item.task != "") == (item.kind in ("directive", "report"))
 
 
 def test_seed_text_is_cleaned(seed):
@@ -213,14 +213,37 @@ SEED_REPORT_DIRECTIVES = [
 
 
 def test_seed_report_directives(seed):
-    reports = [item for item in seed.items if item.source != "會議結論"]
+    reports = [item for item in seed.items if item.source != "會議結論" and item.kind == "directive"]
     assert [item.section for item in reports] == [row[0] for row in SEED_REPORT_DIRECTIVES]
     for section, units, unknown, people, deadline in SEED_REPORT_DIRECTIVES:
         assert summary(by_section(seed)[section]) == ("directive", units, unknown, people, deadline), section
 
 
-def test_seed_report_sentences_that_ask_nobody_are_not_items(seed):
-    sections = set(by_section(seed))
+# Paragraphs of a unit's own report that ask nothing and plan nothing: work done, put off or
+# reported (read from the seed's 參、三). Each is a `report` item for the reporting unit, not a
+# directive: the clerk filing the minutes looks up their rows too (every blind set's writers listed
+# such lines), apart from what is to be done.
+SEED_REPORTS = [
+    ("參、三、國際事務組陳組長補充報告、(一)", "國際事務組"),  # 使節盃網球賽…暫緩辦理
+    ("參、三、國際事務組陳組長補充報告、(二)", "國際事務組"),  # 安排德國在臺協會代表參觀…獲得外賓肯定
+    ("參、三、機要組涂組長補充報告、(一)", "機要組"),  # 府會聯絡員餐敘…奉核暫緩辦理
+    ("參、三、市民服務組張組長補充報告", "市民服務組"),  # 哺(集)乳室…建議可先蒐集
+    ("參、三、媒體事務組王組長補充報告、(一)", "媒體事務組"),  # 110年度統計發布新聞稿435則…
+    ("參、三、媒體事務組王組長補充報告、(二)", "媒體事務組"),  # 議會…加開臨時大會
+]
+
+
+def test_seed_reports_of_work_done_are_report_items(seed):
+    reports = [item for item in seed.items if item.kind == "report"]
+    assert [(item.section, item.units) for item in reports] == [(s, [u]) for s, u in SEED_REPORTS]
+    # 公管中心 is no unit of the table: its report (「已請 B1、B2 餐廳…回報」) is no item.
+    assert "參、三、公管中心趙主任補充報告、(一)" not in by_section(seed)
+    for item in reports:
+        assert item.task and not item.people and not item.rule
+
+
+def test_seed_report_sentences_that_ask_nobody_are_not_directives(seed):
+    sections = {item.section for item in seed.directives}
     # 「並請資訊、警察、消防等局處進行業務簡報，獲得外賓肯定」 narrates what happened.
     assert "參、三、國際事務組陳組長補充報告、(二)" not in sections
     # 「已請 B1、B2 餐廳…回報」: already asked, nothing for the meeting to route.
@@ -285,6 +308,8 @@ def test_minutes_a_full_width_record():
         "壹": ("noted", [], [], [], None),
         "貳、一、(一)": ("noted", [], [], [], None),
         "貳、一、(二)": ("tracking", [], [], [], None),
+        # 「市政大樓公務車輛調派統計資料已於２月主秘會報提報」: done, a report of 總務組's.
+        "貳、二、總務組吳組長補充報告、(一)": ("report", ["總務組"], [], [], None),
         # 「本組預計…，請各組室於２月底前清點閒置車輛\n並回報本組」: 本組 is 總務組.
         "貳、二、總務組吳組長補充報告、(二)": (
             "directive",
@@ -565,7 +590,8 @@ def test_route_items_keeps_top_three_per_unit_above_min_score(seed):
     assert [match["id"] for match in items["參、三、(二)"].matches] == [f"{unit}-1" for unit in ALL]
     # Noted and tracking items are not routed; the record handed in is not changed.
     assert items["參、五"].matches == [] and items["參、五"].match_note is None
-    assert len(matcher.calls) == sum(max(1, len(item.units)) for item in seed.directives)
+    routed_kinds = [item for item in seed.items if item.kind in ("directive", "report")]
+    assert len(matcher.calls) == sum(max(1, len(item.units)) for item in routed_kinds)
     assert all(item.matches == [] for item in seed.items)
 
 
@@ -609,7 +635,7 @@ def test_to_csv(seed):
     person = dict(zip(rows[0], next(row for row in rows if row[0] == "參、三、(九)"), strict=True))
     assert person["人員"] == "林副秘書長（副處長）" and person["建議項目"] == ""
     assert person["說明"] == NO_MATCH_NOTE
-    assert {row[1] for row in rows[1:]} == {"交辦", "備查", "列管"}
+    assert {row[1] for row in rows[1:]} == {"交辦", "報告", "備查", "列管"}
 
 
 def test_to_csv_defuses_formulas():
@@ -764,10 +790,14 @@ def unit_reports(*reports: str) -> str:
     )
 
 
-def item_rows(store, text: str):
-    """For a record: words → the rows suggested for the item whose text holds them (None: no
-    such item)."""
-    rows = {item["text"]: [m["source_line"] for m in item["matches"]] for item in triaged(store, text)}
+def item_rows(store, text: str, kind: str = "directive"):
+    """For a record: words → the rows suggested for the item of this kind whose text holds them
+    (None: no such item)."""
+    rows = {
+        item["text"]: [m["source_line"] for m in item["matches"]]
+        for item in triaged(store, text)
+        if item["kind"] == kind
+    }
 
     def rows_of(words: str) -> list[int] | None:
         return next((lines for text, lines in rows.items() if words in text), None)
@@ -828,8 +858,9 @@ def test_work_begun_studied_routine_or_a_planned_purchase_is_an_item(store):
 def test_finished_work_stays_a_report_whatever_routine_or_plan_it_names(store, done):
     """Review finding: the routine and study words (定期, 每月, 籌辦, 研議) and a plan word before
     a purchase (原擬採購, 預計採購) made items of work the sentence reports finished or paid."""
-    rows_of = item_rows(store, unit_reports("總務組李組長補充報告：\n(一) " + done + "\n"))
-    assert rows_of(done[:6]) is None
+    record = unit_reports("總務組李組長補充報告：\n(一) " + done + "\n")
+    assert item_rows(store, record)(done[:6]) is None  # no directive
+    assert item_rows(store, record, "report")(done[:6]) is not None  # a report of 總務組's
 
 
 @pytest.mark.parametrize(

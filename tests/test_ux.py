@@ -284,9 +284,9 @@ def test_triage_wraps_with_hanging_indents(capsys, monkeypatch):
     lines = out.splitlines()
     assert all(_cell_len(line) <= 60 for line in lines)
     assert not any(line.strip().startswith(LINE_START_PUNCTUATION) for line in lines)
-    # Past the header, every line at column 0 is a section heading (參、…).
+    # Past the header, every line at column 0 is a section heading (參、…) or the reports' heading.
     body = lines[lines.index(next(line for line in lines if line.startswith("交辦事項"))) + 1 :]
-    assert all(line.startswith(("參", "列管案號")) for line in body if line and not line.startswith(" "))
+    assert all(line.startswith(("參", "列管案號", "工作報告")) for line in body if line and not line.startswith(" "))
 
 
 def test_route_alternatives_hang_and_a_pipe_has_no_highlight_padding(capsys, monkeypatch):

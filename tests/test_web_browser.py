@@ -178,6 +178,14 @@ def test_triage_lists_every_directive(server, browser):
     assert count.startswith(f"交辦事項 {len(directives)} 項")
     first_suggested = next(item for item in directives if item["matches"])["matches"][0]["id"]
     assert first_suggested in browser.find_element(By.ID, "directives").text
+    # A unit's reports of work done are listed apart, folded, each with its row as the CLI gives it.
+    reports = [item for item in expected["items"] if item["kind"] == "report"]
+    assert reports and f"工作報告 {len(reports)} 項" in count
+    folded = browser.find_element(By.ID, "reports")
+    assert len(folded.find_elements(By.CSS_SELECTOR, "li.report")) == len(reports)
+    reported = next(item for item in reports if item["matches"])["matches"][0]["id"]
+    folded.find_element(By.TAG_NAME, "summary").click()
+    assert reported in folded.text
 
 
 def test_catalogue_strings_are_never_markup(browser, tmp_path_factory):

@@ -199,7 +199,9 @@ _SURNAMES = (
 _VERB_BIGRAMS = frozenset({"簽陳", "呈陳", "送陳", "轉陳", "核陳", "報陳", "續陳", "擬陳", "提高"})
 
 NO_MATCH_NOTE = "表內找不到適合的項目，請人工判斷"
-KIND_LABELS = {"directive": "交辦", "noted": "備查", "tracking": "列管"}
+REPORT_NO_MATCH_NOTE = "表內找不到相符的項目"  # a report asks nothing: no judgement is asked for
+ROUTED_KINDS = ("directive", "report")  # the items given suggested rows
+KIND_LABELS = {"directive": "交辦", "report": "報告", "noted": "備查", "tracking": "列管"}
 CSV_HEADER = (
     "段落",
     "類別",
@@ -297,7 +299,7 @@ class Meeting:
 class Item:
     section: str  # 參、三、(五); report items: 參、三、文書組高組長補充報告、(三)
     source: str  # 會議結論 (the block's own label) or the report heading
-    kind: str  # directive | noted | tracking
+    kind: str  # directive | report (a unit's own report of work done, asking nothing) | noted | tracking
     text: str  # cleaned text; for report items only the sentences that ask someone to act
     task: str  # what to do, without addressee, deadline and purpose clauses: this is routed
     units: list[str] = field(default_factory=list)
@@ -1648,7 +1650,7 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     if own_work and not asking and not rules:
         asking = [sentence for sentence in sentences if _scheduled_own(sentence)]
     if not asking and not rules:
-        return None
+        return _reported_work(text, section, block, reference) if own_work else None
     scope = "".join(asking or rules)
     source = block.source if block else "內文"
     topic = block.topic if block else None
@@ -1670,6 +1672,16 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
         # units it helps, gathers from or consults are not the ones to route it for.
         item = replace(item, units=[owner])
     return item
+
+
+def _reported_work(text: str, section: str, block: _Block, reference: date | None) -> Item:
+    """A paragraph of a unit's own report that asks nothing and plans nothing: work done or under
+    way (「本組已完成替代役需求調查」, 「記者會直播流程均由本組統籌」). No one is asked to act, but
+    the clerk who files the minutes looks up which row it falls under (who should have signed it;
+    every blind-set writer listed such lines among those to look up), so it is a `report` item,
+    routed for the reporting unit and shown apart from the directives."""
+    item = _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
+    return replace(item, kind="report", units=[block.owner_unit], people=[], invited=[], deadline=None, task=item.text)
 
 
 _INVITE = lazy_compile(r"邀請|邀集|邀")
@@ -1752,7 +1764,7 @@ def route_items(
     was asked for). Rows found for several units are kept once, under the first."""
     routed: list[Item] = []
     for item in record.items:
-        if item.kind != "directive":
+        if item.kind not in ROUTED_KINDS:
             routed.append(item)
             continue
         matches: list[dict[str, Any]] = []
@@ -1770,7 +1782,7 @@ def route_items(
                         continue
                     seen_ids.add(row.get("id"))
                     matches.append({**row, "for_unit": unit})
-        note = None if matches else NO_MATCH_NOTE
+        note = None if matches else (NO_MATCH_NOTE if item.kind == "directive" else REPORT_NO_MATCH_NOTE)
         if not item.units and item.unknown_units:
             outside = "、".join(unit.name for unit in item.unknown_units)
             if supervisors:

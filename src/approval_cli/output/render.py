@@ -584,37 +584,51 @@ def print_triage(record) -> None:
     for warning in record.warnings:
         _say(console, f"[yellow]⚠ {_escape(warning)}[/]")
     directives = record.directives
-    console.print(f"\n交辦事項 {len(directives)} 項（另有備查 {sum(i.kind == 'noted' for i in record.items)} 項、"
-                  f"列管異動 {len(record.tracking)} 筆）")  # fmt: skip
+    reports = [item for item in record.items if item.kind == "report"]
+    console.print()
+    _say(console, f"交辦事項 {len(directives)} 項（另有工作報告 {len(reports)} 項、"
+                  f"備查 {sum(i.kind == 'noted' for i in record.items)} 項、列管異動 {len(record.tracking)} 筆）")  # fmt: skip
     for item in directives:
-        units = "、".join(item.units) or "（未指明單位）"
-        if record.all_units and set(item.units) >= set(record.all_units):
-            units = f"各組室（{len(item.units)} 個單位）"
-        outside = "、".join(u.full_name or u.name for u in item.unknown_units)
-        line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"
-        if outside:
-            line += f"　表外：{_escape(outside)}"
-        if item.rule:
-            line += "　全體適用的規定"
-        if item.people:
-            line += "　承辦：" + _triage_people(item.people)
-        if getattr(item, "invited", None):
-            line += "　邀請：" + _triage_people(item.invited)
-        if item.deadline:
-            when = item.deadline.date or ("定期" if item.deadline.recurring else "")
-            line += f"　期限：{_escape(item.deadline.text)}" + (f"（{when}）" if when else "")
+        _print_triage_item(console, record, item)
+    if reports:
+        # Work a unit reports done or under way: nothing to assign, but the row it falls under
+        # (who should have signed it) is what the clerk filing the minutes looks up.
         console.print()
-        _say(console, line.lstrip("\n"), 2, at_spaces=True)
-        _say(console, f"  {_escape(item.task or item.text)}", 2)
-        for match in item.matches:
-            final = role_display(match["final_approver"]) if match["final_approver"] else "原表未標示核定者"
-            text = match.get("business") or match["content"]
-            _say(console, f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}", 4)
-            for warning in match.get("warnings", []):
-                label = SEVERITY_LABEL.get(warning["severity"], "⚠")
-                _say(console, f"    [yellow]{label}：{_escape(warning['message'])}[/]", 4 + _cells(label) + 2)
-        if item.match_note:
-            _say(console, f"  [dim]{_escape(item.match_note)}[/]", 2)
+        _say(console, f"[bold]工作報告 {len(reports)} 項[/]（各單位報告已辦或進行中的事，不是交辦；附所屬的明細表項目供核對）")
+        for item in reports:
+            _print_triage_item(console, record, item)
     if record.tracking:
         console.print()
         _say(console, "列管案號：" + "；".join(f"{t.case} {t.action_text or t.action}" for t in record.tracking), 2)
+
+
+def _print_triage_item(console, record, item) -> None:
+    """One item of the triage: where it came from, who, by when, what, and who decides."""
+    units = "、".join(item.units) or "（未指明單位）"
+    if record.all_units and set(item.units) >= set(record.all_units):
+        units = f"各組室（{len(item.units)} 個單位）"
+    outside = "、".join(u.full_name or u.name for u in item.unknown_units)
+    line = f"\n[bold]{_escape(item.section)}[/]　{_escape(units)}"
+    if outside:
+        line += f"　表外：{_escape(outside)}"
+    if item.rule:
+        line += "　全體適用的規定"
+    if item.people:
+        line += "　承辦：" + _triage_people(item.people)
+    if getattr(item, "invited", None):
+        line += "　邀請：" + _triage_people(item.invited)
+    if item.deadline:
+        when = item.deadline.date or ("定期" if item.deadline.recurring else "")
+        line += f"　期限：{_escape(item.deadline.text)}" + (f"（{when}）" if when else "")
+    console.print()
+    _say(console, line.lstrip("\n"), 2, at_spaces=True)
+    _say(console, f"  {_escape(item.task or item.text)}", 2)
+    for match in item.matches:
+        final = role_display(match["final_approver"]) if match["final_approver"] else "原表未標示核定者"
+        text = match.get("business") or match["content"]
+        _say(console, f"  → {match['unit']}（{match['id']}）{_escape(text)}：決行 {final}", 4)
+        for warning in match.get("warnings", []):
+            label = SEVERITY_LABEL.get(warning["severity"], "⚠")
+            _say(console, f"    [yellow]{label}：{_escape(warning['message'])}[/]", 4 + _cells(label) + 2)
+    if item.match_note:
+        _say(console, f"  [dim]{_escape(item.match_note)}[/]", 2)

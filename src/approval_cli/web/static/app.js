@@ -377,44 +377,26 @@
     const meeting = doc.meeting || {};
     const directives = (doc.items || []).filter((item) => item.kind === "directive");
     const noted = (doc.items || []).filter((item) => item.kind === "noted");
+    const reports = (doc.items || []).filter((item) => item.kind === "report");
     const heading = [meeting.name, meeting.date_roc && `${meeting.date_roc}（${meeting.date || ""}）`].filter(Boolean).join("、");
     add(result, el("h2", {}, heading || "會議紀錄"));
     const who = [meeting.chair && `主席：${meeting.chair}`, meeting.recorder && `紀錄：${meeting.recorder}`].filter(Boolean).join("；");
     if (who) add(result, el("p", {}, who));
     for (const w of doc.warnings || []) add(result, el("p", { class: "warning" }, `⚠ ${w}`));
     add(result, el("p", { class: "lead-in", id: "triage-count" },
-      `交辦事項 ${directives.length} 項（另有備查 ${noted.length} 項、列管異動 ${(doc.tracking || []).length} 筆）`));
+      `交辦事項 ${directives.length} 項（另有工作報告 ${reports.length} 項、備查 ${noted.length} 項、列管異動 ${(doc.tracking || []).length} 筆）`));
     if (!directives.length) {
       add(result, el("p", { class: "problem" }, "紀錄中找不到交辦事項。"));
     }
     const list = el("ol", { class: "directives", id: "directives" });
-    for (const item of directives) {
-      let units = item.units.join("、") || "（未指明單位）";
-      if (knownUnits.length && knownUnits.every((u) => item.units.includes(u))) units = `各組室（${item.units.length} 個單位）`;
-      const meta = [units];
-      const outside = (item.unknown_units || []).map((u) => u.full_name || u.name).join("、");
-      if (outside) meta.push(`表外：${outside}`);
-      if (item.rule) meta.push("全體適用的規定");
-      if (item.people && item.people.length) meta.push(`承辦：${people(item.people)}`);
-      if (item.invited && item.invited.length) meta.push(`邀請：${people(item.invited)}`);
-      if (item.deadline) {
-        const when = item.deadline.date || (item.deadline.recurring ? "定期" : "");
-        meta.push(`期限：${item.deadline.text}${when ? `（${when}）` : ""}`);
-      }
-      const matches = item.matches || [];
-      add(list, el("li", { class: "directive" },
-        el("p", { class: "entry-head" }, el("span", { class: "section" }, item.section), `　${meta.join("　")}`),
-        el("p", { class: "entry-task" }, item.task || item.text),
-        matches.length
-          ? el("ul", { class: "suggestions" }, matches.map((m) =>
-            el("li", {},
-              `→ ${m.unit}（`, el("span", { class: "id" }, m.id), `）${m.business || m.content}：決行 `,
-              el("strong", {}, m.final_approver ? role(m.final_approver) : "原表未標示核定者"),
-              warningsList(m.warnings))))
-          : null,
-        item.match_note ? el("p", { class: "note" }, item.match_note) : null));
-    }
+    for (const item of directives) add(list, triageItem(item));
     add(result, list);
+    if (reports.length) {
+      // Work a unit reports done or under way: not to be assigned, but its row is looked up too.
+      add(result, el("details", { id: "reports" },
+        el("summary", {}, `工作報告 ${reports.length} 項（各單位報告已辦或進行中的事，不是交辦；附所屬的明細表項目）`),
+        el("ol", { class: "directives" }, reports.map(triageItem))));
+    }
     if (noted.length) {
       add(result, el("details", {}, el("summary", {}, `備查事項 ${noted.length} 項`),
         el("ul", {}, noted.map((item) => el("li", {}, `${item.section}　${item.text}`)))));
@@ -423,6 +405,33 @@
       add(result, el("p", { class: "tracking" },
         "列管案號：" + doc.tracking.map((t) => `${t.case} ${t.action_text || t.action}`).join("；")));
     }
+  }
+
+  function triageItem(item) {
+    let units = item.units.join("、") || "（未指明單位）";
+    if (knownUnits.length && knownUnits.every((u) => item.units.includes(u))) units = `各組室（${item.units.length} 個單位）`;
+    const meta = [units];
+    const outside = (item.unknown_units || []).map((u) => u.full_name || u.name).join("、");
+    if (outside) meta.push(`表外：${outside}`);
+    if (item.rule) meta.push("全體適用的規定");
+    if (item.people && item.people.length) meta.push(`承辦：${people(item.people)}`);
+    if (item.invited && item.invited.length) meta.push(`邀請：${people(item.invited)}`);
+    if (item.deadline) {
+      const when = item.deadline.date || (item.deadline.recurring ? "定期" : "");
+      meta.push(`期限：${item.deadline.text}${when ? `（${when}）` : ""}`);
+    }
+    const matches = item.matches || [];
+    return el("li", { class: item.kind },
+      el("p", { class: "entry-head" }, el("span", { class: "section" }, item.section), `　${meta.join("　")}`),
+      el("p", { class: "entry-task" }, item.task || item.text),
+      matches.length
+        ? el("ul", { class: "suggestions" }, matches.map((m) =>
+          el("li", {},
+            `→ ${m.unit}（`, el("span", { class: "id" }, m.id), `）${m.business || m.content}：決行 `,
+            el("strong", {}, m.final_approver ? role(m.final_approver) : "原表未標示核定者"),
+            warningsList(m.warnings))))
+        : null,
+      item.match_note ? el("p", { class: "note" }, item.match_note) : null);
   }
 
   // ------------------------------------------------------------------ start
