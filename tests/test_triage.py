@@ -357,11 +357,14 @@ def test_minutes_b_half_width_record_in_december():
     items = by_section(record)
     expected = {
         "壹": ("noted", [], [], [], None),  # 「確定。」
+        # 「(一)文書組報告:本年度檔案清查作業辦理情形。」: the unit's report on its heading's line.
+        "貳、(一)、文書組報告": ("report", ["文書組"], [], [], None),
         "貳、(一)、1": ("noted", [], [], [], None),  # 「洽悉。」
         # 「於1月底前」 at a December meeting: January of the next year. 「簽陳秘書長」: 陳 is a verb.
         "貳、(一)、2": ("directive", ["文書組"], [], [("秘書長", "處長")], ("1月底前", "2023-01-31")),
         "貳、(一)、3": ("tracking", [], [], [], None),
         # A wrapped line; 「於2週內」 counts from the meeting.
+        "貳、(三)、媒體事務組報告": ("report", ["媒體事務組"], [], [], None),  # 「112年度市政宣導計畫。」
         "貳、(三)、1": (
             "directive",
             ["媒體事務組"],
@@ -1366,3 +1369,27 @@ def test_a_short_last_word_of_the_task_stays_and_a_guessed_meeting_name_is_not_u
     title = "臺北市政府秘書處114年度第2次廉政會報紀錄\n時間：114年3月6日下午2時\n主席：林秘書長\n"
     items = triaged(store, title + "參、主席結論\n一、本次會議紀錄請機要組於三日內整理簽陳。\n")
     assert all("會報會議" not in (m.get("clause") or "") for m in items[0]["matches"])
+
+
+def test_a_numbered_line_that_opens_with_a_unit_is_that_units_report(store):
+    """「1. 總務組：萬安演習本處配合事項已分工完畢…」 under 「參、各組室工作報告」 (set 20's third record): the
+    unit's report on its heading's line. Its lines were no items at all; now finished work is a
+    report of that unit and work to do (本組將…) a directive of it. Rows read from the dump:
+    總務組 「動員演習相關配合辦理作業」 (56), 人事室 「替代役役男…退役…」 (341)."""
+    text = (
+        "臺北市政府秘書處第 141 次處務會議紀錄\n時間：民國 113 年 10 月 17 日\n主席：陳志銘\n"
+        "參、各組室工作報告（書面資料詳附件）\n"
+        "1. 總務組：萬安演習本處配合事項已分工完畢，各組室負責人員名單已於 10 月 11 日送出。\n"
+        "2. 人事室：本處本梯次替代役役男 11 月退役，本室將辦理退役資料報送。\n"
+        "肆、主席指示\n一、總務組：請於 11 月底前提報本處全民國防教育年度執行成果。\n"
+    )
+    items = {item["text"]: item for item in triaged(store, text)}
+    drill = next(item for words, item in items.items() if "萬安演習" in words)
+    assert drill["kind"] == "report" and drill["units"] == ["總務組"]
+    assert 56 in [m["source_line"] for m in drill["matches"]]
+    leaving = next(item for words, item in items.items() if "退役" in words)
+    assert leaving["kind"] == "directive" and leaving["units"] == ["人事室"]  # 本室將辦理
+    assert 341 in [m["source_line"] for m in leaving["matches"]]
+    # In the chair's directives 「一、總務組：請…」 addresses the unit: a directive, no report.
+    ruling = next(item for words, item in items.items() if "全民國防" in words)
+    assert ruling["kind"] == "directive" and ruling["units"] == ["總務組"]

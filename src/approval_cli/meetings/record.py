@@ -1333,6 +1333,14 @@ def _parse_record(text: str, today: date | None) -> Record:
         in_conclusion = outline.block is not None and outline.block.kind == "conclusion"
         report = None if marker or block_line else _report_heading(line, in_conclusion)
         unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
+        # 「1. 總務組：萬安演習本處配合事項已分工完畢…」 among the unit reports: the unit's name, then its
+        # report on the same line (not in the chair's conclusions, where it addresses the unit).
+        head, colon, inline = marker[2].partition("：") if marker and not unit_heading else ("", "", "")
+        inline_unit = (
+            _unit_heading(head)
+            if colon and inline.strip() and len(head) <= 16 and not in_conclusion and outline.may_open_report(marker[0])
+            else None
+        )
         if in_header and marker and _HEADER_FIELD.match(marker[2]):
             # 「一、時間：113年10月17日」「三、主席：…」: header fields numbered like the body.
             header_lines.append(marker[2])
@@ -1348,6 +1356,9 @@ def _parse_record(text: str, today: date | None) -> Record:
             # unit's report, as 「機要組陳組長補充報告：」 does (本組 in it is that unit).
             outline.feed_marker(*marker)
             outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading)
+        elif inline_unit:
+            outline.feed_marker(*marker)  # the heading keeps its text: the topic of what follows
+            outline.start_block("report", head, marker[2], owner_unit=inline_unit)  # the line as written
         elif marker:
             outline.feed_marker(*marker)
         elif block_line:
