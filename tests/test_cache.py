@@ -819,3 +819,24 @@ def test_a_digest_file_of_an_older_rule_is_not_used(remembered, monkeypatch):
     monkeypatch.setattr(locate, "catalogue_digest", lambda path: calls.append(path) or original(path))
     assert load_store(path).from_cache
     assert calls  # hashed again, not taken from the old record
+
+
+def test_jieba_is_loaded_without_pkg_resources():
+    """Issue 10: jieba imported pkg_resources (57 ms of a batch's 0.32 s start-up) only to open
+    its own default dictionary, which the tool replaces with its pruned one. The sentence is cut as
+    before, pkg_resources stays unloaded, and it can still be imported afterwards."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from approval_cli.text import segment\n"
+        "print(segment.words('同仁參加他機關辦理之教育訓練'))\n"
+        "print('pkg_resources' in sys.modules)\n"
+        "import importlib.util\n"
+        "print(importlib.util.find_spec('pkg_resources') is None or bool(__import__('pkg_resources')))\n"
+    )
+    env = {**os.environ, "APPROVAL_NO_CACHE": "1"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, timeout=120, text=True)
+    assert result.returncode == 0, result.stderr
+    cut, loaded, importable = result.stdout.splitlines()
+    assert cut.startswith("['同仁', '參加'") and loaded == "False" and importable == "True"
