@@ -56,19 +56,33 @@ def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
     exactly the answer it got after the other lines had filled them."""
     from approval_cli.catalogue import store as store_module
     from approval_cli.catalogue import vocabulary
-    from approval_cli.text import segment
+    from approval_cli.search import match
+    from approval_cli.text import normalize, segment
 
     lines = [unit + text for text in [*SENTENCES, *WORDINGS] for unit in UNITS[:3]]
     store = load_store(None)
     remembered = [answer_line(store, line, None) for line in lines * 2]
     monkeypatch.setattr(store_module, "FOLD_CACHE_LIMIT", 1)
     monkeypatch.setattr(vocabulary, "THESAURUS_MEMO_LIMIT", 1)
+    monkeypatch.setattr(match, "ROWS_WITH_MEMO_LIMIT", 1)
+    monkeypatch.setattr(normalize, "_VALUES_OF", [None, frozenset()])
     segment._cut.cache_clear()
     fresh_store = load_store(None, use_cache=False)
     for number, line in enumerate(lines * 2):
         segment._cut.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
     assert len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1
+    assert len(fresh_store._rows_with) <= 1
+
+
+def test_unfold_gives_each_character_its_table_form(store):
+    """unfold (a str.translate table since issue 10) gives what the character-by-character
+    reverse of the fold map gives, for every row's folded text."""
+    reverse: dict[str, str] = {}
+    for char, target in store.fold_map.items():
+        reverse.setdefault(target, char)
+    for text in store.joined:
+        assert store.unfold(text) == "".join(reverse.get(ch, ch) for ch in text)
 
 
 @settings(max_examples=300, deadline=None)

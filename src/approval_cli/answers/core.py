@@ -389,13 +389,16 @@ def _unit_head(store: Store, unit: str | None) -> str | None:
     """The unit's own head (組長 or 主任): the rank-3 role its rows' chains name most."""
     if not unit:
         return None
-    heads = Counter(
-        step["role"]
-        for index in store.unit_rows(unit)
-        for step in store.entries[index]["chain"]
-        if step["role"] and ROLE_RANK.get(step["role"]) == ROLE_RANK["組長"]
-    )
-    return heads.most_common(1)[0][0] if heads else None
+    known = store._unit_heads.get(unit, False)  # asked for every escalation and layer: counted once
+    if known is False:
+        heads = Counter(
+            step["role"]
+            for index in store.unit_rows(unit)
+            for step in store.entries[index]["chain"]
+            if step["role"] and ROLE_RANK.get(step["role"]) == ROLE_RANK["組長"]
+        )
+        known = store._unit_heads[unit] = heads.most_common(1)[0][0] if heads else None
+    return known
 
 
 def next_layer(store: Store, final: str | None, unit: str | None) -> str | None:

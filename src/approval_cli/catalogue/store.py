@@ -355,6 +355,8 @@ class Store:
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
     _homophones: dict = field(default_factory=dict, repr=False)  # bigram → homophones(bigram)
     _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
+    _unit_heads: dict = field(default_factory=dict, repr=False)  # unit → its head's role (core._unit_head)
+    _rows_with: dict = field(default_factory=dict, repr=False)  # folded word → rows holding it (match.py)
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the
@@ -382,11 +384,12 @@ class Store:
     def unfold(self, folded: str) -> str:
         """Folded catalogue text back in the table's characters (采购 → 採購), as far as known."""
         if self._unfold is None:
-            reverse: dict[str, str] = {}
+            reverse: dict[int, str] = {}
             for char, target in self.fold_map.items():
-                reverse.setdefault(target, char)
+                if len(target) == 1:  # a one-character fold (all of them): str.translate's table
+                    reverse.setdefault(ord(target), char)
             self._unfold = reverse
-        return "".join(self._unfold.get(ch, ch) for ch in folded)
+        return folded.translate(self._unfold)
 
     def homophones(self, gram: str) -> list[str]:
         """Catalogue bigrams (and two-character clerk words of the vocabulary) that sound like this

@@ -853,14 +853,27 @@ def _candidates(
     return [index for index, _ in weight.most_common(prefilter)], held, weight
 
 
-def _rows_with(store: Store, word: str) -> set[int]:
-    """Rows whose matching text holds a folded word (through the bigram index)."""
-    if len(word) < 2:
-        return set(store.char_postings.get(word, ()))
-    grams = [word[i : i + 2] for i in range(len(word) - 1)]
-    postings = [set(store.postings.get(g, ())) for g in grams]
-    rows = set.intersection(*postings) if postings else set()
-    return {i for i in rows if word in store.joined[i]}
+ROWS_WITH_MEMO_LIMIT = 4_096  # table words whose rows are remembered; cleared when full (bounded memory)
+
+
+def _rows_with(store: Store, word: str) -> frozenset[int]:
+    """Rows whose matching text holds a folded word (through the bigram index), remembered per
+    word: the thesaurus's table words are asked for by line after line of a batch, and the rows
+    that hold a word are a pure function of the catalogue."""
+    memo = store._rows_with
+    found = memo.get(word)
+    if found is None:
+        if len(memo) >= ROWS_WITH_MEMO_LIMIT:
+            memo.clear()
+        if len(word) < 2:
+            found = frozenset(store.char_postings.get(word, ()))
+        else:
+            grams = [word[i : i + 2] for i in range(len(word) - 1)]
+            postings = [set(store.postings.get(g, ())) for g in grams]
+            rows = set.intersection(*postings) if postings else set()
+            found = frozenset(i for i in rows if word in store.joined[i])
+        memo[word] = found
+    return found
 
 
 def _cheap(

@@ -264,6 +264,18 @@ def _key_source(text: str) -> str:
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
+_VALUES_OF: list = [None, frozenset()]  # the last fold map seen and the set of its values
+
+
+def _folded_values(mapping: Mapping[str, str]) -> frozenset[str]:
+    """The characters a fold map folds to, for the last map asked about (a process folds with one
+    catalogue's map): a text with a character the map lacks rebuilt this set of ~900 every time
+    (1.5 % of a batch line). Keyed by identity: a catalogue's map is not changed once loaded."""
+    if _VALUES_OF[0] is not mapping:
+        _VALUES_OF[:] = [mapping, frozenset(mapping.values())]
+    return _VALUES_OF[1]
+
+
 def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknown: bool = True) -> str:
     """The matching key: cleaned, lower-case ASCII, variants unified, t2s-folded, no spaces or punctuation.
 
@@ -276,7 +288,7 @@ def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknow
     if mapping and set(key) <= mapping.keys():
         # Every character has its fold in the map (always so for the catalogue's own text): in C.
         return _unify_folded_variants("".join(map(mapping.__getitem__, key)))
-    known_simplified: set[str] | None = None
+    known_simplified: frozenset[str] | None = None
     out: list[str] = []
     for ch in key:
         folded = mapping.get(ch)
@@ -286,7 +298,7 @@ def fold(text: str, fold_map: Mapping[str, str] | None = None, *, convert_unknow
             folded = ch
             if convert_unknown and _is_han(ch):
                 if known_simplified is None:
-                    known_simplified = set(mapping.values())
+                    known_simplified = _folded_values(mapping)
                 if ch not in known_simplified:
                     converter = _t2s()
                     if converter:
