@@ -4,7 +4,9 @@ Every timed command runs as its own process, under `/usr/bin/time -v` for its pe
 that is missing, a fresh Python wrapper reading RUSAGE_CHILDREN), with wall time taken around it.
 time -v reports the largest single process; so that memory spread over child processes cannot
 hide, the whole process tree's summed PSS and RSS are also sampled every 20 ms (Linux /proc), and
-the peak judged is the larger of time -v's and the tree's PSS.
+the peak judged is the larger of time -v's and the tree's PSS. The sampler costs the processes it
+samples CPU (4-11 % of the distinct batch's wall time on 2 cores), so the batches' timed runs are
+not sampled: their memory is sampled in runs of their own, whose wall times are printed apart.
 Each target runs right beside its baseline (import typer, the warm route, the 272-row find, the
 distinct batch), the order swapped every round, so that drift and load spikes of this shared machine
 hit both sides alike; a ratio is judged as the median of the per-pair ratios (the ratio of the medians
@@ -424,18 +426,23 @@ class Runner:
         path.mkdir(mode=0o700)
         return path
 
-    def run(self, cmd: list[str], cache: Path, out: Path | None = None, ok=(0,)) -> tuple[float, float, int]:
-        """(wall seconds, peak RSS MiB, exit code) of one run of cmd with APPROVAL_CACHE_DIR=cache."""
+    def run(
+        self, cmd: list[str], cache: Path, out: Path | None = None, ok=(0,), sample_tree: bool = True
+    ) -> tuple[float, float, int]:
+        """(wall seconds, peak RSS MiB, exit code) of one run of cmd with APPROVAL_CACHE_DIR=cache.
+        `sample_tree`: also sample the process tree's PSS every 20 ms (which costs the measured
+        processes CPU: a batch's timed runs are not sampled, its memory runs are)."""
         env = {**self.env, "APPROVAL_CACHE_DIR": str(cache)}
         err, stats = self.work / "stderr.txt", self.work / "time.txt"
         if self.use_time:
             with open(out, "wb") if out else open(os.devnull, "wb") as sink, open(err, "wb") as errs:
                 start = time.perf_counter()
                 proc = subprocess.Popen([TIME_BIN, "-v", "-o", str(stats), *cmd], env=env, stdout=sink, stderr=errs)
-                tree = TreeMemory(proc.pid)
+                tree = TreeMemory(proc.pid) if sample_tree else None
                 proc.wait()
                 wall = time.perf_counter() - start
-                tree.stop()
+                if tree is not None:
+                    tree.stop()
             report = stats.read_text(errors="replace")
             code = int(re.search(r"Exit status: (\d+)", report).group(1))
             kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1))
@@ -443,8 +450,9 @@ class Runner:
             # judged on their memory together: the sampled peak of the tree's summed PSS (shared
             # pages split between the processes that share them). The summed RSS (shared pages
             # counted in each) is kept too, for the report.
-            kib = max(kib, tree.peak_pss_kib)
-            self.tree_peaks.append((" ".join(cmd[-3:]), tree.peak_rss_kib, tree.peak_pss_kib, tree.most_processes))
+            if tree is not None:
+                kib = max(kib, tree.peak_pss_kib)
+                self.tree_peaks.append((" ".join(cmd[-3:]), tree.peak_rss_kib, tree.peak_pss_kib, tree.most_processes))
         else:
             proc = subprocess.run(
                 [sys.executable, "-c", RSS_WRAPPER, str(out or ""), str(err), *cmd],
@@ -601,7 +609,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict:
         shutil.rmtree(directory, ignore_errors=True)
         return sample
 
-    def once(name: str) -> tuple[float, float, int]:
+    def once(name: str, memory_run: bool = False) -> tuple[float, float, int]:
         cmd = commands[name]
         if name == "route_cold":
             return cold(cmd)
@@ -609,7 +617,11 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict:
             return runner.run(cmd, warm_50k)
         if name.startswith("batch"):
             # A batch exits 1, 2 or 4 when some lines had no match, bad input or no single decider.
-            return runner.run(cmd, warm, out=batch_out[name], ok=(0, 1, 2, 4))
+            # Its timed runs are not sampled: sampling the tree's PSS every 20 ms took 4-11 % of
+            # the wall time of the distinct batch on 2 cores (the sampler reads smaps_rollup,
+            # which walks each process's pages). Its memory is measured in runs of its own below.
+            sample = memory_run or name not in heavy
+            return runner.run(cmd, warm, out=batch_out[name], ok=(0, 1, 2, 4), sample_tree=sample)
         return runner.run(cmd, warm)
 
     # Warm-up: the jieba cache in the warm directory, the 50k cache in its own, the OS file cache.
@@ -635,6 +647,9 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict:
             if name in heavy:
                 batch_spent += got[base][0] + got[name][0]
     outputs = {name: check_batch_output(batch_out[name]) for name in heavy}
+    # The batches' memory: runs of their own with the process tree sampled (their wall time is kept
+    # apart, for the report: the sampler slows what it samples).
+    memory_runs = {name: [once(name, memory_run=True) for _ in range(max(1, min(2, args.batch_rounds)))] for name in heavy}
 
     # Long-sentence find with nothing cached (builds the catalogue cache and jieba's parsed dictionary).
     long_cold = [cold(commands["find_long"]) for _ in range(args.first_calls)]
@@ -669,6 +684,10 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict:
         "50k": cache_files(warm_50k) != warm_files["50k"],
     }
     s = {name: stats_of(values) for name, values in samples.items() if values}
+    for name, runs in memory_runs.items():
+        if name in s:
+            s[name]["rss_max"] = max(s[name]["rss_max"], *(rss for _, rss, _ in runs))
+            s[name]["memory_runs_wall"] = [round(wall, 4) for wall, _, _ in runs]
     s["find_long_cold"] = stats_of(long_cold)
     s["baseline_beside_first_calls"] = stats_of(first_base) if first_base else None
     for rows in bigs:
@@ -947,7 +966,8 @@ def print_table(report: dict) -> None:
         print(
             f"{name}: up to {tree['processes']} processes (with /usr/bin/time); their memory together, sampled "
             f"every 20 ms: PSS {tree['pss_sum_mib']:.1f} MiB (judged), RSS summed {tree['rss_sum_mib']:.1f} MiB "
-            "(pages they share counted in each)"
+            "(pages they share counted in each); wall time of those sampled runs (not judged): "
+            + ", ".join(f"{w:.2f} s" for w in report["stats"].get(name, {}).get("memory_runs_wall", []))
         )
     rebuilt = [k for k, v in report["cache_rebuilt_mid_run"].items() if v]
     if rebuilt:
