@@ -67,9 +67,11 @@ def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
     monkeypatch.setattr(match, "ROWS_WITH_MEMO_LIMIT", 1)
     monkeypatch.setattr(normalize, "_VALUES_OF", [None, frozenset()])
     segment._cut.cache_clear()
+    segment._cut_block.cache_clear()
     fresh_store = load_store(None, use_cache=False)
     for number, line in enumerate(lines * 2):
         segment._cut.cache_clear()
+        segment._cut_block.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
     assert len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1
     assert len(fresh_store._rows_with) <= 1
@@ -139,3 +141,16 @@ def test_partial_with_its_skip_equals_partial_ratio_of_every_word(store, text, i
             ratio = 100.0 if term in row else fuzz.partial_ratio(term, row)
         expected += ratio * length
     assert match._partial(query, row, None) == expected / query.length / 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="採購影印紙議員索取資料文書組 3０萬元,，。abc-_%\t本處同仁參加訓練", max_size=40), st.booleans())
+def test_cutting_block_by_block_is_jieba_s_cut_of_the_whole(text, hmm):
+    """Issue 10: jieba's cut is taken block by block, each block remembered; it must be exactly
+    jieba's lcut of the whole text, with HMM and without."""
+    from approval_cli.text import segment
+
+    tokenizer = segment._ready()
+    if not tokenizer:
+        return
+    assert list(segment._cut(text, hmm)) == tokenizer.lcut(text, HMM=hmm)

@@ -129,3 +129,16 @@ def test_an_error_while_answering_keeps_the_lines_before_it(store, tmp_path, sma
             run_batch(store, path, None, out, "jsonl", jobs)
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100
+
+
+@pytest.mark.parametrize("garbage", [b"not answers", b"0\t{}\n1\t{}", b"0\t{}" * 3, b"\xff\xfe"])
+def test_a_worker_that_writes_something_else_loses_no_line(store, tmp_path, small_chunks, monkeypatch, garbage):
+    """A worker's answers come back as lines of 「code Tab JSON」, one per task: anything else (too
+    few or too many lines, no code, not UTF-8) is trusted in no part; the worker is stopped and
+    its chunks answered here, so the output is what one process writes."""
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    alone, alone_code = answered(store, path, 1)
+    monkeypatch.setattr(batch_module, "_encode_answers", lambda results: garbage)
+    shared, shared_code = answered(store, path, 2)
+    assert shared == alone and shared_code == alone_code

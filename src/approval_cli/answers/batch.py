@@ -438,18 +438,14 @@ class _Worker:
             size = int.from_bytes(self.data[:_HEADER], "big")
             if len(self.data) < _HEADER + size:
                 return
-            try:
-                results = json.loads(self.data[_HEADER : _HEADER + size])
-            except ValueError:
-                results = None
+            chunk = self.held[0] if self.held else None
+            results = _decode_answers(bytes(self.data[_HEADER : _HEADER + size]), len(chunk.texts)) if chunk else None
             del self.data[: _HEADER + size]
-            chunk = self.held.popleft() if self.held else None
-            if chunk is None or not (isinstance(results, list) and len(results) == len(chunk.texts)):
-                if chunk is not None:
-                    self.held.appendleft(chunk)
+            if chunk is None or results is None:
                 self.stop()  # it wrote something else: trust none of it
                 return
-            chunk.results = [(code, body) for code, body in results]
+            self.held.popleft()
+            chunk.results = results
             chunk.ended = True
 
     def _gone(self) -> None:
@@ -496,7 +492,7 @@ def _serve(answerer: _Answerer, tasks_fd: int, answers_fd: int) -> None:
         message = _read_exactly(tasks_fd, int.from_bytes(header, "big"))
         if message is None:
             return
-        payload = _json_dumps(_answer_chunk(answerer, json.loads(message)))
+        payload = _encode_answers(_answer_chunk(answerer, json.loads(message)))
         view = memoryview(len(payload).to_bytes(_HEADER, "big") + payload)
         while view:
             view = view[os.write(answers_fd, view) :]
@@ -513,8 +509,33 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return bytes(data)
 
 
-def _json_dumps(results: list[tuple[int, object]]) -> bytes:
-    return json.dumps(results, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _encode_answers(results: list[tuple[int, object]]) -> bytes:
+    """A chunk's answers as lines of 「exit code, Tab, the answer's JSON」: a JSON line holds no
+    newline (json_line escapes every line break), so no answer is encoded twice (a JSON list of
+    JSON strings escaped every quote of every answer, and was decoded again here)."""
+    from approval_cli.output.jsonout import json_line
+
+    return "\n".join(
+        f"{code}\t{body if isinstance(body, str) else json_line(body)}" for code, body in results
+    ).encode("utf-8")
+
+
+def _decode_answers(payload: bytes, count: int) -> list[tuple[int, object]] | None:
+    """The answers _encode_answers wrote, if they are `count` well-formed lines; else None. A
+    body stays JSON text: emit writes it as it is (or, for CSV, reads it)."""
+    try:
+        lines = payload.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(lines) != count:
+        return None
+    out: list[tuple[int, object]] = []
+    for line in lines:
+        code, tab, body = line.partition("\t")
+        if not tab or not code.isdigit() or not body.startswith("{"):
+            return None
+        out.append((int(code), body))
+    return out
 
 
 class _Workers:
