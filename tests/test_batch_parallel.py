@@ -131,14 +131,61 @@ def test_an_error_while_answering_keeps_the_lines_before_it(store, tmp_path, sma
     assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100
 
 
-@pytest.mark.parametrize("garbage", [b"not answers", b"0\t{}\n1\t{}", b"0\t{}" * 3, b"\xff\xfe"])
+GARBAGE = {
+    "not answers": lambda results: b"not answers",
+    "too few lines": lambda results: b"0\t{}\n1\t{}",
+    "not UTF-8": lambda results: b"\xff\xfe",
+    # One line per task, but not an answer (review findings: accepted before, and written out).
+    "empty objects": lambda results: "\n".join("0\t{}" for _ in results).encode(),
+    "broken JSON": lambda results: "\n".join("0\t{oops" for _ in results).encode(),
+    "a code that is no number": lambda results: "\n".join('²\t{"input":"x"}' for _ in results).encode(),
+}
+
+
+@pytest.mark.parametrize("garbage", sorted(GARBAGE))
 def test_a_worker_that_writes_something_else_loses_no_line(store, tmp_path, small_chunks, monkeypatch, garbage):
-    """A worker's answers come back as lines of 「code Tab JSON」, one per task: anything else (too
-    few or too many lines, no code, not UTF-8) is trusted in no part; the worker is stopped and
-    its chunks answered here, so the output is what one process writes."""
+    """A worker's answers come back as lines of 「code Tab JSON」, one answer per task: anything
+    else (too few lines, not UTF-8, no code, not an answer's JSON) is trusted in no part; the
+    worker is stopped and its chunks answered here, so the output is what one process writes."""
     path = varied_file(tmp_path / "lines.txt")
     needs_two_processes(path)
     alone, alone_code = answered(store, path, 1)
-    monkeypatch.setattr(batch_module, "_encode_answers", lambda results: garbage)
+    encode = batch_module._encode_answers
+    calls = iter(range(10**6))
+    # Good answers for the first two chunks, then garbage: some chunks from the worker are written.
+    monkeypatch.setattr(
+        batch_module, "_encode_answers", lambda results: encode(results) if next(calls) < 2 else GARBAGE[garbage](results)
+    )
     shared, shared_code = answered(store, path, 2)
+    assert shared == alone and shared_code == alone_code
+
+
+def test_a_worker_that_announces_too_long_an_answer_is_not_waited_for(store, tmp_path, small_chunks, monkeypatch):
+    """Review finding: a length header past any chunk's answers left this process waiting for bytes
+    that never came while the worker waited for tasks. Now such a worker is stopped and its
+    chunks answered here (an alarm fails the test instead of hanging it)."""
+    import json
+    import signal
+
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    alone, alone_code = answered(store, path, 1)
+
+    def serve(answerer, tasks_fd, answers_fd):
+        while True:
+            header = batch_module._read_exactly(tasks_fd, batch_module._HEADER)
+            if header is None:
+                return
+            texts = json.loads(batch_module._read_exactly(tasks_fd, int.from_bytes(header, "big")))
+            payload = batch_module._encode_answers(batch_module._answer_chunk(answerer, texts))
+            os.write(answers_fd, (len(payload) + 10**9).to_bytes(batch_module._HEADER, "big") + payload)
+
+    monkeypatch.setattr(batch_module, "_serve", serve)
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the batch waited for a worker forever"))
+    signal.alarm(60)
+    try:
+        shared, shared_code = answered(store, path, 2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert shared == alone and shared_code == alone_code

@@ -364,6 +364,8 @@ def test_minutes_b_half_width_record_in_december():
         "貳、(一)、2": ("directive", ["文書組"], [], [("秘書長", "處長")], ("1月底前", "2023-01-31")),
         "貳、(一)、3": ("tracking", [], [], [], None),
         # A wrapped line; 「於2週內」 counts from the meeting.
+        # 「(二)市民服務組報告:1999市民熱線話務量統計。」 after (一)'s 會議結論: read the same (review).
+        "貳、(二)、市民服務組報告": ("report", ["市民服務組"], [], [], None),
         "貳、(三)、媒體事務組報告": ("report", ["媒體事務組"], [], [], None),  # 「112年度市政宣導計畫。」
         "貳、(三)、1": (
             "directive",
@@ -380,7 +382,8 @@ def test_minutes_b_half_width_record_in_december():
         "參、三": ("directive", [], [("公訓處", "臺北市政府公務人員訓練處")], [], None),
     }
     assert {section: summary(item) for section, item in items.items()} == expected
-    assert not any(section.startswith("貳、(二)") for section in items)  # no 會議結論 there
+    # (二) has no 會議結論: its title is a report of 市民服務組's (above), no directive.
+    assert [item.kind for section, item in items.items() if section.startswith("貳、(二)")] == ["report"]
     assert items["參、一"].source == "主席結論"
     assert [(change.case, change.action) for change in record.tracking] == [("11101", "解除列管")]
     assert record.warnings == []
@@ -1383,13 +1386,71 @@ def test_a_numbered_line_that_opens_with_a_unit_is_that_units_report(store):
         "2. 人事室：本處本梯次替代役役男 11 月退役，本室將辦理退役資料報送。\n"
         "肆、主席指示\n一、總務組：請於 11 月底前提報本處全民國防教育年度執行成果。\n"
     )
-    items = {item["text"]: item for item in triaged(store, text)}
-    drill = next(item for words, item in items.items() if "萬安演習" in words)
-    assert drill["kind"] == "report" and drill["units"] == ["總務組"]
+    items = triaged(store, text)
+    assert len(items) == 3  # each line once
+    drill, leaving, ruling = items
+    assert "萬安演習" in drill["text"] and drill["kind"] == "report" and drill["units"] == ["總務組"]
     assert 56 in [m["source_line"] for m in drill["matches"]]
-    leaving = next(item for words, item in items.items() if "退役" in words)
-    assert leaving["kind"] == "directive" and leaving["units"] == ["人事室"]  # 本室將辦理
+    assert "退役" in leaving["text"] and leaving["kind"] == "directive" and leaving["units"] == ["人事室"]
     assert 341 in [m["source_line"] for m in leaving["matches"]]
     # In the chair's directives 「一、總務組：請…」 addresses the unit: a directive, no report.
-    ruling = next(item for words, item in items.items() if "全民國防" in words)
-    assert ruling["kind"] == "directive" and ruling["units"] == ["總務組"]
+    assert "全民國防" in ruling["text"] and ruling["kind"] == "directive" and ruling["units"] == ["總務組"]
+
+
+REPORTS_HEAD = "臺北市政府秘書處第 141 次處務會議紀錄\n時間：民國 113 年 10 月 17 日\n主席：陳志銘\n"
+
+
+def kinds_and_units(store, text: str) -> list[tuple[str, list[str], str]]:
+    return [(item["kind"], item["units"], item["text"]) for item in triaged(store, text)]
+
+
+def test_a_units_line_after_an_empty_one_is_its_own_review_finding(store):
+    """Review finding: after 「2. 國際事務組：」 with nothing after it, 「3. 機要組：本組將於…」 was
+    filed twice, once as 國際事務組's directive. Each unit's line opens its own report."""
+    found = kinds_and_units(store, REPORTS_HEAD + "參、各組室工作報告\n1. 總務組：萬安演習本處配合事項已分工完畢。\n"
+                            "2. 國際事務組：\n3. 機要組：本組將於11月召開年鑑編輯工作會議。\n"
+                            "肆、主席指示\n一、請總務組於11月底前提報本處全民國防教育年度執行成果。\n")  # fmt: skip
+    assert [(kind, units) for kind, units, _ in found] == [
+        ("report", ["總務組"]), ("directive", ["機要組"]), ("directive", ["總務組"])
+    ]  # fmt: skip
+
+
+def test_units_lines_in_a_record_without_conclusions_are_read_once_review_finding(store):
+    """Review finding: with no 會議結論 anywhere, the requests are read from every paragraph, and the
+    lines that opened a unit's report were read a second time: 4 items for 2 directives."""
+    found = kinds_and_units(store, REPORTS_HEAD + "貳、交辦事項\n一、總務組：請於4月底前完成市政大樓消防設備檢修。\n"
+                            "二、文書組：請加強本處公文時效管制。\n")  # fmt: skip
+    assert [(kind, units) for kind, units, _ in found] == [("directive", ["總務組"]), ("directive", ["文書組"])]
+
+
+def test_units_lines_after_a_conclusion_are_still_read_review_finding(store):
+    """Review finding: after the first 主席指示 block, 「二、文書組：…」「三、機要組：本組將於…」 were
+    no items at all (機要組's work was lost); written with the unit on a line of its own they were."""
+    found = kinds_and_units(store, REPORTS_HEAD + "參、業務報告\n一、總務組：本組已完成萬安演習分工。\n"
+                            "主席指示：請總務組於11月底前提報全民國防教育執行成果。\n"
+                            "二、文書組：本組已完成本府新製印信啟用。\n"
+                            "三、機要組：本組將於11月召開年鑑編輯工作會議。\n")  # fmt: skip
+    assert ("directive", ["機要組"]) in [(kind, units) for kind, units, _ in found]
+    assert ("report", ["文書組"]) in [(kind, units) for kind, units, _ in found]
+
+
+@pytest.mark.parametrize("nothing", ["無。", "報告：", "詳如書面資料。", "報告內容如附件。", "（略）", "無意見"])
+def test_a_report_of_nothing_is_no_item_review_finding(store, nothing):
+    """Review finding: 「報告：」 (nine times in one blind record), 「2. 文書組：無。」 and 「詳如書面資料。」
+    became report items with suggested rows."""
+    inline = kinds_and_units(store, REPORTS_HEAD + f"參、各組室工作報告\n1. 文書組：{nothing}\n")
+    alone = kinds_and_units(store, REPORTS_HEAD + f"參、各組室工作報告\n文書組高組長補充報告：\n{nothing}\n")
+    assert inline == [] and alone == []
+
+
+def test_a_record_of_reports_alone_has_no_directive_exit_1(tmp_path):
+    """Review finding: a record whose only items are reports of work done exited 0 (HTTP 200); as
+    before report items, it holds no directive: exit 1 (the web API: 404), its reports still shown."""
+    import subprocess
+    import sys
+
+    record = tmp_path / "reports.txt"
+    record.write_text(REPORTS_HEAD + "參、各組室工作報告\n1. 總務組：萬安演習本處配合事項已分工完畢。\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "approval_cli", "triage", str(record)], capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1 and "工作報告 1 項" in result.stdout

@@ -495,7 +495,9 @@ def triage_command(
         return CSV_BOM + to_csv(document)
 
     emit(record, fmt, json_document=record.to_dict(), text=rendered("print_triage"), csv=written(csv_text))
-    if not record.items:
+    from approval_cli.meetings.record import found_items
+
+    if not found_items(item.kind for item in record.items):
         raise typer.Exit(EXIT_NO_MATCH)
 
 

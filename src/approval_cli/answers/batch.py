@@ -297,6 +297,10 @@ _READ_AHEAD = 1  # chunks read and waiting for a worker before this process answ
 _MAX_PENDING = 8  # chunks answered but not yet written (behind a slower one) before waiting for it
 _IN_FLIGHT = 2  # chunks a worker holds at once: its next is there the moment it finishes one
 _HEADER = 8  # bytes of a message's length, before the message (JSON) on a worker's pipes
+# An answer's JSON is a few KB (at most ~70 KB for a 2,000-character line with every list full): a
+# length past this many per line is no answer, and is not waited for.
+_MAX_ANSWER_BYTES = 1 << 20
+_ANSWER_LINE = re.compile(r'([0-9]{1,3})\t(\{"input":.*\})', re.DOTALL)
 
 
 class _Chunk:
@@ -436,6 +440,9 @@ class _Worker:
     def _take_answers(self) -> None:
         while len(self.data) >= _HEADER:
             size = int.from_bytes(self.data[:_HEADER], "big")
+            if size > _MAX_ANSWER_BYTES * CHUNK_LINES:
+                self.stop()  # no chunk's answers are this long: it wrote something else
+                return
             if len(self.data) < _HEADER + size:
                 return
             chunk = self.held[0] if self.held else None
@@ -531,10 +538,11 @@ def _decode_answers(payload: bytes, count: int) -> list[tuple[int, object]] | No
         return None
     out: list[tuple[int, object]] = []
     for line in lines:
-        code, tab, body = line.partition("\t")
-        if not tab or not code.isdigit() or not body.startswith("{"):
+        # What answer_line's JSON always is: an object whose first key is "input".
+        answer = _ANSWER_LINE.fullmatch(line)
+        if answer is None:
             return None
-        out.append((int(code), body))
+        out.append((int(answer.group(1)), answer.group(2)))
     return out
 
 

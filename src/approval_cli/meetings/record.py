@@ -201,6 +201,13 @@ _VERB_BIGRAMS = frozenset({"簽陳", "呈陳", "送陳", "轉陳", "核陳", "�
 NO_MATCH_NOTE = "表內找不到適合的項目，請人工判斷"
 REPORT_NO_MATCH_NOTE = "表內找不到相符的項目"  # a report asks nothing: no judgement is asked for
 ROUTED_KINDS = ("directive", "report")  # the items given suggested rows
+
+
+def found_items(kinds: Iterable[str]) -> bool:
+    """Whether a triage found anything besides reports of work done (the command exits 1 and the
+    web API answers 404 otherwise: a record of reports alone holds no directive, as before they
+    were listed)."""
+    return any(kind != "report" for kind in kinds)
 KIND_LABELS = {"directive": "交辦", "report": "報告", "noted": "備查", "tracking": "列管"}
 CSV_HEADER = (
     "段落",
@@ -1126,6 +1133,16 @@ class _Outline:
         self.block.items.append(item)
         self.current = item
 
+    def close_block(self) -> None:
+        if self.block is not None:
+            self._close_block()
+
+    def heading_read(self) -> None:
+        """The heading just fed is read as a block's item: the fallback to requests anywhere (a
+        record with no conclusions) skips it."""
+        assert self.current is not None
+        self.current.unit_heading = True
+
     def _close_block(self) -> None:
         block = self.block
         if block is not None and len(block.items) > 1 and all(item.label is None for item in block.items):
@@ -1334,11 +1351,12 @@ def _parse_record(text: str, today: date | None) -> Record:
         report = None if marker or block_line else _report_heading(line, in_conclusion)
         unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
         # 「1. 總務組：萬安演習本處配合事項已分工完畢…」 among the unit reports: the unit's name, then its
-        # report on the same line (not in the chair's conclusions, where it addresses the unit).
+        # report on the same line (not an item of the chair's conclusions, where it addresses the
+        # unit: may_open_report, as for a unit's name alone).
         head, colon, inline = marker[2].partition("：") if marker and not unit_heading else ("", "", "")
         inline_unit = (
             _unit_heading(head)
-            if colon and inline.strip() and len(head) <= 16 and not in_conclusion and outline.may_open_report(marker[0])
+            if colon and inline.strip() and len(head) <= 16 and outline.may_open_report(marker[0])
             else None
         )
         if in_header and marker and _HEADER_FIELD.match(marker[2]):
@@ -1351,14 +1369,18 @@ def _parse_record(text: str, today: date | None) -> Record:
             after_blank = False
             continue
         in_header = False
-        if unit_heading:
+        if unit_heading or inline_unit:
             # 「4、機要組」, 「九、政風室：」: a numbered heading that is a unit's name alone opens that
-            # unit's report, as 「機要組陳組長補充報告：」 does (本組 in it is that unit).
-            outline.feed_marker(*marker)
-            outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading)
-        elif inline_unit:
+            # unit's report, as 「機要組陳組長補充報告：」 does (本組 in it is that unit); so does a unit's
+            # name with its report on the same line. The report before it ends here, even an empty
+            # one (「2. 國際事務組：」 with nothing after it), so this line is never an item of it.
+            outline.close_block()
             outline.feed_marker(*marker)  # the heading keeps its text: the topic of what follows
-            outline.start_block("report", head, marker[2], owner_unit=inline_unit)  # the line as written
+            if inline_unit:
+                outline.heading_read()  # its text is the report's first item (below), not read again
+                outline.start_block("report", head, marker[2], owner_unit=inline_unit)  # the line as written
+            else:
+                outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading)
         elif marker:
             outline.feed_marker(*marker)
         elif block_line:
@@ -1413,6 +1435,8 @@ def _parse_record(text: str, today: date | None) -> Record:
     if not conclusion_blocks:
         warnings.append("找不到會議結論段落。")
         for number, paragraph in enumerate(outline.headings, start=1):  # fall back to requests anywhere
+            if paragraph.unit_heading:
+                continue
             section = "、".join(paragraph.path) or f"第{number}段"
             item = _report_item(paragraph.text, section, None, reference)
             if item:
@@ -1685,12 +1709,25 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
     return item
 
 
-def _reported_work(text: str, section: str, block: _Block, reference: date | None) -> Item:
+# What reports nothing: a label (「報告：」「說明：」), 「無」, or a pointer to papers (「詳如書面資料。」).
+_NOTHING_REPORTED = lazy_compile(
+    r"(?:本組|本室)?(?:報告|說明|補充報告|無補充|無意見|無|略|[(（]略[)）]|(?:報告)?(?:內容)?(?:詳|如|詳如)+"
+    r"(?:書面資料|書面報告|附件|附表|資料)(?:所示)?)?"
+)
+_REPORT_PUNCTUATION = "。，、；：:;,.！!　 "
+
+
+def _reported_work(text: str, section: str, block: _Block, reference: date | None) -> Item | None:
     """A paragraph of a unit's own report that asks nothing and plans nothing: work done or under
     way (「本組已完成替代役需求調查」, 「記者會直播流程均由本組統籌」). No one is asked to act, but
     the clerk who files the minutes looks up which row it falls under (who should have signed it;
     every blind-set writer listed such lines among those to look up), so it is a `report` item,
-    routed for the reporting unit and shown apart from the directives."""
+    routed for the reporting unit and shown apart from the directives. A paragraph that reports
+    nothing (「報告：」, 「文書組：無。」, 「詳如書面資料。」) is none."""
+    head, colon, rest = text.partition("：")
+    substance = rest if colon and _unit_heading(head) else text
+    if _NOTHING_REPORTED.fullmatch(substance.strip(_REPORT_PUNCTUATION)):
+        return None
     item = _directive(text, section, block.source, block.topic, block.owner_unit, reference, context=None)
     return replace(item, kind="report", units=[block.owner_unit], people=[], invited=[], deadline=None, task=item.text)
 

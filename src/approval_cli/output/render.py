@@ -594,7 +594,7 @@ def print_triage(record) -> None:
         # Work a unit reports done or under way: nothing to assign, but the row it falls under
         # (who should have signed it) is what the clerk filing the minutes looks up.
         console.print()
-        _say(console, f"[bold]工作報告 {len(reports)} 項[/]（各單位報告已辦或進行中的事，不是交辦；附所屬的明細表項目供核對）")
+        _say(console, f"[bold]工作報告 {len(reports)} 項[/]（各單位報告的事，不是交辦；附所屬的明細表項目供核對）")
         for item in reports:
             _print_triage_item(console, record, item)
     if record.tracking:

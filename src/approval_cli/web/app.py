@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import approval_cli as approval
+from approval_cli.meetings.record import found_items
 
 logger = logging.getLogger("approval.web")
 
@@ -197,7 +198,7 @@ class Api:
             raise ApiError(400, "沒有收到會議紀錄。", "請把紀錄的文字放在請求本文（POST body）。")
         # A long record takes a while: off the event loop, so other requests are not held up.
         doc = await run_in_threadpool(approval.triage, self.catalogue, bytes(body))
-        return JSONResponse(doc, status_code=200 if doc["items"] else 404)
+        return JSONResponse(doc, status_code=200 if found_items(item["kind"] for item in doc["items"]) else 404)
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": approval.__version__, "entries": self.entries})

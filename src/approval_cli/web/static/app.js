@@ -394,7 +394,7 @@
     if (reports.length) {
       // Work a unit reports done or under way: not to be assigned, but its row is looked up too.
       add(result, el("details", { id: "reports" },
-        el("summary", {}, `工作報告 ${reports.length} 項（各單位報告已辦或進行中的事，不是交辦；附所屬的明細表項目）`),
+        el("summary", {}, `工作報告 ${reports.length} 項（各單位報告的事，不是交辦；附所屬的明細表項目）`),
         el("ol", { class: "directives" }, reports.map(triageItem))));
     }
     if (noted.length) {
