@@ -53,10 +53,14 @@ _ECHO_CHARS = 100  # of an overlong line, the beginning shown in "input"
 MAX_SKIP_BYTES = 1024 * 1024 * 1024
 # A long file is shared with worker processes forked once this many distinct task lines have been
 # answered here (a short batch, or one of a few wordings repeated, never forks; the first lines
-# load what every worker then shares), in chunks of CHUNK_LINES lines (see _Workers).
-# 64 and 128 (from 256 and 256): 0.1 s less of one process working alone at the start and of
-# one finishing the last chunk alone at the end (3.55-3.62 s -> 3.40-3.41 s on bench.py's input).
-SERIAL_LINES = 64
+# load what every worker then shares), in chunks of CHUNK_LINES lines (see _Workers) — or already
+# after EARLY_LINES when nearly every line so far was distinct (EARLY_SHARE of at least twice as
+# many lines): one process working alone at the start costs a file of distinct lines time (with
+# chunks of 128 instead of 256: 3.55-3.62 s -> 3.40-3.41 s on bench.py's input), while a file of
+# 200 wordings repeated, forked after 64 of them, took 0.58-0.66 s instead of 0.53-0.57 s.
+SERIAL_LINES = 256
+EARLY_LINES = 64
+EARLY_SHARE = 0.9
 CHUNK_LINES = 128
 # Processes when --jobs is not given (this one and one worker): each worker adds about 15 MiB (the
 # pages it writes to are copied), so the default stays within the 100 MiB a batch may take.
@@ -691,6 +695,7 @@ def run_batch(
             worst = code
 
     workers_wanted = batch_workers(jobs, stream)
+    tasks = 0  # task lines answered here before any worker (for _worth_sharing)
     workers: _Workers | None = None
 
     def ready(line_no: int, code: int, body: object) -> None:
@@ -724,7 +729,8 @@ def run_batch(
                     workers.add(line_no, text)
                     continue
                 emit(line_no, *answerer(text))
-                if workers_wanted and answerer.computed >= SERIAL_LINES:
+                tasks += 1
+                if workers_wanted and _worth_sharing(answerer.computed, tasks):
                     # Only fresh work pays for the fork: a file of a few wordings repeated never forks.
                     workers = _Workers(answerer, workers_wanted, emit)
             if workers is not None:
@@ -742,6 +748,14 @@ def run_batch(
             if workers is not None:
                 workers.close()
     return worst
+
+
+def _worth_sharing(distinct: int, tasks: int) -> bool:
+    """Whether the task lines so far (`distinct` of `tasks` answered afresh) promise enough fresh
+    work to share with workers: SERIAL_LINES distinct ones, or EARLY_LINES when nearly all were."""
+    if distinct >= SERIAL_LINES:
+        return True
+    return distinct >= EARLY_LINES and tasks >= 2 * EARLY_LINES and distinct >= EARLY_SHARE * tasks
 
 
 def _size(count: int) -> str:
