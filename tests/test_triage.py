@@ -1434,7 +1434,8 @@ def test_units_lines_after_a_conclusion_are_still_read_review_finding(store):
     assert ("report", ["文書組"]) in [(kind, units) for kind, units, _ in found]
 
 
-@pytest.mark.parametrize("nothing", ["無。", "報告：", "詳如書面資料。", "報告內容如附件。", "（略）", "無意見"])
+@pytest.mark.parametrize("nothing", ["無。", "報告：", "詳如書面資料。", "報告內容如附件。", "（略）", "無意見",
+                                     "報告：詳如書面資料。", "本組報告如下：", "詳如附件一", "同上", "報告完畢", "說明如附件"])
 def test_a_report_of_nothing_is_no_item_review_finding(store, nothing):
     """Review finding: 「報告：」 (nine times in one blind record), 「2. 文書組：無。」 and 「詳如書面資料。」
     became report items with suggested rows."""
@@ -1454,3 +1455,47 @@ def test_a_record_of_reports_alone_has_no_directive_exit_1(tmp_path):
     result = subprocess.run([sys.executable, "-m", "approval_cli", "triage", str(record)], capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 1 and "工作報告 1 項" in result.stdout
+
+
+@pytest.mark.parametrize("kept", ["無障礙設施檢修已完成。", "說明會已辦理完畢。", "報告事項已送議會。"])
+def test_a_report_that_starts_like_an_empty_one_is_kept(store, kept):
+    found = kinds_and_units(store, REPORTS_HEAD + f"參、各組室工作報告\n1. 總務組：{kept}\n")
+    assert [(kind, units) for kind, units, _ in found] == [("report", ["總務組"])]
+
+
+def test_a_units_name_among_the_chairs_items_or_a_units_points_is_no_report_second_review(store):
+    """Second review: once a unit's line could open a report after a conclusion, 「二、總務組：請…」 among
+    the chair's items (numbered like the reports above them) opened one, ended the conclusion and
+    lost the item after it; 「2、人事室：請協助…」 among 總務組's points lost 總務組's point 3. A unit's
+    line opens a report only where it would not be the block's own next item or point."""
+    chair = kinds_and_units(store, REPORTS_HEAD + "貳、各組室業務報告\n一、總務組：本組已完成萬安演習分工。\n"
+                            "二、文書組：本組已完成本府新製印信啟用。\n主席結論：\n"
+                            "一、總務組：請於11月底前提報全民國防教育執行成果。\n二、請各組室加強公文時效管制。\n"
+                            "三、文書組：請於12月底前完成檔案清查結果報告。\n")  # fmt: skip
+    assert [(kind, units[:2]) for kind, units, _ in chair] == [
+        ("report", ["總務組"]), ("report", ["文書組"]),
+        ("directive", ["總務組"]), ("directive", ["總務組", "文書組"]), ("directive", ["文書組"]),
+    ]  # fmt: skip
+    case = kinds_and_units(store, REPORTS_HEAD + "一、報告案\n第一案　報告單位：總務組\n案由：萬安演習辦理情形。\n"
+                           "說明：\n一、本組已完成萬安演習分工。\n二、本組將於11月辦理消防演練。\n"
+                           "決定：\n一、洽悉。\n二、總務組：請於11月底前提報全民國防教育執行成果。\n三、請各組室配合辦理。\n")  # fmt: skip
+    assert [kind for kind, _, _ in case] == ["report", "directive", "noted", "directive", "directive"]
+    assert "請各組室配合辦理" in case[-1][2]
+    points = kinds_and_units(store, REPORTS_HEAD + "貳、各組室業務報告\n一、總務組\n1、本組已完成萬安演習分工。\n"
+                             "2、人事室：請協助調查替代役需求。\n3、本組將於11月辦理消防演練。\n")  # fmt: skip
+    assert [(kind, units) for kind, units, _ in points] == [
+        ("report", ["總務組"]), ("directive", ["人事室"]), ("directive", ["總務組"])
+    ]  # fmt: skip
+
+
+def test_a_units_points_in_the_conclusions_after_reports_numbered_alike_second_review(store):
+    """Second review (before this session too): 「（一）總務組：」 then 「1、…」 in the conclusions, after
+    reports numbered （一）（二）, gave points with no unit and lost the items after them."""
+    found = kinds_and_units(store, REPORTS_HEAD + "貳、各組室業務報告\n（一）總務組：本組已完成萬安演習分工。\n"
+                            "（二）文書組：本組已完成本府新製印信啟用。\n會議結論：\n（一）總務組：\n"
+                            "1、請於11月底前提報全民國防教育執行成果。\n2、請加強市政大樓門禁管理。\n"
+                            "（二）請各組室加強公文時效管制。\n（三）同意備查。\n")  # fmt: skip
+    assert [(kind, units[:1]) for kind, units, _ in found] == [
+        ("report", ["總務組"]), ("report", ["文書組"]), ("directive", ["總務組"]), ("directive", ["總務組"]),
+        ("directive", ["總務組"]), ("noted", []),
+    ]  # fmt: skip

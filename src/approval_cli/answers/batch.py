@@ -54,8 +54,8 @@ MAX_SKIP_BYTES = 1024 * 1024 * 1024
 # A long file is shared with worker processes forked once this many distinct task lines have been
 # answered here (a short batch, or one of a few wordings repeated, never forks; the first lines
 # load what every worker then shares), in chunks of CHUNK_LINES lines (see _Workers) — or already
-# after EARLY_LINES when nearly every line so far was distinct (EARLY_SHARE of at least twice as
-# many lines): one process working alone at the start costs a file of distinct lines time (with
+# once at least EARLY_LINES distinct lines make EARLY_SHARE of all lines so far, and those are at
+# least 2 * EARLY_LINES (128): one process working alone at the start costs a file of distinct lines time (with
 # chunks of 128 instead of 256: 3.55-3.62 s -> 3.40-3.41 s on bench.py's input), while a file of
 # 200 wordings repeated, forked after 64 of them, took 0.58-0.66 s instead of 0.53-0.57 s.
 SERIAL_LINES = 256
@@ -444,7 +444,7 @@ class _Worker:
     def _take_answers(self) -> None:
         while len(self.data) >= _HEADER:
             size = int.from_bytes(self.data[:_HEADER], "big")
-            if size > _MAX_ANSWER_BYTES * CHUNK_LINES:
+            if size > _MAX_ANSWER_BYTES * (len(self.held[0].texts) if self.held else 1):
                 self.stop()  # no chunk's answers are this long: it wrote something else
                 return
             if len(self.data) < _HEADER + size:

@@ -208,6 +208,8 @@ def found_items(kinds: Iterable[str]) -> bool:
     web API answers 404 otherwise: a record of reports alone holds no directive, as before they
     were listed)."""
     return any(kind != "report" for kind in kinds)
+
+
 KIND_LABELS = {"directive": "交辦", "report": "報告", "noted": "備查", "tracking": "列管"}
 CSV_HEADER = (
     "段落",
@@ -966,13 +968,25 @@ class _Outline:
     def labels(self) -> list[str]:
         return [label for _, label, _ in self.stack]
 
-    def may_open_report(self, marker_type: str) -> bool:
-        """Whether a heading of this numbering may open a unit's report: not an item inside a
-        conclusion (「會議結論：（一）總務組：1、…」 lists the chair's words per unit), only a heading
-        at the level of one enclosing it (「2、文書組」 after 「1、總務組 … 主席裁示：…」)."""
-        if self.block is None or self.block.kind != "conclusion":
+    def may_open_report(self, marker_type: str, label: str) -> bool:
+        """Whether a heading of this numbering may open a unit's report: only where feed_marker
+        would end the block being read, never where it would be that block's item or point — not
+        an item of a conclusion (「會議結論：（一）總務組：1、…」 lists the chair's words per unit;
+        「決定：一、洽悉。二、總務組：請…」), nor a point of a unit's report (「2、人事室：請協助…」
+        among 總務組's points); a heading at the level of one enclosing it (「2、文書組」 after
+        「1、總務組 … 主席裁示：…」), or after a unit's empty report (「2. 國際事務組：」), is."""
+        block = self.block
+        if block is None:
             return True
-        return marker_type in [entry[0] for entry in self.stack]
+        if marker_type not in [entry[0] for entry in self.stack]:
+            return False  # a point of the block (feed_marker keeps it in)
+        if block.item_type is None:
+            # its first numbered item, unless the block already holds text (「主席指示：請…」) or is
+            # a unit's report with nothing in it yet
+            return bool(block.items) or block.kind == "report"
+        if marker_type == block.item_type:
+            return self._resumes_outline(block, marker_type, label)  # else the block's next item
+        return True
 
     def feed_marker(self, marker_type: str, label: str, rest: str, shown: str) -> None:
         block = self.block
@@ -1349,16 +1363,13 @@ def _parse_record(text: str, today: date | None) -> Record:
         block_line = None if marker else _BLOCK_LINE.match(line)
         in_conclusion = outline.block is not None and outline.block.kind == "conclusion"
         report = None if marker or block_line else _report_heading(line, in_conclusion)
-        unit_heading = _unit_heading(marker[2]) if marker and outline.may_open_report(marker[0]) else None
+        opens = bool(marker) and outline.may_open_report(marker[0], marker[1])
+        unit_heading = _unit_heading(marker[2]) if opens else None
         # 「1. 總務組：萬安演習本處配合事項已分工完畢…」 among the unit reports: the unit's name, then its
         # report on the same line (not an item of the chair's conclusions, where it addresses the
         # unit: may_open_report, as for a unit's name alone).
         head, colon, inline = marker[2].partition("：") if marker and not unit_heading else ("", "", "")
-        inline_unit = (
-            _unit_heading(head)
-            if colon and inline.strip() and len(head) <= 16 and outline.may_open_report(marker[0])
-            else None
-        )
+        inline_unit = _unit_heading(head) if opens and colon and inline.strip() and len(head) <= 16 else None
         if in_header and marker and _HEADER_FIELD.match(marker[2]):
             # 「一、時間：113年10月17日」「三、主席：…」: header fields numbered like the body.
             header_lines.append(marker[2])
@@ -1711,8 +1722,9 @@ def _report_item(text: str, section: str, block: _Block | None, reference: date 
 
 # What reports nothing: a label (「報告：」「說明：」), 「無」, or a pointer to papers (「詳如書面資料。」).
 _NOTHING_REPORTED = lazy_compile(
-    r"(?:本組|本室)?(?:報告|說明|補充報告|無補充|無意見|無|略|[(（]略[)）]|(?:報告)?(?:內容)?(?:詳|如|詳如)+"
-    r"(?:書面資料|書面報告|附件|附表|資料)(?:所示)?)?"
+    r"(?:本組|本室)?(?:(?:補充)?報告|說明)?(?:如下)?[:：]?\s*"
+    r"(?:無補充(?:報告)?|無意見|無|略|[(（]略[)）]|同上|報告完畢"
+    r"|(?:報告)?(?:內容)?(?:詳|如|詳如|說明如)+(?:書面資料|書面報告|附件|附表|資料)[一二三四五六七八九十0-9]*(?:所示)?)?"
 )
 _REPORT_PUNCTUATION = "。，、；：:;,.！!　 "
 
