@@ -300,7 +300,7 @@ _SLICE = 32  # lines this process answers between looks at its workers
 _READ_AHEAD = 1  # chunks read and waiting for a worker before this process answers one itself
 _MAX_PENDING = 8  # chunks answered but not yet written (behind a slower one) before waiting for it
 _IN_FLIGHT = 2  # chunks a worker holds at once: its next is there the moment it finishes one
-_HEADER = 8  # bytes of a message's length, before the message (JSON) on a worker's pipes
+_HEADER = 8  # bytes of a message's length, before the message on a worker's pipes
 # An answer's JSON is a few KB (at most ~70 KB for a 2,000-character line with every list full): a
 # length past this many per line is no answer, and is not waited for.
 _MAX_ANSWER_BYTES = 1 << 20
@@ -353,8 +353,9 @@ class _Chunk:
 class _Worker:
     """A forked process that answers chunk after chunk for as long as the batch lasts: its caches
     (rows' bigrams, jieba's cuts) stay warm and no fork is paid per chunk (forking per chunk cost
-    ~10 % of a worker's time). A chunk's texts go in through one pipe and its answers come back
-    through another, each message its length then JSON; answers come in the order chunks went.
+    ~10 % of a worker's time). A chunk's texts go in through one pipe (its length, then a JSON
+    list) and its answers come back through another (its length, then one line per task, see
+    _encode_answers), in the order the chunks went.
 
     Only the worker holds the write end of its answer pipe, so the end of that pipe says it is
     gone (killed, out of memory, failed at a line): every chunk it still held is then `failed`
@@ -473,7 +474,8 @@ class _Worker:
         self.outbox.clear()
 
     def stop(self) -> None:
-        """Kill the worker (the batch ends early: Ctrl-C, a closed output, an error)."""
+        """Kill the worker (the batch ends early: Ctrl-C, a closed output, an error; or it wrote
+        something that is no answer); the chunks it held are answered here."""
         import signal
 
         if not self.ended:

@@ -24,6 +24,9 @@ Choices worth knowing (see also the docstrings below):
   asked to act are `tracking`, the rest `directive` (a conclusion decides something to do). In
   reports, an item's `text` is only the sentences that ask (the paragraph is in `context`), and a
   請 followed by an outcome (「…，獲得外賓肯定」) or preceded by 已/申/邀… asks nobody.
+- A paragraph of a unit's own report that asks nothing and plans nothing (work done) is a
+  `report` item of that unit: routed like a directive, listed apart; one that reports nothing
+  (「報告：」「無。」「詳如書面資料。」) is no item.
 - With no 會議結論 anywhere, requests in any paragraph become items (source 「內文」) and a
   warning says so. Text past MAX_RECORD_CHARS is ignored, with a warning.
 """
@@ -309,7 +312,7 @@ class Item:
     section: str  # 參、三、(五); report items: 參、三、文書組高組長補充報告、(三)
     source: str  # 會議結論 (the block's own label) or the report heading
     kind: str  # directive | report (a unit's own report of work done, asking nothing) | noted | tracking
-    text: str  # cleaned text; for report items only the sentences that ask someone to act
+    text: str  # cleaned text; for a directive read in a report only the sentences that ask (kind report: all)
     task: str  # what to do, without addressee, deadline and purpose clauses: this is routed
     units: list[str] = field(default_factory=list)
     unknown_units: list[UnknownUnit] = field(default_factory=list)
