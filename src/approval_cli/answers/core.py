@@ -31,6 +31,7 @@ from approval_cli.search.match import (
     band_width,
     holds_the_task,
     make_query,
+    occurrences,
     purchase_words_in,
     rank,
     resolve_role,
@@ -805,12 +806,7 @@ def _delegated_case(store: Store, query: Query, owner: int) -> str | None:
     text = query.folded
 
     def negated(word: str) -> bool:
-        at = text.find(word)
-        while at >= 0:
-            if text[max(0, at - 3) : at].endswith(NEGATING_WORDS):
-                return True
-            at = text.find(word, at + 1)
-        return False
+        return any(text[max(0, at - 3) : at].endswith(NEGATING_WORDS) for at in occurrences(text, word))
 
     if any(negated(w) for w in words) or any(store.fold(w) in text for w in REST_WORDS):
         return "rest"
@@ -827,21 +823,17 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
     text = query.folded
     key = store.fold(qualifier)
     size = len(key)
-    named = _occurrences(text, key)
+    named = occurrences(text, key)
     if not named and len(key) > 2:  # 不涉及政策 names 政策性 by its stem
         size = 2
-        named = _occurrences(text, key[:2])
+        named = occurrences(text, key[:2])
     if any(_denied_at(store, text, at, at + size) for at in named):
         return False  # 不是政策性, 無涉政策; 與政策無關
     for word in OTHER_CASE_WORDS:
         other = store.fold(word)
-        if other != key and any(not _negated_at(store, text, at) for at in _occurrences(text, other)):
+        if other != key and any(not _negated_at(store, text, at) for at in occurrences(text, other)):
             return False  # 「例行事務性」; but 「政策性，非例行」 names the qualifier
     return True if _said(store, query, qualifier) else None
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    return [at for at in range(len(text)) if word and text.startswith(word, at)]
 
 
 def _denied_at(store: Store, text: str, at: int, end: int) -> bool:

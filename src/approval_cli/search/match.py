@@ -868,8 +868,7 @@ def _rows_with(store: Store, word: str) -> frozenset[int]:
         if len(word) < 2:
             found = frozenset(store.char_postings.get(word, ()))
         else:
-            grams = [word[i : i + 2] for i in range(len(word) - 1)]
-            postings = [set(store.postings.get(g, ())) for g in grams]
+            postings = [set(store.postings.get(g, ())) for g in _grams(word)]
             rows = set.intersection(*postings) if postings else set()
             found = frozenset(i for i in rows if word in store.joined[i])
         memo[word] = found
@@ -1055,12 +1054,20 @@ def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
         # An act the row negates (不派員) that the task does in other words (選派同仁, 推派, 派人),
         # unless the task negates it too, a few characters before (不打算派, 沒有要派, 不再另外派).
         if gram[0] in NEGATED_ACTS and gram not in query.grams:
-            at = query.folded.find(gram[0])
-            while at >= 0:
-                if not _ACT_NEGATION.search(query.folded[max(0, at - 4) : at]):
-                    return True
-                at = query.folded.find(gram[0], at + 1)
+            text = query.folded
+            if any(not _ACT_NEGATION.search(text[max(0, at - 4) : at]) for at in occurrences(text, gram[0])):
+                return True
     return False
+
+
+def occurrences(text: str, word: str) -> list[int]:
+    """Every position of a word in a text, overlapping ones too (none for an empty word)."""
+    found: list[int] = []
+    at = text.find(word) if word else -1
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
 
 
 def negated_grams(store: Store, index: int) -> dict[str, set[str]]:
