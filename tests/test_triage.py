@@ -1499,3 +1499,49 @@ def test_a_units_points_in_the_conclusions_after_reports_numbered_alike_second_r
         ("report", ["總務組"]), ("report", ["文書組"]), ("directive", ["總務組"]), ("directive", ["總務組"]),
         ("directive", ["總務組"]), ("noted", []),
     ]  # fmt: skip
+
+
+BRACKETED_SECTIONS = (
+    REPORTS_HEAD + "肆、各組室業務報告\n"
+    "【總務組】\n報告：\n"
+    "1、本組購置會議室白板1座，金額8,500元，將簽請核定。\n"
+    "2、本組已完成本處車輛年度盤點。\n"
+    "主席裁示：洽悉；車輛保養紀錄請依限回報。\n"
+    "【人事室】\n報告：\n"
+    "1、本處替代役役男3名將於明年1月退役，本室將報送退役資料。\n"
+    "主席裁示：洽悉。\n"
+    "伍、主席綜合裁示\n一、請各組室落實節能減碳。\n"
+)
+
+
+def test_a_units_name_in_brackets_opens_its_report_section(store):
+    """Set 23's third record writes each unit's section as 「【總務組】」, 「報告：」, numbered points and
+    「主席裁示：」. Before, 「【總務組】報告：」 was read as one directive and no point was an item. Now
+    the bracketed name opens the unit's report (本組/本室 is that unit), 「報告：」 is no item, and the
+    chair's ruling on the section is for that unit. Rows read from the dump: 總務組 「簽擬辦理小額採購
+    案件」 for 1萬元以下 (line 34) and the shared 15萬元以下 band (67); 人事室 「替代役退役資料報送事項」 (341)."""
+    items = triaged(store, BRACKETED_SECTIONS)
+    found = [(item["kind"], item["units"], item["text"]) for item in items]
+    assert not any("報告：" in text or text.startswith("【") for _, _, text in found)
+    board, cars, ruling, leaving, *rest = items
+    assert "白板" in board["text"] and board["kind"] == "directive" and board["units"] == ["總務組"]
+    assert {34, 67} & {m["source_line"] for m in board["matches"]}
+    assert "盤點" in cars["text"] and cars["kind"] == "report" and cars["units"] == ["總務組"]
+    assert "保養紀錄" in ruling["text"] and ruling["kind"] == "directive" and ruling["units"] == ["總務組"]
+    assert "退役" in leaving["text"] and leaving["units"] == ["人事室"]
+    assert 341 in [m["source_line"] for m in leaving["matches"]]
+    # 「主席裁示：洽悉。」 is noted; the summing-up names its units itself (各組室: every unit).
+    assert [item["kind"] for item in rest] == ["noted", "directive"]
+    assert len(rest[1]["units"]) == 9
+
+
+def test_a_decision_after_a_units_section_is_not_taken_as_that_units(store):
+    """A 決定 after a unit's section may be an agenda case's (set 21's third record: 「九、政風室：…」,
+    「決定：洽悉。」, then 「第二案 本處113年度KPI辦理情形」): only the chair's 裁示/指示 on the section
+    is for the unit; nor does the summing-up (綜合裁示) take a unit."""
+    found = kinds_and_units(store, REPORTS_HEAD + "參、業務報告\n九、政風室：本室已完成廉政法令研習調查。\n"
+                            "決定：洽悉。\n第二案　本處113年度KPI辦理情形\n")  # fmt: skip
+    assert [units for kind, units, _ in found if kind == "directive"] == [[]]
+    summed = kinds_and_units(store, REPORTS_HEAD + "參、業務報告\n【政風室】\n報告：\n1、本室已完成廉政法令研習調查。\n"
+                             "主席綜合裁示：年底前完成預算執行檢討。\n")  # fmt: skip
+    assert summed[-1][0] == "directive" and summed[-1][1] == []

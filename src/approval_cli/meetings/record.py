@@ -954,7 +954,10 @@ class _Block:
     owner_unit: str | None = None
     item_type: str | None = None
     items: list[_Paragraph] = field(default_factory=list)
-    case_unit: str | None = None  # the decision of an agenda case: its reporting unit
+    # The unit a ruling that names none is for: an agenda case's reporting unit, or the unit whose
+    # report section (「【總務組】」, 「一、總務組」) the ruling closes.
+    case_unit: str | None = None
+    unit_section: bool = False  # a unit's report opened by a heading that is the unit's name alone
     in_case: bool = False  # a block of an agenda case (its 說明 or 決定)
 
 
@@ -990,6 +993,17 @@ class _Outline:
         if marker_type == block.item_type:
             return self._resumes_outline(block, marker_type, label)  # else the block's next item
         return True
+
+    def opens_unit_section(self) -> bool:
+        """Whether a unit's name in brackets opens its report here: not inside the chair's summing-up
+        (「綜合裁示：【總務組】…」 lists rulings per unit), only among the units' reports."""
+        block = self.block
+        return block is None or block.kind == "report" or block.unit_section
+
+    def in_empty_section(self) -> bool:
+        """Whether a unit's report section has just been opened and holds nothing yet."""
+        block = self.block
+        return block is not None and block.kind == "report" and block.unit_section and not block.items
 
     def feed_marker(self, marker_type: str, label: str, rest: str, shown: str) -> None:
         block = self.block
@@ -1090,11 +1104,12 @@ class _Outline:
         *,
         topic_from_heading: bool = True,
         owner_unit: str | None = None,
+        unit_section: bool = False,
     ) -> None:
         if self.block is not None:
             self._close_block()
         topic = self.stack[-1][2].text.rstrip("。：:") if self.stack and topic_from_heading else None
-        self.block = _Block(kind, source, self.labels(), topic, owner_unit)
+        self.block = _Block(kind, source, self.labels(), topic, owner_unit, unit_section=unit_section)
         self.blocks.append(self.block)
         self.current = None
         if rest:
@@ -1202,6 +1217,22 @@ def _match_marker(line: str) -> tuple[str, str, str, str] | None:
 
 
 _UNIT_HEADING_SUFFIXES = ("業務工作報告", "工作報告", "業務報告", "補充報告", "報告")
+
+
+# A unit's name in brackets on a line of its own opens its report section: 「【總務組】」, 「〔人事室〕業務報告：」.
+_BRACKETED_HEADING = lazy_compile(r"^[【〔\[](?P<name>[^】〕\]]{2,16})[】〕\]]\s*(?P<suffix>[^\s:：]{0,6})\s*[:：]?$")
+# 「報告：」 alone under such a heading: the label of the unit's points, no item (「業務報告：…」 keeps its text).
+_REPORT_LABEL = lazy_compile(r"^(?:業務|工作)?報告(?:事項)?\s*[:：]\s*(?P<rest>.*)$")
+# The chair's ruling right after a unit's report section (「主席裁示：」, 「主席指示：」) is on that
+# report; not the summing-up (綜合裁示), nor a 決定 or 結論, which may be an agenda case's or the
+# meeting's (「九、政風室：… 決定：洽悉。 第二案…」).
+_SECTION_RULINGS = ("裁示", "指示", "提示")
+_SUMMING_UP = "綜合"
+
+
+def _bracketed_unit(line: str) -> str | None:
+    match = _BRACKETED_HEADING.match(line)
+    return _unit_heading(match.group("name") + match.group("suffix")) if match else None
 
 
 # Who reports, in brackets after the unit's name: 「總務組（李組長）」, 「文書組（鄭組長報告）」.
@@ -1362,6 +1393,19 @@ def _parse_record(text: str, today: date | None) -> Record:
             outline.feed_case_field(case_field.group("field"), case_field.group("rest"))
             after_blank = False
             continue
+        bracketed = _bracketed_unit(line)
+        if bracketed and outline.opens_unit_section():
+            # 「【總務組】」: the unit's report section, as 「一、總務組」 opens it (本組 in it is that unit).
+            in_header = after_blank = False
+            outline.start_block("report", bracketed, "", owner_unit=bracketed, unit_section=True)
+            continue
+        label = _REPORT_LABEL.match(line) if outline.in_empty_section() else None
+        if label:
+            # 「報告：」 under the unit's heading labels its points; 「報告：本組已…」 is its first point.
+            if label.group("rest"):
+                outline.feed_text(label.group("rest"), after_blank=True)
+            after_blank = False
+            continue
         marker = _match_marker(line)
         block_line = None if marker else _BLOCK_LINE.match(line)
         in_conclusion = outline.block is not None and outline.block.kind == "conclusion"
@@ -1392,19 +1436,28 @@ def _parse_record(text: str, today: date | None) -> Record:
             outline.feed_marker(*marker)  # the heading keeps its text: the topic of what follows
             if inline_unit:
                 outline.heading_read()  # its text is the report's first item (below), not read again
-                outline.start_block("report", head, marker[2], owner_unit=inline_unit)  # the line as written
+                outline.start_block("report", head, marker[2], owner_unit=inline_unit, unit_section=True)
             else:
-                outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading)
+                outline.start_block("report", marker[2].rstrip("：: "), "", owner_unit=unit_heading, unit_section=True)
         elif marker:
             outline.feed_marker(*marker)
         elif block_line:
             if block_line.group("label") not in ("決定", "決議"):
                 outline.close_case()  # 主席結論 after the cases: the chair's own, no case's
             case_heading = outline.case()
-            outline.start_block("conclusion", block_line.group("label"), block_line.group("rest") or "")
+            section = outline.block if outline.block is not None and outline.block.unit_section else None
+            ruling = block_line.group("label")
+            outline.start_block("conclusion", ruling, block_line.group("rest") or "")
             if case_heading is not None and outline.block is not None:
                 outline.block.case_unit = case_heading.unit
                 outline.block.in_case = True
+            elif (
+                section is not None and section.kind == "report"
+                and ruling.endswith(_SECTION_RULINGS) and _SUMMING_UP not in ruling
+            ):  # fmt: skip
+                # 「【總務組】報告：… 主席裁示：…」: the chair's ruling on that unit's report is for it.
+                outline.block.case_unit = section.owner_unit
+                outline.block.unit_section = True
         elif report:
             source, rest, owner = report
             outline.start_block("report", source, rest, owner_unit=owner)
