@@ -357,6 +357,21 @@ class Store:
     _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
     _unit_heads: dict = field(default_factory=dict, repr=False)  # unit → its head's role (core._unit_head)
     _rows_with: dict = field(default_factory=dict, repr=False)  # folded word → rows holding it (match.py)
+    _gram_weights: dict = field(default_factory=dict, repr=False)  # task bigram → its weight (match._weigh)
+    # A fixed word list (negations, co-sign words, condition words longest first) folded with this
+    # catalogue's map, once: match.py asked for each of them again for every query.
+    _word_lists: dict = field(default_factory=dict, repr=False)
+
+    def folded_words(self, name: str, words, longest_first: bool = False, folded: bool = False) -> tuple[str, ...]:
+        """`words` folded (unless `folded` already) and ordered longest first if asked, remembered
+        under `name`: callers pass the same list under the same name (a pure function of it and the map)."""
+        found = self._word_lists.get(name)
+        if found is None:
+            folded = list(words) if folded else [self.fold(word) for word in words]
+            if longest_first:
+                folded.sort(key=len, reverse=True)  # stable: ties keep the list's order
+            found = self._word_lists[name] = tuple(folded)
+        return found
 
     def fold(self, text: str) -> str:
         """The matching key of a text (normalize.fold with this catalogue's map), remembered: the

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -417,11 +418,11 @@ def _take_unit(
     written: str | None = None
     other: str | None = None
     out: list[str] = []
-    cosigning = tuple(store.fold(word) for word in COSIGN_WORDS)
+    cosigning = store.folded_words("cosign", COSIGN_WORDS)
     standalone = store.vocab.unit_standalone
     # 本室, 本組: the clerk's own unit (the one chosen, if any), never a task word; left in, 本室
     # was even read as a slip for 本市.
-    own_words = sorted((store.fold(word) for word in store.vocab.own_unit_words), key=len, reverse=True)
+    own_words = list(store.folded_words("own_unit", store.vocab.own_unit_words, longest_first=True))
     for part in parts:
         key = store.fold(part)
         alone = standalone.get(key)
@@ -597,8 +598,9 @@ def _take_conditions(
     words = vocabulary.condition_words  # folded word → folded trigger
     if not words:
         return [], parts
-    negations = [store.fold(n) for n in NEGATIONS]
-    exceptions = [store.fold(n) for n in NOT_NEGATIONS]
+    negations = store.folded_words("negations", NEGATIONS)
+    exceptions = store.folded_words("not_negations", NOT_NEGATIONS)
+    longest_first = store.folded_words("conditions", words, longest_first=True, folded=True)
     found: list[dict] = []
     out: list[str] = []
     for part in parts:
@@ -607,7 +609,7 @@ def _take_conditions(
         # a negation carries across coordinated words: 「無重大爭議」, 「不涉及重大或爭議」.
         mentions: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
-        for word in sorted(words, key=len, reverse=True):
+        for word in longest_first:
             at = key.find(word)
             while at >= 0:
                 if not any(s <= at < e or s < at + len(word) <= e for s, e in taken):
@@ -683,6 +685,9 @@ def heaviest_weight(store: Store) -> float:
     return bigram_weight(max(len(store.joined), 1), 0)
 
 
+GRAM_WEIGHT_MEMO_LIMIT = 50_000  # bigrams whose weight is remembered; cleared when full (bounded memory)
+
+
 def _weigh(store: Store, query: Query) -> None:
     """Each bigram's weight (rarer in the table, heavier) and what else covers it."""
     rows = max(len(store.joined), 1)
@@ -691,11 +696,17 @@ def _weigh(store: Store, query: Query) -> None:
     # order that changes from process to process (hash randomisation), and with it the order of
     # the matched words shown and the order of the floats summed into a score.
     generic = store.vocab.generic_grams() if query.terms else frozenset()
+    known = store._gram_weights  # a bigram's weight is a pure function of the catalogue: remembered
     for gram in dict.fromkeys(g for term in query.terms for g in _grams(term)):
-        weight = bigram_weight(rows, len(store.postings.get(gram, ())))
-        # 同仁 is in one row only (heavy by rarity), but 「同仁請假」 is no question about that row.
-        if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS or gram in generic:
-            weight = min(weight, FILLER_WEIGHT)
+        weight = known.get(gram)
+        if weight is None:
+            weight = bigram_weight(rows, len(store.postings.get(gram, ())))
+            # 同仁 is in one row only (heavy by rarity), but 「同仁請假」 is no question about that row.
+            if gram[0] in FILLER_CHARS or gram[1] in FILLER_CHARS or gram in generic:
+                weight = min(weight, FILLER_WEIGHT)
+            if len(known) >= GRAM_WEIGHT_MEMO_LIMIT:
+                known.clear()
+            known[gram] = weight
         weights[gram] = weight
     alternatives: dict[str, list[tuple[str, float]]] = {}
     vocabulary = store.vocab if query.terms else None
@@ -831,17 +842,34 @@ def _candidates(
     first; per row, the weight of the task's bigrams it holds, summed in the query's order (what
     _cheap would sum for them, bit for bit); and per row that weight plus every covering word's
     credit, which no row's covered weight can exceed."""
+    # A unit's rows are one run of row numbers in a table read in order: each bigram's rows (sorted)
+    # are then cut to that run by bisection instead of all read and filtered (route asks for a unit).
     allowed = None if rows is None else set(rows)
-    weight: Counter[int] = Counter()
+    run = None
+    if allowed:
+        low, high = min(allowed), max(allowed)
+        run = (low, high + 1) if high - low + 1 == len(allowed) else None
+    postings = store.postings
     held: dict[int, float] = {}
+    alternatives = query.alternatives
+    weight: Counter[int] = Counter()
     for gram, value in query.weights.items():
-        for index in store.postings.get(gram, ()):
-            weight[index] += value
-            held[index] = held.get(index, 0.0) + value
-        for word, credit in query.alternatives.get(gram, ()):
-            for index in _rows_with(store, word):
-                weight[index] += value * credit
-    if allowed is not None:
+        found = postings.get(gram, ())
+        if run is not None and found:
+            found = found[bisect_left(found, run[0]) : bisect_left(found, run[1])]
+        if alternatives:
+            for index in found:
+                weight[index] += value
+                held[index] = held.get(index, 0.0) + value
+            for word, credit in alternatives.get(gram, ()):
+                for index in _rows_with(store, word):
+                    weight[index] += value * credit
+        else:  # no covering word: the weights are the held ones, summed in the same order
+            for index in found:
+                held[index] = held.get(index, 0.0) + value
+    if not alternatives:
+        weight = Counter(held)
+    if allowed is not None and (alternatives or run is None):
         weight = Counter({i: w for i, w in weight.items() if i in allowed})
     if not weight:
         # No row shares a bigram (a one-character query, a typo): rows sharing a character are
@@ -1232,8 +1260,9 @@ def rank(
     total = _plan(query).total
     loose = bool(_plan(query).loose)
     staged = []
+    lifted = query.span is not None or bool(live)  # else every lift is 0.0 (no call per candidate)
     for index in candidates:
-        lift = amount_fit(store, query, index) + _condition_fit(store, live, index)
+        lift = amount_fit(store, query, index) + _condition_fit(store, live, index) if lifted else 0.0
         cover = min(weight.get(index, 0.0) / total, 1.0) if total else 0.0
         bound = 100 * (W_COVER * cover + W_CHAR * (1.0 if loose else cover) + W_PARTIAL + W_PRECISION)
         staged.append((bound + lift, index, lift))
