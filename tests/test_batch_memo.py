@@ -135,13 +135,13 @@ def test_partial_with_its_skip_equals_partial_ratio_of_every_word(store, text, i
         return
     row = store.joined[index]
     expected = 0.0
-    for term, length, grams, weight, _ in match._plan(query).terms:
+    for term, length, grams, weight, _, _ in match._plan(query).terms:
         if grams is not None:
             ratio = 100 * sum(query.weights.get(g, 0.0) for g in grams if g in row) / weight if weight else 0.0
         else:
             ratio = 100.0 if term in row else fuzz.partial_ratio(term, row)
         expected += ratio * length
-    assert match._partial(query, row, None) == expected / query.length / 100
+    assert match._partial(query, row, frozenset(row), None) == expected / query.length / 100
 
 
 @settings(max_examples=300, deadline=None)

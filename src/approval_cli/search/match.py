@@ -19,10 +19,10 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 
 from approval_cli.catalogue.roles import ROLE_ALIASES, ROLE_RANK
 from approval_cli.catalogue.store import Store
@@ -808,8 +808,9 @@ class _Plan:
     total: float  # the weights' sum, added in the same order as a row's covered weight
     loose: tuple[str, ...]
     precision_grams: frozenset[str]
-    # (term, length, bigrams if long, their weight, its characters)
-    terms: list[tuple[str, int, list[str] | None, float, frozenset[str]]]
+    # (term, length, bigrams if long, their weight, its characters, the table words covering a
+    # bigram of it with their credit)
+    terms: list[tuple[str, int, list[str] | None, float, frozenset[str], list[tuple[str, float]]]]
 
 
 def _plan(query: Query) -> _Plan:
@@ -823,7 +824,8 @@ def _plan(query: Query) -> _Plan:
         for term in query.terms:
             grams = _grams(term) if len(term) > MAX_PARTIAL_TERM else None
             weight = sum(query.weights.get(g, 0.0) for g in grams) if grams else 0.0
-            terms.append((term, len(term), grams, weight, frozenset(term)))
+            covering = [option for gram, options in query.alternatives.items() if gram in term for option in options]
+            terms.append((term, len(term), grams, weight, frozenset(term), covering))
         plan = query._plan = _Plan(
             items=items,
             alternates=[item for item in items if item[2]],
@@ -845,32 +847,36 @@ def _candidates(
     # A unit's rows are one run of row numbers in a table read in order: each bigram's rows (sorted)
     # are then cut to that run by bisection instead of all read and filtered (route asks for a unit).
     allowed = None if rows is None else set(rows)
-    run = None
+    low, high = 0, len(store.joined)
+    run = False
     if allowed:
-        low, high = min(allowed), max(allowed)
-        run = (low, high + 1) if high - low + 1 == len(allowed) else None
+        low, high = min(allowed), max(allowed) + 1
+        run = high - low == len(allowed)
     postings = store.postings
     held: dict[int, float] = {}
     alternatives = query.alternatives
-    weight: Counter[int] = Counter()
+    # Plain dicts (a Counter called __missing__ for each new row): most_common's order is kept
+    # below, ties in the order rows were first met.
+    weight: dict[int, float] = {}
     for gram, value in query.weights.items():
         found = postings.get(gram, ())
-        if run is not None and found:
-            found = found[bisect_left(found, run[0]) : bisect_left(found, run[1])]
+        if run and found:
+            found = found[bisect_left(found, low) : bisect_left(found, high)]
         if alternatives:
             for index in found:
-                weight[index] += value
+                weight[index] = weight.get(index, 0.0) + value
                 held[index] = held.get(index, 0.0) + value
             for word, credit in alternatives.get(gram, ()):
                 for index in _rows_with(store, word):
-                    weight[index] += value * credit
+                    if low <= index < high:  # other units' rows go (the unit's run: all of them)
+                        weight[index] = weight.get(index, 0.0) + value * credit
         else:  # no covering word: the weights are the held ones, summed in the same order
             for index in found:
                 held[index] = held.get(index, 0.0) + value
     if not alternatives:
-        weight = Counter(held)
-    if allowed is not None and (alternatives or run is None):
-        weight = Counter({i: w for i, w in weight.items() if i in allowed})
+        weight = dict(held)
+    if allowed is not None and not run:
+        weight = {i: w for i, w in weight.items() if i in allowed}
     if not weight:
         # No row shares a bigram (a one-character query, a typo): rows sharing a character are
         # scored on characters alone. A query sharing not even a character has no candidates.
@@ -878,7 +884,12 @@ def _candidates(
         for char in query.chars:
             sharing.update(store.char_postings.get(char, ()))
         return sorted(i for i in sharing if allowed is None or i in allowed), held, weight
-    return [index for index, _ in weight.most_common(prefilter)], held, weight
+    # Counter.most_common, exactly: the `prefilter` heaviest (ties: first met), or all, heaviest first.
+    if prefilter is None:
+        ranked_rows = sorted(weight.items(), key=itemgetter(1), reverse=True)
+    else:
+        ranked_rows = heapq.nlargest(prefilter, weight.items(), key=itemgetter(1))
+    return [index for index, _ in ranked_rows], held, weight
 
 
 ROWS_WITH_MEMO_LIMIT = 4_096  # table words whose rows are remembered; cleared when full (bounded memory)
@@ -943,46 +954,49 @@ def _cheap(
     # query): counted over the characters of the bigrams that found nothing, so that characters of
     # words already matched, or met by chance elsewhere in a long row, do not count twice.
     loose = plan.loose
-    char_cover = sum(map(text.__contains__, loose)) / len(loose) if loose else cover
+    chars, fields = _row(store, index)
+    char_cover = sum(map(chars.__contains__, loose)) / len(loose) if loose else cover
     precision = 0.0
     if query.grams:
         grams = plan.precision_grams
         words = set(via)
-        for field, size in ((0, store.content_grams[index]), (1, store.specific_grams[index])):
-            if size:
-                field_text, field_grams = _field(store, index, field)
-                inside = len(grams & field_grams)
-                if words:
-                    inside += sum(map(field_text.__contains__, words))
-                precision = max(precision, min(inside / size, 1.0))
+        for size, field_text, field_grams in fields:
+            inside = len(grams & field_grams)
+            if words:
+                inside += sum(map(field_text.__contains__, words))
+            precision = max(precision, min(inside / size, 1.0))
     return cover, char_cover, precision, via
 
 
-FIELD_MEMO_LIMIT = 20_000  # rows whose field bigrams are remembered; cleared when full (bounded memory)
+FIELD_MEMO_LIMIT = 20_000  # rows whose fields are remembered; cleared when full (bounded memory)
 
 
-def _field(store: Store, index: int, field: int) -> tuple[str, frozenset[str]]:
-    """A row's content (0) or specific (1) text and its bigrams, remembered per row: a batch scores
-    the same rows again and again. The bigrams are a pure function of the text."""
+def _row(store: Store, index: int) -> tuple[frozenset[str], tuple[tuple[int, str, frozenset[str]], ...]]:
+    """A row's characters, and its content and specific text with each one's bigram count and
+    bigrams (fields without bigrams left out), remembered per row: a batch scores the same rows
+    again and again. Each is a pure function of the row's text."""
     memo = store._field_grams
-    key = index * 2 + field
-    found = memo.get(key)
+    found = memo.get(index)
     if found is None:
         if len(memo) >= FIELD_MEMO_LIMIT:
             memo.clear()
-        text = (store.contents if field == 0 else store.specifics)[index]
-        found = memo[key] = (text, frozenset(text[i : i + 2] for i in range(len(text) - 1)))
+        fields = []
+        for size, text in ((store.content_grams[index], store.contents[index]),
+                           (store.specific_grams[index], store.specifics[index])):  # fmt: skip
+            if size:
+                fields.append((size, text, frozenset(text[i : i + 2] for i in range(len(text) - 1))))
+        found = memo[index] = (frozenset(store.joined[index]), tuple(fields))
     return found
 
 
-def _ceiling(query: Query, text: str, cheap: tuple[float, float, float, list[str]]) -> float:
+def _ceiling(query: Query, text: str, chars: frozenset[str], cheap: tuple[float, float, float, list[str]]) -> float:
     """The highest relevance a row can reach, with partial_ratio at its upper bound."""
     cover, char_cover, precision, via = cheap
-    partial = 1.0 if via else _partial_ceiling(query, text)
+    partial = 1.0 if via else _partial_ceiling(query, text, chars)
     return 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
 
 
-def _partial_ceiling(query: Query, text: str) -> float:
+def _partial_ceiling(query: Query, text: str, chars: frozenset[str]) -> float:
     """An upper bound of _partial(query, text) from characters alone.
 
     partial_ratio is the Indel ratio 2·LCS/(L+w) of a term of length L against its best window
@@ -992,13 +1006,13 @@ def _partial_ceiling(query: Query, text: str) -> float:
     """
     total = 0.0
     weights = query.weights
-    for term, length, grams, weight, _ in _plan(query).terms:
+    for term, length, grams, weight, _, _ in _plan(query).terms:
         if grams is not None:
             ratio = sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
         elif len(text) < length:
             ratio = 1.0
         else:
-            found = sum(map(text.__contains__, term))
+            found = sum(map(chars.__contains__, term))  # the row's characters (its set: a faster test)
             ratio = 2 * found / (length + found) if found else 0.0
         total += ratio * length
     return total / query.length
@@ -1016,7 +1030,7 @@ def _score(store: Store, query: Query, index: int, cheap=None) -> Hit:
 def _score_afresh(store: Store, query: Query, index: int, cheap=None) -> Hit:
     cover, char_cover, precision, via = cheap or _cheap(store, query, index)
     text = store.joined[index]
-    partial = _partial(query, text, query.alternatives and via)
+    partial = _partial(query, text, _row(store, index)[0], query.alternatives and via)
     relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
     contradicted = _contradicts(query, negated_grams(store, index))
     if contradicted:
@@ -1115,13 +1129,13 @@ def negated_grams(store: Store, index: int) -> dict[str, set[str]]:
 _fuzz = None
 
 
-def _partial(query: Query, text: str, via) -> float:
+def _partial(query: Query, text: str, chars: frozenset[str], via) -> float:
     """The terms' partial_ratio against the row's text, weighted by their length."""
     if not query.terms:
         return 0.0
     weights = query.weights
     total = 0.0
-    for term, length, grams, weight, term_chars in _plan(query).terms:
+    for term, length, grams, weight, term_chars, covering in _plan(query).terms:
         if grams is not None:
             ratio = 100 * sum(weights.get(g, 0.0) for g in grams if g in text) / weight if weight else 0.0
             total += ratio * length
@@ -1131,17 +1145,15 @@ def _partial(query: Query, text: str, via) -> float:
         # Nor for a word sharing no character with the text (most calls): its ratio is 0.
         if term in text:
             ratio = 100.0
-        elif any(map(text.__contains__, term_chars)):
+        elif not term_chars.isdisjoint(chars):
             ratio = _partial_ratio(term, text)
         else:
             ratio = 0.0
         if via:
             # A clerk word replaced by the table's word it stands for (性平業務 → 兩性平權業務).
-            for gram, options in query.alternatives.items():
-                if gram in term:
-                    for word, credit in options:
-                        if word in text:
-                            ratio = max(ratio, credit * 100.0)
+            for word, credit in covering:
+                if word in text:
+                    ratio = max(ratio, credit * 100.0)
         total += ratio * length
     return total / query.length / 100
 
@@ -1278,7 +1290,7 @@ def rank(
             hit = _score(store, query, index)
         else:
             cheap = _cheap(store, query, index, held)
-            if full and _ceiling(query, store.joined[index], cheap) + lift + 0.1 < best[0]:
+            if full and _ceiling(query, store.joined[index], _row(store, index)[0], cheap) + lift + 0.1 < best[0]:
                 continue
             hit = _score(store, query, index, cheap)
         hit.key = hit.score + lift
