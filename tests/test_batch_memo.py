@@ -66,6 +66,8 @@ def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
     monkeypatch.setattr(vocabulary, "THESAURUS_MEMO_LIMIT", 1)
     monkeypatch.setattr(match, "ROWS_WITH_MEMO_LIMIT", 1)
     monkeypatch.setattr(match, "GRAM_WEIGHT_MEMO_LIMIT", 1)
+    monkeypatch.setattr(match, "PARTIAL_MEMO_LIMIT", 1)
+    match._partials.clear()
     monkeypatch.setattr(normalize, "_VALUES_OF", [None, frozenset()])
     segment._cut.cache_clear()
     segment._cut_block.cache_clear()
@@ -75,7 +77,7 @@ def test_remembered_words_give_what_a_fresh_computation_gives(monkeypatch):
         segment._cut_block.cache_clear()
         assert answer_line(fresh_store, line, None) == remembered[number], line
     assert len(fresh_store._homophones) <= 1 and len(fresh_store.vocab._found) <= 1
-    assert len(fresh_store._rows_with) <= 1 and len(fresh_store._gram_weights) <= 1
+    assert len(fresh_store._rows_with) <= 1 and len(fresh_store._gram_weights) <= 1 and len(match._partials) <= 1
 
 
 def test_unfold_gives_each_character_its_table_form(store):

@@ -1158,11 +1158,24 @@ def _partial(query: Query, text: str, chars: frozenset[str], via) -> float:
     return total / query.length / 100
 
 
+# (word, row text) → partial_ratio: a batch's lines share their words (measured on bench.py's
+# 10,000 distinct lines: 87 % of the calls repeat one made before). A pure function of the two
+# strings; bounded, cleared when full (about 2 MiB at the limit).
+PARTIAL_MEMO_LIMIT = 16_384
+_partials: dict[tuple[str, str], float] = {}
+
+
 def _partial_ratio(word: str, text: str) -> float:
     global _fuzz
-    if _fuzz is None:
-        from rapidfuzz import fuzz as _fuzz
-    return _fuzz.partial_ratio(word, text)
+    key = (word, text)
+    found = _partials.get(key)
+    if found is None:
+        if _fuzz is None:
+            from rapidfuzz import fuzz as _fuzz
+        if len(_partials) >= PARTIAL_MEMO_LIMIT:
+            _partials.clear()
+        found = _partials[key] = _fuzz.partial_ratio(word, text)
+    return found
 
 
 def _as_typed(query: Query, gram: str) -> str:
