@@ -5,6 +5,7 @@ endless last line included; a pipe, --jobs 1 and a short file are answered here 
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 
@@ -193,8 +194,10 @@ def test_a_worker_that_announces_too_long_an_answer_is_not_waited_for(store, tmp
 
 def test_only_a_file_of_fresh_work_is_shared(store, tmp_path, monkeypatch):
     """Forking pays only for fresh work: a file of many distinct lines is shared once 128 lines were
-    nearly all distinct (not after 256 of them); a file of a few wordings repeated is never shared
-    (forked after 64 wordings, 200 wordings repeated took 0.58-0.66 s instead of 0.53-0.57 s)."""
+    nearly all distinct (not after 256 of them) — read ahead after the first task, so the workers
+    start when this process has answered one line, not 128; a file of a few wordings repeated is
+    never shared (forked after 64 wordings, 200 wordings repeated took 0.58-0.66 s instead of
+    0.53-0.57 s)."""
     started: list[int] = []
     original = batch_module._Workers
 
@@ -207,7 +210,7 @@ def test_only_a_file_of_fresh_work_is_shared(store, tmp_path, monkeypatch):
     distinct.write_text("".join(f"文書組\t採購 {n + 1}萬元\n" for n in range(300)), encoding="utf-8")
     needs_two_processes(str(distinct))
     answered(store, str(distinct), 2)
-    assert started == [128]  # 64 distinct lines are not enough alone; 128 of 128 lines are
+    assert started == [1]  # the first answered, the 127 after it read: 128 of 128 lines distinct
     started.clear()
     repeated = tmp_path / "repeated.txt"
     wordings = [f"總務組\t租車 {n + 1}萬元" for n in range(100)]  # 100 wordings: past 64, never 256
@@ -215,3 +218,32 @@ def test_only_a_file_of_fresh_work_is_shared(store, tmp_path, monkeypatch):
     answered(store, str(repeated), 2)
     assert started == []
     assert batch_module._worth_sharing(256, 10_000) and not batch_module._worth_sharing(255, 10_000)
+
+
+@pytest.mark.parametrize("early", [8, 64])
+def test_lines_read_ahead_keep_their_order_and_an_endless_one_among_them(store, tmp_path, monkeypatch, early):
+    """After the first task the next lines are read ahead to decide on workers at once (not after
+    answering 128 of them). Among them: blank and comment lines, a line that is not UTF-8, an
+    overlong one and, last, a line that never ends: written as one process writes them, in order,
+    then the endless line's error. With EARLY_LINES 8 the workers start inside that window."""
+    monkeypatch.setattr(batch_module, "MAX_SKIP_BYTES", 1024 * 1024)
+    monkeypatch.setattr(batch_module, "EARLY_LINES", early)
+    monkeypatch.setattr(batch_module, "CHUNK_LINES", 5)
+    tasks = [TASKS[0], TASKS[12], TASKS[2], TASKS[3]]  # 加班費 (TASKS[12]) is made not UTF-8 below
+    lines = [unit + task + amount for task in tasks for unit in UNITS for amount in AMOUNTS[:2]][:24]
+    lines[3:3] = ["", "# 註解", "文書組\t" + "很長" * 5000]
+    data = ("\n".join(lines) + "\n").encode("utf-8").replace("加班費".encode(), b"\xff\xfe", 1)
+    path = tmp_path / "ahead.txt"
+    path.write_bytes(data + b"x" * (3 * 1024 * 1024))
+    needs_two_processes(str(path))
+    started: list[int] = []
+    original = batch_module._Workers
+    monkeypatch.setattr(batch_module, "_Workers", lambda *args: started.append(1) or original(*args))
+    alone, alone_error = answered(store, str(path), 1)
+    shared, shared_error = answered(store, str(path), 2)
+    assert shared == alone and shared_error == alone_error and "仍未結束" in shared_error
+    assert started == ([1] if early == 8 else [])  # 24 lines: too few to share with EARLY_LINES 64
+    assert b"\xff\xfe" in data and "很長很長" in alone
+    assert [json.loads(line)["line"] for line in shared.splitlines()] == sorted(
+        json.loads(line)["line"] for line in shared.splitlines()
+    )

@@ -707,34 +707,55 @@ def run_batch(
         else:
             emit(line_no, code, body)
 
+    def take(line_no: int, raw: bytes, too_long: bool) -> None:
+        """One line read: answered here, or passed on to the workers, in its place."""
+        nonlocal workers, tasks
+        if too_long:
+            ready(line_no, EXIT_BAD_INPUT, _overlong(raw))
+            return
+        try:
+            text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+        except UnicodeDecodeError:
+            ready(line_no, EXIT_BAD_INPUT, {
+                "input": raw.decode("utf-8", "replace"),
+                "answered": False,
+                "status": "bad_input",
+                "error": "這一行不是 UTF-8 文字。",
+                "hint": "請以 UTF-8 存檔。",
+                "exit": EXIT_BAD_INPUT,
+            })  # fmt: skip
+            return
+        if skipped(text):
+            return
+        if workers is not None:
+            workers.add(line_no, text)
+            return
+        emit(line_no, *answerer(text))
+        tasks += 1
+        if workers_wanted and _worth_sharing(answerer.computed, tasks):
+            # Only fresh work pays for the fork: a file of a few wordings repeated never forks.
+            workers = _Workers(answerer, workers_wanted, emit)
+
     with stream:
         try:
-            for line_no, (raw, too_long) in enumerate(read_lines(stream), start=1):
-                if too_long:
-                    ready(line_no, EXIT_BAD_INPUT, _overlong(raw))
-                    continue
-                try:
-                    text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    ready(line_no, EXIT_BAD_INPUT, {
-                        "input": raw.decode("utf-8", "replace"),
-                        "answered": False,
-                        "status": "bad_input",
-                        "error": "這一行不是 UTF-8 文字。",
-                        "hint": "請以 UTF-8 存檔。",
-                        "exit": EXIT_BAD_INPUT,
-                    })  # fmt: skip
-                    continue
-                if skipped(text):
-                    continue
-                if workers is not None:
-                    workers.add(line_no, text)
-                    continue
-                emit(line_no, *answerer(text))
-                tasks += 1
-                if workers_wanted and _worth_sharing(answerer.computed, tasks):
-                    # Only fresh work pays for the fork: a file of a few wordings repeated never forks.
-                    workers = _Workers(answerer, workers_wanted, emit)
+            lines = enumerate(read_lines(stream), start=1)
+            looked_ahead = not workers_wanted
+            for line_no, (raw, too_long) in lines:
+                take(line_no, raw, too_long)
+                if tasks and not looked_ahead:
+                    # The first task answered (jieba, the vocabulary and the readings loaded, to be
+                    # shared): the lines after it are read ahead, and when they are distinct enough
+                    # the workers start now, not after this process has answered them one by one.
+                    looked_ahead = True
+                    ahead, line_no, endless = _read_ahead(lines, line_no, 2 * EARLY_LINES - 1)
+                    texts = [raw.decode("utf-8", "replace") for _, (raw, too_long) in ahead if not too_long]
+                    texts = [text for text in texts if not skipped(text)]
+                    if workers is None and _worth_sharing(len({*texts, *answerer.answered}), tasks + len(texts)):
+                        workers = _Workers(answerer, workers_wanted, emit)
+                    for number, (raw, too_long) in ahead:
+                        take(number, raw, too_long)
+                    if endless is not None:
+                        raise endless
             if workers is not None:
                 workers.finish()
         except EndlessLine as endless:
@@ -750,6 +771,21 @@ def run_batch(
             if workers is not None:
                 workers.close()
     return worst
+
+
+def _read_ahead(lines, line_no: int, count: int) -> tuple[list, int, EndlessLine | None]:
+    """Up to `count` more numbered lines, the number of the last one read, and the EndlessLine
+    that stopped the reading, if one did (raised once the lines before it are answered)."""
+    ahead = []
+    try:
+        for item in lines:
+            ahead.append(item)
+            line_no = item[0]
+            if len(ahead) >= count:
+                break
+    except EndlessLine as endless:
+        return ahead, line_no, endless
+    return ahead, line_no, None
 
 
 def _worth_sharing(distinct: int, tasks: int) -> bool:
