@@ -247,3 +247,27 @@ def test_lines_read_ahead_keep_their_order_and_an_endless_one_among_them(store, 
     assert [json.loads(line)["line"] for line in shared.splitlines()] == sorted(
         json.loads(line)["line"] for line in shared.splitlines()
     )
+
+
+def test_the_collector_is_frozen_only_while_workers_run(store, tmp_path, small_chunks):
+    """Before the first fork the objects held are frozen out of the collector's passes (each pass
+    writes to the objects it visits: pages then copied into the worker); after the batch they are
+    collected as before, for a caller that lives on."""
+    import gc
+
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    frozen: list[int] = []
+    original = batch_module._Worker
+
+    def counting(*args):
+        frozen.append(gc.get_freeze_count())
+        return original(*args)
+
+    batch_module._Worker = counting
+    try:
+        answered(store, path, 2)
+    finally:
+        batch_module._Worker = original
+    assert frozen and frozen[0] > 0
+    assert gc.get_freeze_count() == 0

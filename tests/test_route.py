@@ -318,3 +318,16 @@ def test_negation_is_judged_per_mention(store, text, final):
 def test_words_that_only_contain_a_negation_still_trigger(store, text):
     # Line 72: 涉及重大或爭議事項，向上陳核.
     assert route(store, text, "總務組")["conditions_applied"]
+
+
+def test_each_answer_gets_its_own_copy_of_a_row(store):
+    """entry_out remembers a row's fields: what one answer does to its dict or warnings list must
+    not show in the next answer's."""
+    from approval_cli.answers.core import entry_out
+
+    first = entry_out(store, 0)
+    first["note"] = "x"
+    first["warnings"].append({"flag": "x"})
+    second = entry_out(store, 0)
+    assert "note" not in second and {"flag": "x"} not in second["warnings"]
+    assert second == entry_out(store, 0) and second is not entry_out(store, 0)

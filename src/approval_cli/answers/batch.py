@@ -18,6 +18,7 @@ worker.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -571,6 +572,7 @@ class _Workers:
         # (line, code, body); code None: the answer to the next text of the chunk
         self.entries: list[tuple[int, int | None, object]] = []
         self.texts: list[str] = []
+        self.frozen = False  # gc.freeze() before the first fork, undone in close()
 
     def add(self, line_no: int, text: str | None, code: int | None = None, body: object = None) -> None:
         known = self.answerer.answered.get(text) if text is not None else None
@@ -588,6 +590,13 @@ class _Workers:
     def _free_worker(self) -> _Worker | None:
         """The live worker holding the fewest chunks, if it can take one more."""
         if not self.workers and not self.broken:
+            if not self.frozen:
+                # What this process holds now (the catalogue, jieba's dictionary, the caches) is
+                # kept out of the garbage collector's passes until the batch ends: a pass writes
+                # to every object it visits, and each page written is copied into the worker
+                # (measured: the two processes' PSS 99-100 → 94-96 MiB).
+                gc.freeze()
+                self.frozen = True
             with contextlib.suppress(OSError):  # no process can be forked: answer here
                 while len(self.workers) < self.wanted:
                     self.workers.append(_Worker(self.answerer, self.workers))
@@ -652,6 +661,9 @@ class _Workers:
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
+        if self.frozen:
+            gc.unfreeze()  # a caller that lives on (tests, a server) collects as before
+            self.frozen = False
 
 
 def run_batch(

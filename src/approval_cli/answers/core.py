@@ -81,13 +81,26 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
+ENTRY_OUT_MEMO_LIMIT = 20_000  # rows whose output fields are remembered; cleared when full
+
+
 def entry_out(store: Store, index: int, hit: Hit | None = None) -> dict:
-    entry = store.entries[index]
-    out = {name: entry.get(name) for name in ENTRY_FIELDS}
-    out["warnings"] = [
-        {"flag": code, "severity": flag_severity(code), "message": flag_message(code)}
-        for code in entry["flags"]
-    ]
+    """A row as answers show it (with the hit's score, if any). Its fields are a pure function of
+    the row, remembered per row (an answer shows five rows or so, and a batch the same rows again
+    and again); each answer gets its own dict and warnings list."""
+    base = store._entry_outs.get(index)
+    if base is None:
+        entry = store.entries[index]
+        base = {name: entry.get(name) for name in ENTRY_FIELDS}
+        base["warnings"] = [
+            {"flag": code, "severity": flag_severity(code), "message": flag_message(code)}
+            for code in entry["flags"]
+        ]
+        if len(store._entry_outs) >= ENTRY_OUT_MEMO_LIMIT:
+            store._entry_outs.clear()
+        store._entry_outs[index] = base
+    out = dict(base)
+    out["warnings"] = list(base["warnings"])
     if hit is not None:
         out["score"] = hit.score
         out["matched"] = hit.matched

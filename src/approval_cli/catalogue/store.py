@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -358,9 +359,19 @@ class Store:
     _unit_heads: dict = field(default_factory=dict, repr=False)  # unit → its head's role (core._unit_head)
     _rows_with: dict = field(default_factory=dict, repr=False)  # folded word → rows holding it (match.py)
     _gram_weights: dict = field(default_factory=dict, repr=False)  # task bigram → its weight (match._weigh)
+    _entry_outs: dict = field(default_factory=dict, repr=False)  # row → its fields as answers show them (core)
     # A fixed word list (negations, co-sign words, condition words longest first) folded with this
     # catalogue's map, once: match.py asked for each of them again for every query.
     _word_lists: dict = field(default_factory=dict, repr=False)
+
+    def alternation(self, name: str, words) -> re.Pattern[str] | None:
+        """A pattern matching any of these (folded) words, longest first at a position, compiled
+        once under `name` (callers pass the same words under the same name); None for no words."""
+        key = "pattern:" + name
+        if key not in self._word_lists:
+            ordered = sorted((word for word in words if word), key=len, reverse=True)
+            self._word_lists[key] = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        return self._word_lists[key]
 
     def folded_words(self, name: str, words, longest_first: bool = False, folded: bool = False) -> tuple[str, ...]:
         """`words` folded (unless `folded` already) and ordered longest first if asked, remembered

@@ -245,7 +245,7 @@ def make_query(store: Store, text: str, amount: int | None = None, *, unit: str 
     asked: list[str] = []
     if store.vocab.question_words:
         # 「…，誰核定？」: what the clerk asks, not the task (the vocabulary's question words)
-        unasked = [_without_typed(store, part, store.vocab.question_words) for part in parts]
+        unasked = [_without_typed(store, part, store.vocab.question_words, "question") for part in parts]
         asked = [store.fold(left) for left, part in zip(unasked, parts, strict=True) if left != part and left]
         parts = [p for p in unasked if p]
     named_unit, unit_text, other_unit_text, parts = _take_unit(store, parts, unit)
@@ -429,7 +429,7 @@ def _take_unit(
         if alone and found in (None, alone) and chosen in (None, alone):
             found, written = alone, written or part  # 「會計 甄補人力」: 會計 as a word of its own
             continue
-        hit = _unit_mention(key, names)
+        hit = _unit_mention(store, key, names)
         while hit is not None:
             start, end, unit = hit
             cosign = _cosign_before(key, start, cosigning)
@@ -438,7 +438,7 @@ def _take_unit(
                 # the task nor words of the task.
                 part = _drop_typed(part, _typed_span(store, part, key, start - len(cosign), end))
                 key = key[: start - len(cosign)] + " " + key[end:]
-                hit = _unit_mention(key, names)
+                hit = _unit_mention(store, key, names)
                 continue
             if chosen is not None and unit != chosen:
                 other = other or _typed_span(store, part, key, start, end)
@@ -448,9 +448,9 @@ def _take_unit(
             found, written = unit, written or _typed_span(store, part, key, start, end)
             key = key[:start] + " " + key[end:]
             part = _drop_typed(part, written)
-            hit = _unit_mention(key, names)
+            hit = _unit_mention(store, key, names)
         part = _without_cosigned_stems(store, part, cosigning, standalone)
-        out.append(_without_words(store, _without_typed(store, part, own_words), store.vocab.collective_units))
+        out.append(_without_words(store, _without_typed(store, part, own_words, "own_unit"), store.vocab.collective_units))
     return found, written, other, [p for p in (" ".join(x.split()) for x in out) if p]
 
 
@@ -492,13 +492,14 @@ _ENDS_WITH_BEN = "成日基根資劇樣版課範腳藍讀文書原副正抄影�
 _AFTER_UNIT_WORD = "織成合裝內外"
 
 
-def _without_typed(store: Store, part: str, words: list[str]) -> str:
+def _without_typed(store: Store, part: str, words: list[str], name: str) -> str:
     """A part without these folded words, given longest first (本組, 本室; 誰核定): the typed
     characters taken out and nothing put in their place, so that the sentence around them is
     still cut into words as a whole (「來函要本室提供」). An occurrence inside another word
     (成本組成, 日本室內) stays."""
     key = store.fold(part)
-    if not any(word in key for word in words if word):
+    pattern = store.alternation(name, words)  # `name`: the words' list, for its pattern compiled once
+    if pattern is None or not pattern.search(key):
         return part
     before = {store.fold(ch) for ch in _ENDS_WITH_BEN}
     after = {store.fold(ch) for ch in _AFTER_UNIT_WORD}
@@ -549,13 +550,12 @@ def _without_words(store: Store, part: str, names: Iterable[str]) -> str:
     return " ".join(key.split())
 
 
-def _unit_mention(key: str, names: dict[str, str]) -> tuple[int, int, str] | None:
-    best: tuple[int, int, str] | None = None
-    for name, unit in names.items():
-        at = key.find(name)
-        if at >= 0 and (best is None or at < best[0] or (at == best[0] and at + len(name) > best[1])):
-            best = (at, at + len(name), unit)
-    return best
+def _unit_mention(store: Store, key: str, names: dict[str, str]) -> tuple[int, int, str] | None:
+    """The first unit name in a folded text, the longest one where several start (one pattern of
+    the vocabulary's names, compiled once)."""
+    pattern = store.alternation("unit_names", names)
+    found = pattern.search(key) if pattern is not None else None
+    return (found.start(), found.end(), names[found.group()]) if found else None
 
 
 def _typed_span(store: Store, part: str, key: str, start: int, end: int) -> str:
