@@ -340,9 +340,9 @@ class _Chunk:
         return self.state == "answered" or self.ended
 
     def answers(self, answerer: _Answerer) -> Iterator[tuple[int, object]]:
-        if self.worker is not None:
+        if self.worker is not None and self.state != "answered":  # not taken back and answered here
             self.worker.pump(until=self)
-        if self.failed:
+        if self.failed and self.state != "answered":
             for text in self.texts:
                 yield answerer.fresh(text)  # raises, as one process would, at the failing line
             return
@@ -458,7 +458,8 @@ class _Worker:
                 self.stop()  # it wrote something else: trust none of it
                 return
             self.held.popleft()
-            chunk.results = results
+            if chunk.state != "answered":  # else taken back and answered here (finish): kept
+                chunk.results = results
             chunk.ended = True
 
     def _gone(self) -> None:
@@ -647,16 +648,39 @@ class _Workers:
             self.emit(line_no, code, body)
 
     def finish(self) -> None:
+        """The input is read: the chunks still waiting are answered here, last first, while the
+        workers answer what they hold; a worker gets one more only when it holds none. (Giving
+        it the next waiting chunk while it still had one left this process idle at the end,
+        waiting for a chunk it could have answered itself.)"""
         if self.entries:
             self.pending.append((self.entries, _Chunk(self.texts) if self.texts else None))
             self.entries, self.texts = [], []
         while self.pending:
-            self._schedule()
+            self._pump()
             waiting = self._chunks("waiting")
+            idle = next((w for w in self.workers if not w.ended and not w.held), None)
+            if len(waiting) >= 2 and idle is not None:
+                idle.give(waiting[0])  # a worker with nothing left takes the first of several
+                continue
             if waiting and not self._head_done() and waiting[-1] is not self.pending[0][1]:
                 # the workers have the chunks before: answer the last waiting one here meanwhile
-                waiting[-1].answer_here(self.answerer, self._schedule)
+                waiting[-1].answer_here(self.answerer, self._pump)
+                continue
+            if not waiting and not self._head_done():
+                # Nothing left here: take back the last chunk a worker holds behind the one it is
+                # answering, rather than wait for both (the worker's answers to it are dropped;
+                # a worker still holding it when the batch is written is stopped).
+                behind = next((w.held[-1] for w in self.workers
+                               if not w.ended and len(w.held) >= 2 and w.held[-1].state == "worker"), None)  # fmt: skip
+                if behind is not None:
+                    behind.answer_here(self.answerer, self._pump)
+                    continue
             self.write_next()
+
+    def _pump(self) -> None:
+        """Take what the workers have answered (their pipes never fill up), giving them nothing."""
+        for worker in self.workers:
+            worker.pump()
 
     def close(self) -> None:
         for worker in self.workers:
