@@ -157,3 +157,22 @@ def test_cutting_block_by_block_is_jieba_s_cut_of_the_whole(text, hmm):
     if not tokenizer:
         return
     assert list(segment._cut(text, hmm)) == tokenizer.lcut(text, HMM=hmm)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="總務組文書國際室", min_size=1, max_size=4), min_size=1, max_size=80, unique=True),
+       st.text(alphabet="總務組文書國際室採購", max_size=24))
+def test_a_scan_for_many_words_finds_what_the_compiled_pattern_finds(words, text):
+    """Store.alternation compiles a pattern for a few words and scans for many (compiling a big
+    catalogue's 5,000 unit names took 42 ms per lookup): both must find the same first word,
+    the longest where several start."""
+    import re
+
+    from approval_cli.catalogue.store import _Scan
+
+    ordered = sorted(words, key=len, reverse=True)
+    found = re.compile("|".join(map(re.escape, ordered))).search(text)
+    scanned = _Scan(ordered).search(text)
+    assert (found is None) == (scanned is None)
+    if found:
+        assert (found.start(), found.end(), found.group()) == (scanned.start(), scanned.end(), scanned.group())
