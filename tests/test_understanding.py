@@ -872,3 +872,13 @@ def test_a_part_denied_after_its_word_or_beside_the_other_part_is_still_denied(s
     """Review: 「與政策無關」 (denied after the word) and a text naming both parts, one denied, kept the
     政策性 row 169; its pair, line 170 (…互訪之事務性聯繫事項, 組長), answers."""
     assert line_of(route(store, text, "國際事務組")) == 170
+
+
+def test_a_table_word_s_first_reading_is_its_first_key(store):
+    """The homophone index reads each table bigram by its characters' first readings
+    (sounds.first_key): the first of sounds.keys, which built every combination to take one."""
+    from approval_cli.text import sounds
+
+    for known in [*store.postings, "採購", "清冊", "ab", "採a"]:
+        first = sounds.first_key(known)
+        assert sounds.keys(known, limit=1) == ([first] if first is not None else [])

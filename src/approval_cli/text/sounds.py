@@ -56,6 +56,18 @@ def available() -> bool:
     return bool(_load())
 
 
+def first_key(text: str) -> str | None:
+    """The reading of a text by each character's first reading ("cai gou"): keys(text, limit=1),
+    without building the combinations; None when a character has no known reading."""
+    firsts = []
+    for ch in text:
+        readings = _readings(ord(ch))
+        if not readings:
+            return None
+        firsts.append(readings[0])
+    return " ".join(firsts) if firsts else None
+
+
 def keys(text: str, limit: int = 8) -> list[str]:
     """Every toneless reading of a short text ("cai gou"), at most `limit` of them, in the data
     file's order (a list, not a set: what sounds alike is listed the same in every run); empty
