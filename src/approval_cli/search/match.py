@@ -728,7 +728,14 @@ def _weigh(store: Store, query: Query) -> None:
         # is one the table does not use.
         from approval_cli.text.segment import known_words
 
-        real = [word for term in query.terms if len(term) <= MAX_TYPO_TERM for word in known_words(term)]
+        # Only a term holding one of the pairs can hold such a word, and only one of three or
+        # more characters (jieba's cut of the rest was a tenth of understanding a batch line).
+        real = [
+            word
+            for term in query.terms
+            if 3 <= len(term) <= MAX_TYPO_TERM and any(g in term for g in unknown)
+            for word in known_words(term)
+        ]
         unknown = [g for g in unknown if not any(g in word for word in real)]
     read: dict[str, str] = {}  # a slipped pair → the reading taken for it
     for gram in unknown:
