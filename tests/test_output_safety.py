@@ -79,3 +79,14 @@ def test_exported_csv_cells_with_hidden_formula_prefixes(tmp_path):
     rows = {row[0]: row for row in csv.reader(io.StringIO(text[1:]))}
     for entry_id in ids:
         assert rows[entry_id][4].startswith("'"), (entry_id, rows[entry_id][4])
+
+
+@pytest.mark.parametrize("special", ["\x85", "\x9f", "\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069"])
+def test_a_printable_text_skips_the_search_and_no_special_character_is_printable(special):
+    """jsonout._escaped returns a printable text as it is (isprintable, twice as fast as the
+    search): right only because every character it escapes is unprintable."""
+    from approval_cli.output.jsonout import _escaped
+
+    assert not special.isprintable()
+    assert _escaped(f"採購{special}30萬") == f"採購\\u{ord(special):04x}30萬"
+    assert _escaped("採購\u200b30萬") == "採購\u200b30萬"  # unprintable but not one of them: unchanged

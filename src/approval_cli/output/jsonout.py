@@ -19,7 +19,11 @@ _RAW = re.compile("[\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escaped(text: str) -> str:
-    return _RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _RAW.search(text) else text
+    # Each of these characters is unprintable (Cc, Cf, Zl, Zp): a printable text has none, and
+    # isprintable() is twice as fast as the search on a batch's 2 KB lines.
+    if text.isprintable() or not _RAW.search(text):
+        return text
+    return _RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def dumps(data: Any, **options: Any) -> str:

@@ -540,11 +540,11 @@ def _without_words(store: Store, part: str, names: Iterable[str]) -> str:
     """A part without the collective names of units (各組室, 各單位): they say who, never what; left
     in, 各組室 matched the table's own 「本處各組室退文改分」. The folded key replaces a part that held
     one: what remains is matched folded anyway."""
-    folded = [store.fold(name) for name in names]
+    folded = store.folded_words("collective_units", names, longest_first=True)
     key = store.fold(part)
     if not any(name and name in key for name in folded):
         return part
-    for name in sorted(folded, key=len, reverse=True):
+    for name in folded:  # longest first
         if name:
             key = key.replace(name, " ")
     return " ".join(key.split())
