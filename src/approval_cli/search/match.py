@@ -996,10 +996,16 @@ def _row(store: Store, index: int) -> tuple[frozenset[str], tuple[tuple[int, str
     return found
 
 
-def _ceiling(query: Query, text: str, chars: frozenset[str], cheap: tuple[float, float, float, list[str]]) -> float:
-    """The highest relevance a row can reach, with partial_ratio at its upper bound."""
+def _ceiling(
+    query: Query, text: str, chars: frozenset[str], cheap: tuple[float, float, float, list[str]], partial: float | None
+) -> float:
+    """The highest relevance a row can reach, with partial_ratio at its upper bound (`partial`:
+    _partial_ceiling worked out already, or None)."""
     cover, char_cover, precision, via = cheap
-    partial = 1.0 if via else _partial_ceiling(query, text, chars)
+    if via:
+        partial = 1.0
+    elif partial is None:
+        partial = _partial_ceiling(query, text, chars)
     return 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * precision)
 
 
@@ -1290,7 +1296,9 @@ def rank(
     # at its bound). Both are upper bounds of the key (+0.1 for the score's rounding), so the top
     # `limit` is exactly what scoring every candidate gives.
     total = _plan(query).total
-    loose = bool(_plan(query).loose)
+    loose_chars = _plan(query).loose
+    loose = bool(loose_chars)
+    alternatives = query.alternatives
     staged = []
     lifted = query.span is not None or bool(live)  # else every lift is 0.0 (no call per candidate)
     for index in candidates:
@@ -1309,8 +1317,20 @@ def rank(
         if index in query._scored:  # scored for this query before: no bound needed
             hit = _score(store, query, index)
         else:
+            text, chars = store.joined[index], _row(store, index)[0]
+            partial = None
+            if full and (not alternatives or weight.get(index) == held.get(index, 0.0)):
+                # No covering word in this row (each adds its credit to weight): its cover is what
+                # _cheap will find, and its partial_ratio at most _partial_ceiling. With precision
+                # at 1, a bound of the ceiling below; most rows it prunes, _cheap is not asked for.
+                cover = held.get(index, 0.0) / total if total else 0.0
+                char_cover = sum(map(chars.__contains__, loose_chars)) / len(loose_chars) if loose_chars else cover
+                partial = _partial_ceiling(query, text, chars)
+                relevance = 100 * (W_COVER * cover + W_CHAR * char_cover + W_PARTIAL * partial + W_PRECISION * 1.0)
+                if relevance + lift + 0.1 < best[0]:
+                    continue
             cheap = _cheap(store, query, index, held)
-            if full and _ceiling(query, store.joined[index], _row(store, index)[0], cheap) + lift + 0.1 < best[0]:
+            if full and _ceiling(query, text, chars, cheap, partial) + lift + 0.1 < best[0]:
                 continue
             hit = _score(store, query, index, cheap)
         hit.key = hit.score + lift
