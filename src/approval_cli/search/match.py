@@ -1100,6 +1100,8 @@ def _distinct_cover(store: Store, query: Query, text: str, gram: str, weight: fl
 def _contradicts(query: Query, negated: dict[str, set[str]]) -> bool:
     """The row negates a word of the task that the task itself does not negate (非府層級 against
     府層級): the row is about the opposite case. `negated` is the row's negated bigrams."""
+    if not negated:  # most rows negate nothing
+        return False
     for gram in query.grams:
         for negation in negated.get(gram, ()):
             mine = query.folded.find(gram)
