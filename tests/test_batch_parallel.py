@@ -309,3 +309,42 @@ def test_at_the_end_a_chunk_a_worker_holds_behind_another_is_taken_back(store, t
     shared, shared_code = answered(store, path, 2)
     assert shared == alone and shared_code == alone_code
     assert taken  # the chunk behind was taken back
+
+
+def test_a_read_error_inside_the_read_ahead_keeps_the_lines_read_before_it(store, tmp_path, monkeypatch):
+    """Review finding: a read error (or an endless line) among the lines read ahead lost the lines
+    read before it; one process reading line by line writes them first. Both now write the same."""
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    original = batch_module.read_lines
+
+    def failing(stream, *args, **kwargs):
+        for number, item in enumerate(original(stream, *args, **kwargs)):
+            if number == 40:
+                raise OSError("the disk went away")
+            yield item
+
+    monkeypatch.setattr(batch_module, "read_lines", failing)
+    outputs = []
+    for jobs in (1, 2):
+        out = io.StringIO()
+        with pytest.raises(OSError):
+            run_batch(store, path, None, out, "jsonl", jobs)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) >= 30
+
+
+def test_a_host_s_own_freeze_is_left_alone(store, tmp_path, small_chunks):
+    """gc.freeze() is the batch's only when nothing was frozen before it: unfreezing at its end
+    would otherwise undo the freeze of a program that runs batches (review finding)."""
+    import gc
+
+    path = varied_file(tmp_path / "lines.txt")
+    needs_two_processes(path)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        answered(store, path, 2)
+        assert frozen > 0 and gc.get_freeze_count() > 0  # still frozen (less what was freed since)
+    finally:
+        gc.unfreeze()

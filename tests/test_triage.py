@@ -1545,3 +1545,36 @@ def test_a_decision_after_a_units_section_is_not_taken_as_that_units(store):
     summed = kinds_and_units(store, REPORTS_HEAD + "參、業務報告\n【政風室】\n報告：\n1、本室已完成廉政法令研習調查。\n"
                              "主席綜合裁示：年底前完成預算執行檢討。\n")  # fmt: skip
     assert summed[-1][0] == "directive" and summed[-1][1] == []
+
+
+def test_one_ruling_after_numbered_sections_is_the_meetings_not_the_last_units_review_finding(store):
+    """Review finding: 「一、總務組：…」「二、人事室：…」 then one 「主席指示：」 block for the meeting gave
+    both its directives to 人事室, the last section. A ruling is a section's only where the record
+    rules on its sections one by one (another section follows it, or the one before had its own)."""
+    text = (REPORTS_HEAD + "參、各組室業務報告\n一、總務組：本組已完成本處車輛年度盤點。\n二、人事室：本室已完成年終考績作業。\n\n"
+            "主席指示：\n一、公文時效請加強管控。\n二、年度預算執行率偏低，請於12月10日前提出檢討報告。\n")  # fmt: skip
+    assert [units for kind, units, _ in kinds_and_units(store, text) if kind == "directive"] == [[], []]
+    one_by_one = (REPORTS_HEAD + "參、各組室業務報告\n【總務組】\n1、本組已完成本處車輛年度盤點。\n主席裁示：車輛保養紀錄請依限回報。\n"
+                  "【人事室】\n1、本室已完成年終考績作業。\n主席裁示：考績結果請於12月底前公告。\n")  # fmt: skip
+    assert [units for kind, units, _ in kinds_and_units(store, one_by_one) if kind == "directive"] == [
+        ["總務組"], ["人事室"]
+    ]  # the last section's own ruling is still its unit's: the section before had one too
+
+
+def test_units_in_brackets_in_the_header_or_the_rulings_open_no_report_review_finding(store):
+    """Review findings: 「出席人員：」 listing who came by 「【總務組】」 opened report sections (the body's
+    items then went to the wrong unit); 「主席裁示：」 then 「【總務組】」, 「【文書組】」 and a ruling under
+    each are the chair's rulings per unit, each for its unit."""
+    header = (REPORTS_HEAD + "出席人員：\n【總務組】\n王組長大明\n【人事室】\n李主任小華\n記錄：張小明\n"
+              "壹、業務報告\n一、總務組：本組將於11月底前辦理車輛盤點。\n")  # fmt: skip
+    assert kinds_and_units(store, header) == [("directive", ["總務組"], "總務組：本組將於11月底前辦理車輛盤點。")]
+    rulings = (REPORTS_HEAD + "參、各組室業務報告\n【總務組】\n1、本組已完成本處車輛年度盤點。\n"
+               "肆、主席裁示\n主席裁示：\n【總務組】\n本處車輛請於11月底前完成保養。\n【文書組】\n檔案清查請於12月底前完成。\n")  # fmt: skip
+    found = [(kind, units) for kind, units, _ in kinds_and_units(store, rulings)]
+    assert found == [("report", ["總務組"]), ("directive", ["總務組"]), ("directive", ["文書組"])]
+
+
+def test_who_reports_is_no_item_of_the_report(store):
+    """「報告人：李組長」 under 「【總務組】」 says who reported (review finding: it was a report item)."""
+    text = REPORTS_HEAD + "參、各組室業務報告\n【總務組】\n報告人：李組長\n1、本組已完成本處車輛年度盤點。\n"
+    assert kinds_and_units(store, text) == [("report", ["總務組"], "本組已完成本處車輛年度盤點。")]

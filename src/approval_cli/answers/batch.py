@@ -591,11 +591,12 @@ class _Workers:
     def _free_worker(self) -> _Worker | None:
         """The live worker holding the fewest chunks, if it can take one more."""
         if not self.workers and not self.broken:
-            if not self.frozen:
+            if not self.frozen and gc.get_freeze_count() == 0:
                 # What this process holds now (the catalogue, jieba's dictionary, the caches) is
                 # kept out of the garbage collector's passes until the batch ends: a pass writes
                 # to every object it visits, and each page written is copied into the worker
-                # (measured: the two processes' PSS 99-100 → 94-96 MiB).
+                # (measured: the two processes' PSS 99-100 → 94-96 MiB). Not where a host program
+                # froze objects itself: unfreezing would undo its freeze too.
                 gc.freeze()
                 self.frozen = True
             with contextlib.suppress(OSError):  # no process can be forked: answer here
@@ -783,15 +784,15 @@ def run_batch(
                     # shared): the lines after it are read ahead, and when they are distinct enough
                     # the workers start now, not after this process has answered them one by one.
                     looked_ahead = True
-                    ahead, line_no, endless = _read_ahead(lines, line_no, 2 * EARLY_LINES - 1)
+                    ahead, line_no, stopped = _read_ahead(lines, line_no, 2 * EARLY_LINES - 1)
                     texts = [raw.decode("utf-8", "replace") for _, (raw, too_long) in ahead if not too_long]
                     texts = [text for text in texts if not skipped(text)]
                     if workers is None and _worth_sharing(len({*texts, *answerer.answered}), tasks + len(texts)):
                         workers = _Workers(answerer, workers_wanted, emit)
                     for number, (raw, too_long) in ahead:
                         take(number, raw, too_long)
-                    if endless is not None:
-                        raise endless
+                    if stopped is not None:
+                        raise stopped
             if workers is not None:
                 workers.finish()
         except EndlessLine as endless:
@@ -809,9 +810,10 @@ def run_batch(
     return worst
 
 
-def _read_ahead(lines, line_no: int, count: int) -> tuple[list, int, EndlessLine | None]:
-    """Up to `count` more numbered lines, the number of the last one read, and the EndlessLine
-    that stopped the reading, if one did (raised once the lines before it are answered)."""
+def _read_ahead(lines, line_no: int, count: int) -> tuple[list, int, Exception | None]:
+    """Up to `count` more numbered lines, the number of the last one read, and what stopped the
+    reading, if anything did (an EndlessLine, a read error): raised once the lines read before it
+    are answered, as one process reading line by line would (review finding: they were lost)."""
     ahead = []
     try:
         for item in lines:
@@ -819,8 +821,8 @@ def _read_ahead(lines, line_no: int, count: int) -> tuple[list, int, EndlessLine
             line_no = item[0]
             if len(ahead) >= count:
                 break
-    except EndlessLine as endless:
-        return ahead, line_no, endless
+    except Exception as stopped:  # raised again by the caller, after the lines read before it
+        return ahead, line_no, stopped
     return ahead, line_no, None
 
 

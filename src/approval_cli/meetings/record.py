@@ -958,6 +958,9 @@ class _Block:
     # report section (「【總務組】」, 「一、總務組」) the ruling closes.
     case_unit: str | None = None
     unit_section: bool = False  # a unit's report opened by a heading that is the unit's name alone
+    # A ruling right after such a section: the section, if the ruling is on it (see _section_rulings).
+    section_of: _Block | None = None
+    per_unit: bool = False  # a ruling block listing its rulings under bracketed unit names
     in_case: bool = False  # a block of an agenda case (its 說明 or 決定)
 
 
@@ -995,10 +998,24 @@ class _Outline:
         return True
 
     def opens_unit_section(self) -> bool:
-        """Whether a unit's name in brackets opens its report here: not inside the chair's summing-up
-        (「綜合裁示：【總務組】…」 lists rulings per unit), only among the units' reports."""
+        """Whether a unit's name in brackets opens its report here: among the units' reports, or
+        after a section's ruling that has its text (「主席裁示：洽悉。」 then 「【文書組】」); not in a
+        ruling with nothing in it yet (「主席裁示：」 then 「【總務組】」 lists the rulings per unit),
+        nor in the chair's summing-up (綜合裁示)."""
         block = self.block
-        return block is None or block.kind == "report" or block.unit_section
+        if block is None:
+            # Only once the body has its headings (「肆、各組室業務報告」): 「【總務組】」 before any is
+            # the header's list of who attended, by unit (review finding).
+            return bool(self.stack)
+        return block.kind == "report" or (block.unit_section and bool(block.items) and not block.per_unit)
+
+    def unit_ruling(self, unit: str) -> None:
+        """「主席裁示：」 then 「【總務組】」 and its ruling: an item of the ruling block for that unit."""
+        assert self.block is not None
+        self.block.per_unit = True
+        self._new_item(None, "")
+        assert self.current is not None
+        self.current.unit = unit
 
     def in_empty_section(self) -> bool:
         """Whether a unit's report section has just been opened and holds nothing yet."""
@@ -1223,6 +1240,7 @@ _UNIT_HEADING_SUFFIXES = ("業務工作報告", "工作報告", "業務報告", 
 _BRACKETED_HEADING = lazy_compile(r"^[【〔\[](?P<name>[^】〕\]]{2,16})[】〕\]]\s*(?P<suffix>[^\s:：]{0,6})\s*[:：]?$")
 # 「報告：」 alone under such a heading: the label of the unit's points, no item (「業務報告：…」 keeps its text).
 _REPORT_LABEL = lazy_compile(r"^(?:業務|工作)?報告(?:事項)?\s*[:：]\s*(?P<rest>.*)$")
+_REPORTER_LABEL = lazy_compile(r"^(?:報告人|報告者|報告單位)\s*[:：]")  # 「報告人：李組長」: who, no item
 # The chair's ruling right after a unit's report section (「主席裁示：」, 「主席指示：」) is on that
 # report; not the summing-up (綜合裁示), nor a 決定 or 結論, which may be an agenda case's or the
 # meeting's (「九、政風室：… 決定：洽悉。 第二案…」).
@@ -1394,10 +1412,19 @@ def _parse_record(text: str, today: date | None) -> Record:
             after_blank = False
             continue
         bracketed = _bracketed_unit(line)
+        if bracketed and in_header and header_lines and header_lines[-1].endswith(("：", ":")):
+            bracketed = None  # 「出席：」 then 「[總務組]」: who attended, a field's value, no section
         if bracketed and outline.opens_unit_section():
             # 「【總務組】」: the unit's report section, as 「一、總務組」 opens it (本組 in it is that unit).
             in_header = after_blank = False
             outline.start_block("report", bracketed, "", owner_unit=bracketed, unit_section=True)
+            continue
+        if bracketed and outline.block is not None and outline.block.kind == "conclusion":
+            outline.unit_ruling(bracketed)  # the chair's rulings listed per unit (review finding)
+            after_blank = False
+            continue
+        if outline.in_empty_section() and _REPORTER_LABEL.match(line):
+            after_blank = False
             continue
         label = _REPORT_LABEL.match(line) if outline.in_empty_section() else None
         if label:
@@ -1455,9 +1482,11 @@ def _parse_record(text: str, today: date | None) -> Record:
                 section is not None and section.kind == "report"
                 and ruling.endswith(_SECTION_RULINGS) and _SUMMING_UP not in ruling
             ):  # fmt: skip
-                # 「【總務組】報告：… 主席裁示：…」: the chair's ruling on that unit's report is for it.
+                # 「【總務組】報告：… 主席裁示：…」: the chair's ruling on that unit's report is for it,
+                # if the record rules on its sections one by one (_section_rulings decides, at the end).
                 outline.block.case_unit = section.owner_unit
                 outline.block.unit_section = True
+                outline.block.section_of = section
         elif report:
             source, rest, owner = report
             outline.start_block("report", source, rest, owner_unit=owner)
@@ -1474,6 +1503,7 @@ def _parse_record(text: str, today: date | None) -> Record:
             outline.feed_text(line, after_blank)
         after_blank = False
     outline.finish()
+    _section_rulings(outline.blocks)
 
     meeting, reference, header_warnings = _parse_header(header_lines)
     warnings.extend(header_warnings)
@@ -1509,6 +1539,23 @@ def _parse_record(text: str, today: date | None) -> Record:
             if item:
                 items.append(item)
     return Record(meeting=meeting, items=items, tracking=tracking, warnings=warnings, all_units=_words().units)
+
+
+def _section_rulings(blocks: list[_Block]) -> None:
+    """A ruling right after a unit's report section is on that section only where the record rules
+    on its sections one by one: another section follows the ruling, or the section before had its
+    own. Else (「一、總務組：… 二、人事室：…」, then one 「主席指示：」 for the meeting) it names no unit
+    of its own: review finding, it had gone to the last unit."""
+    sections = [block for block in blocks if block.kind == "report" and block.unit_section]
+    place = {id(block): number for number, block in enumerate(blocks)}
+    ruled = {id(block.section_of) for block in blocks if block.section_of is not None}
+    for block in blocks:
+        if block.section_of is None:
+            continue
+        followed = any(place[id(section)] > place[id(block)] for section in sections)
+        at = next(number for number, section in enumerate(sections) if section is block.section_of)
+        if not (followed or (at > 0 and id(sections[at - 1]) in ruled)):
+            block.case_unit = None
 
 
 def _looks_like_header(line: str, header_lines: list[str]) -> bool:

@@ -975,7 +975,9 @@ def _cheap(
     return cover, char_cover, precision, via
 
 
-FIELD_MEMO_LIMIT = 20_000  # rows whose fields are remembered; cleared when full (bounded memory)
+# Rows whose characters and fields are remembered, cleared when full: about 7 KB a row (three sets),
+# so at most ~29 MiB a process (review: 20,000 rows would have been ~138 MiB on a big catalogue).
+ROW_MEMO_LIMIT = 4_096
 
 
 def _row(store: Store, index: int) -> tuple[frozenset[str], tuple[tuple[int, str, frozenset[str]], ...]]:
@@ -985,7 +987,7 @@ def _row(store: Store, index: int) -> tuple[frozenset[str], tuple[tuple[int, str
     memo = store._field_grams
     found = memo.get(index)
     if found is None:
-        if len(memo) >= FIELD_MEMO_LIMIT:
+        if len(memo) >= ROW_MEMO_LIMIT:
             memo.clear()
         fields = []
         for size, text in ((store.content_grams[index], store.contents[index]),
@@ -1175,7 +1177,7 @@ def _partial(query: Query, text: str, chars: frozenset[str], via) -> float:
 
 # (word, row text) → partial_ratio: a batch's lines share their words (measured on bench.py's
 # 10,000 distinct lines: 87 % of the calls repeat one made before). A pure function of the two
-# strings; bounded, cleared when full (about 2 MiB at the limit).
+# strings; bounded, cleared when full (about 4 MiB at the limit for the built-in table's rows).
 PARTIAL_MEMO_LIMIT = 16_384
 _partials: dict[tuple[str, str], float] = {}
 
