@@ -123,13 +123,19 @@ def test_an_error_while_answering_keeps_the_lines_before_it(store, tmp_path, sma
         return original(store, text, unit)
 
     monkeypatch.setattr(batch_module, "answer_line", breaks)
+    outputs = written_before(store, path, RuntimeError)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100
+
+
+def written_before(store, path: str, error: type[Exception]) -> list[str]:
+    """What one process and two write before the batch raises `error`."""
     outputs = []
     for jobs in (1, 2):
         out = io.StringIO()
-        with pytest.raises(RuntimeError):
+        with pytest.raises(error):
             run_batch(store, path, None, out, "jsonl", jobs)
         outputs.append(out.getvalue())
-    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 100
+    return outputs
 
 
 GARBAGE = {
@@ -325,12 +331,7 @@ def test_a_read_error_inside_the_read_ahead_keeps_the_lines_read_before_it(store
             yield item
 
     monkeypatch.setattr(batch_module, "read_lines", failing)
-    outputs = []
-    for jobs in (1, 2):
-        out = io.StringIO()
-        with pytest.raises(OSError):
-            run_batch(store, path, None, out, "jsonl", jobs)
-        outputs.append(out.getvalue())
+    outputs = written_before(store, path, OSError)
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) >= 30
 
 
