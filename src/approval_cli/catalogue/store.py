@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from itertools import accumulate, pairwise
 from pathlib import Path
 
@@ -280,6 +280,16 @@ class UnitColumn:
         return [row for row, unit in enumerate(self._indexes) if unit == wanted]
 
 
+_FIELDS: tuple = ()
+
+
+def _store_fields() -> tuple:
+    global _FIELDS
+    if not _FIELDS:
+        _FIELDS = fields(Store)
+    return _FIELDS
+
+
 ALTERNATION_MAX_WORDS = 64  # Store.alternation: more words than this are scanned for, not compiled
 
 
@@ -354,8 +364,9 @@ class Postings(Mapping):
 
 
 # Compared by identity (field by field would mean nothing and cost time); no generated repr (a
-# store's is megabytes): each generated method is code compiled at every start.
-@dataclass(eq=False, repr=False)
+# store's is megabytes): each generated method is code compiled at every start. Nor a generated
+# __init__ (0.5 ms of every command's start for its fields): Store.__init__ below reads the fields.
+@dataclass(eq=False, repr=False, init=False)
 class Store:
     metadata: dict
     entries: Entries
@@ -399,6 +410,22 @@ class Store:
     # A fixed word list (negations, co-sign words, condition words longest first) folded with this
     # catalogue's map, once: match.py asked for each of them again for every query.
     _word_lists: dict = field(default_factory=dict, repr=False)
+
+    def __init__(self, **values) -> None:
+        """Keyword arguments only, one per field; the others take their defaults (as the dataclass's
+        generated __init__ did)."""
+        for spec in _store_fields():
+            if spec.name in values:
+                value = values.pop(spec.name)
+            elif spec.default is not MISSING:
+                value = spec.default
+            elif spec.default_factory is not MISSING:
+                value = spec.default_factory()
+            else:
+                raise TypeError(f"Store() needs {spec.name}")
+            setattr(self, spec.name, value)
+        if values:
+            raise TypeError(f"Store() got unknown fields: {', '.join(sorted(values))}")
 
     def alternation(self, name: str, words) -> re.Pattern[str] | _Scan | None:
         """What finds the first of these (folded) words in a text, the longest where several start
