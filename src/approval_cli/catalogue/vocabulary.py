@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 # Language, not the office: words any clerk's Chinese uses. Their characters are folded into the
 # catalogue's map when it is compiled, so reading them never needs OpenCC at lookup time.
@@ -31,28 +30,41 @@ THESAURUS_MEMO_LIMIT = 20_000  # terms whose clerk words are remembered (thesaur
 _DERIVED_DROP = ("事務", "服務", "業務")
 
 
-@dataclass(eq=False, repr=False)  # by identity; no repr of 1,300 words (generated code costs at start)
 class Vocabulary:
-    units: list[str]
-    unit_names: dict[str, str]  # folded full name or short form → unit
-    unit_forms: dict[str, str]  # the same as written (國際組 → 國際事務組), for reading minutes
-    unit_standalone: dict[str, str]  # folded bare names (文書, 會計) that name a unit as a word alone
-    outside_bodies: dict[str, str]  # name as written → the unit that supervises it
-    collective_units: dict[str, list[str]]  # 各組室 → units
-    own_unit_words: list[str]
-    role_aliases: dict[str, str]
-    layers: dict[str, str | None]
-    purchase_words: list[str]  # folded
-    purchase_topics: list[str]  # folded: after a purchase word, a topic (採購稽核), not a purchase
-    question_words: list[str]  # folded, longest first: what the clerk asks (誰核定), not the task
-    generic_words: list[str]  # folded: words any task may mention (同仁), weighed like fillers
-    condition_words: dict[str, str]  # folded word → folded trigger of the table's notes
-    condition_only: frozenset[str]  # folded condition words no row's task text uses
-    thesaurus: dict[str, list[str]]  # folded clerk word → folded table words
-    _by_first: dict[str, list[int]] = field(default_factory=dict, repr=False)  # first char → lengths
-    _found: dict[str, tuple] = field(default_factory=dict, repr=False)  # term → thesaurus_in(term)
-    _topic_pattern: re.Pattern[str] | None = field(default=None, repr=False)
-    _generic_grams: frozenset[str] | None = field(default=None, repr=False)
+    """The office's vocabulary, compiled (compile_vocabulary) and read back (from_plain). A plain class
+    with its constructor written out, not a dataclass: generating one's methods for these fields was
+    0.8 ms of every command's start. Compared by identity."""
+
+    def __init__(
+        self,
+        *,
+        units: list[str],
+        unit_names: dict[str, str],  # folded full name or short form → unit
+        unit_forms: dict[str, str],  # the same as written (國際組 → 國際事務組), for reading minutes
+        unit_standalone: dict[str, str],  # folded bare names (文書, 會計) that name a unit as a word alone
+        outside_bodies: dict[str, str],  # name as written → the unit that supervises it
+        collective_units: dict[str, list[str]],  # 各組室 → units
+        own_unit_words: list[str],
+        role_aliases: dict[str, str],
+        layers: dict[str, str | None],
+        purchase_words: list[str],  # folded
+        purchase_topics: list[str],  # folded: after a purchase word, a topic (採購稽核), not a purchase
+        question_words: list[str],  # folded, longest first: what the clerk asks (誰核定), not the task
+        generic_words: list[str],  # folded: words any task may mention (同仁), weighed like fillers
+        condition_words: dict[str, str],  # folded word → folded trigger of the table's notes
+        condition_only: frozenset[str],  # folded condition words no row's task text uses
+        thesaurus: dict[str, list[str]],  # folded clerk word → folded table words
+    ) -> None:
+        self.units, self.unit_names, self.unit_forms = units, unit_names, unit_forms
+        self.unit_standalone, self.outside_bodies, self.collective_units = unit_standalone, outside_bodies, collective_units
+        self.own_unit_words, self.role_aliases, self.layers = own_unit_words, role_aliases, layers
+        self.purchase_words, self.purchase_topics = purchase_words, purchase_topics
+        self.question_words, self.generic_words = question_words, generic_words
+        self.condition_words, self.condition_only, self.thesaurus = condition_words, condition_only, thesaurus
+        self._by_first: dict[str, list[int]] = {}  # first char → lengths
+        self._found: dict[str, tuple] = {}  # term → thesaurus_in(term)
+        self._topic_pattern: re.Pattern[str] | None = None
+        self._generic_grams: frozenset[str] | None = None
 
     def generic_grams(self) -> frozenset[str]:
         """The bigrams of the generic words (同仁 → 同仁; 公務同仁 would give 公務, 務同, 同仁)."""
