@@ -408,7 +408,7 @@ class _Worker:
 
     def give(self, chunk: _Chunk) -> None:
         message = json.dumps(chunk.texts, ensure_ascii=False).encode("utf-8")
-        self.outbox += len(message).to_bytes(_HEADER, "big") + message
+        self.outbox += _framed(message)
         chunk.state, chunk.worker = "worker", self
         self.held.append(chunk)
         self._flush()
@@ -508,9 +508,14 @@ def _serve(answerer: _Answerer, tasks_fd: int, answers_fd: int) -> None:
         if message is None:
             return
         payload = _encode_answers(_answer_chunk(answerer, json.loads(message)))
-        view = memoryview(len(payload).to_bytes(_HEADER, "big") + payload)
+        view = memoryview(_framed(payload))
         while view:
             view = view[os.write(answers_fd, view) :]
+
+
+def _framed(message: bytes) -> bytes:
+    """A message as it goes down a worker's pipe: its length (_HEADER bytes), then itself."""
+    return len(message).to_bytes(_HEADER, "big") + message
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:

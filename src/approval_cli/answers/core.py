@@ -852,7 +852,7 @@ def _names_qualifier(store: Store, query: Query, qualifier: str) -> bool | None:
 def _denied_at(store: Store, text: str, at: int, end: int) -> bool:
     """Whether the words at text[at:end] are denied: negated before (不是政策性, 不涉及政策) or after
     (與政策無關, 政策無涉)."""
-    after = tuple(store.fold(w) for w in QUALIFIER_DENIED_AFTER)
+    after = store.folded_words("denied_after", QUALIFIER_DENIED_AFTER)
     return _negated_at(store, text, at) or text.startswith(after, end)
 
 

@@ -402,7 +402,7 @@ class Store:
     _splits: dict = field(default_factory=dict, repr=False)
     _negated: dict = field(default_factory=dict, repr=False)  # row → its negated bigrams (match.py)
     _homophones: dict = field(default_factory=dict, repr=False)  # bigram → homophones(bigram)
-    _field_grams: dict = field(default_factory=dict, repr=False)  # row field → (text, bigrams) (match.py)
+    _row_parts: dict = field(default_factory=dict, repr=False)  # row → its characters and fields (match._row)
     _unit_heads: dict = field(default_factory=dict, repr=False)  # unit → its head's role (core._unit_head)
     _rows_with: dict = field(default_factory=dict, repr=False)  # folded word → rows holding it (match.py)
     _gram_weights: dict = field(default_factory=dict, repr=False)  # task bigram → its weight (match._weigh)
@@ -449,10 +449,10 @@ class Store:
         under `name`: callers pass the same list under the same name (a pure function of it and the map)."""
         found = self._word_lists.get(name)
         if found is None:
-            folded = list(words) if folded else [self.fold(word) for word in words]
+            listed = list(words) if folded else [self.fold(word) for word in words]
             if longest_first:
-                folded.sort(key=len, reverse=True)  # stable: ties keep the list's order
-            found = self._word_lists[name] = tuple(folded)
+                listed.sort(key=len, reverse=True)  # stable: ties keep the list's order
+            found = self._word_lists[name] = tuple(listed)
         return found
 
     def fold(self, text: str) -> str:

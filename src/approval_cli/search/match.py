@@ -1021,7 +1021,7 @@ def _row(store: Store, index: int) -> tuple[frozenset[str], tuple[tuple[int, str
     """A row's characters, and its content and specific text with each one's bigram count and
     bigrams (fields without bigrams left out), remembered per row: a batch scores the same rows
     again and again. Each is a pure function of the row's text."""
-    memo = store._field_grams
+    memo = store._row_parts
     found = memo.get(index)
     if found is None:
         if len(memo) >= ROW_MEMO_LIMIT:
